@@ -1,0 +1,115 @@
+# coolbpf top-level Makefile.
+#   make             build everything under build/
+#   make test        every test suite (unit, integration on this kernel, CLI)
+#   make test-asan   the same suites built with ASan + UBSan (build-asan/)
+#   make install PREFIX=/usr/local DESTDIR=
+#   make bench       benchmarks under bench/ (not part of make test)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+SANITIZE ?=
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
+	-Iinclude -Ilib $(SANITIZE)
+LDLIBS := -lbpf -lelf -lz -lcrypto
+LDFLAGS += $(SANITIZE)
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_ASM := $(sort $(wildcard lib/*.S))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
+INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
+
+STATIC_LIB := $(BUILD)/lib/libcoolbpf.a
+SHARED_LIB := $(BUILD)/lib/libcoolbpf.so.$(VERSION)
+BINS := $(BUILD)/bin/coolbpf
+
+.PHONY: all bootstrap test test-unit test-integration test-cli test-asan install clean bench format
+
+all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB)
+
+bootstrap:
+	@scripts/bootstrap
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/coolbpf/*.h lib/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
+
+# lib/*.S embed files (lbc.h) with .incbin; they depend on what they embed
+$(BUILD)/obj/%.o: %.S bpf/lbc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SANITIZE) -c $< -o $@
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS) lib/libcoolbpf.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libcoolbpf.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libcoolbpf.map -o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so.$(SOVERSION)
+	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so
+
+$(BUILD)/bin/coolbpf: $(CLI_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/%: tests/integration/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
+
+test: all $(UNIT_BINS) $(INTEG_BINS)
+	@BUILD=$(BUILD) tests/run-all
+
+test-unit: all $(UNIT_BINS)
+	@BUILD=$(BUILD) tests/run-all unit
+
+test-integration: all $(INTEG_BINS)
+	@BUILD=$(BUILD) tests/run-all integration
+
+test-cli: all
+	@BUILD=$(BUILD) tests/run-all cli
+
+test-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+bench: all
+	bench/run-all
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/coolbpf $(DESTDIR)$(PREFIX)/include/coolbpf/bpf \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcoolbpf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcoolbpf.so.$(SOVERSION)
+	ln -sf libcoolbpf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcoolbpf.so
+	install -m 0644 include/coolbpf/*.h $(DESTDIR)$(PREFIX)/include/coolbpf/
+	install -m 0644 bpf/lbc.h $(DESTDIR)$(PREFIX)/include/coolbpf/bpf/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/libcoolbpf.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libcoolbpf.pc
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+format:
+	clang-format -i $(LIB_SRCS) $(CLI_SRCS) include/coolbpf/*.h lib/*.h
+
+clean:
+	rm -rf build build-asan

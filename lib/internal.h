@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Internal helpers shared by every lib/ file. Not installed. */
+#ifndef COOLBPF_INTERNAL_H
+#define COOLBPF_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "coolbpf/coolbpf.h"
+#include "banned.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+/* log.c ------------------------------------------------------------- */
+
+__printf(2, 3) void cb_print(enum coolbpf_print_level level, const char *fmt, ...);
+#define pr_warn(fmt, ...) cb_print(COOLBPF_WARN, fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...) cb_print(COOLBPF_INFO, fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) cb_print(COOLBPF_DEBUG, fmt, ##__VA_ARGS__)
+/* Route libbpf's messages through cb_print (idempotent). */
+void cb_libbpf_log_init(void);
+
+/* Set errno and return -err: `return cb_err(-ENOENT);` */
+static inline int cb_err(int err)
+{
+	errno = err < 0 ? -err : err;
+	return err < 0 ? err : -err;
+}
+/* Set errno and return NULL. */
+static inline void *cb_err_ptr(int err)
+{
+	errno = err < 0 ? -err : err;
+	return NULL;
+}
+
+/* strbuf.c: a growable NUL-terminated buffer --------------------------- */
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+
+/* All return 0 or -ENOMEM. */
+int strbuf_grow(struct strbuf *sb, size_t extra);
+int strbuf_add(struct strbuf *sb, const void *data, size_t len);
+int strbuf_addstr(struct strbuf *sb, const char *s);
+int strbuf_addch(struct strbuf *sb, int c);
+__printf(2, 3) int strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+void strbuf_reset(struct strbuf *sb);
+/* Free the contents; sb is reusable afterwards. */
+void strbuf_release(struct strbuf *sb);
+/* Take ownership of the buffer (never NULL: "" when empty); sb is reset. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* The contents, never NULL. */
+static inline const char *strbuf_str(const struct strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+/* util.c ------------------------------------------------------------ */
+
+/* Read a whole file (NUL-terminated for convenience). 0 or -errno. */
+int read_file(const char *path, void **data, size_t *len);
+/* Write atomically: temp file in the same directory, fsync, rename. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+/* mkdir -p with mode 0755. */
+int mkdir_p(const char *path);
+/* Hex SHA-256 (65 bytes with NUL). */
+void sha256_hex(const void *data, size_t len, char out[65]);
+/* Incremental SHA-256; sha256_ctx_* hides libcrypto from callers. */
+struct sha256_ctx;
+struct sha256_ctx *sha256_ctx_new(void);
+void sha256_ctx_update(struct sha256_ctx *ctx, const void *data, size_t len);
+/* Also frees ctx. */
+void sha256_ctx_final_hex(struct sha256_ctx *ctx, char out[65]);
+/* Bounded copy that always terminates; returns strlen(src). */
+size_t strlcpy_cb(char *dst, const char *src, size_t size);
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+/* uname -r / uname -m of the running kernel (static storage). */
+const char *host_kernel_release(void);
+const char *host_arch(void);
+/* The cache root: opts value, $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
+ * $HOME/.cache/coolbpf (static storage when cache_dir is NULL). */
+const char *cache_root(const char *cache_dir);
+/* COOLBPF_BTF_DIR/<arch>/<release>.btf into buf; -ENOENT if unset. */
+int btf_archive_path(const char *release, const char *arch, char *buf, size_t sz);
+
+/*
+ * Run argv (no shell) and wait. stdout/stderr of the child are captured
+ * into out (may be NULL to discard), at most out_max bytes. Returns the
+ * exit status (0..255), 128+signal, or -errno if it could not start.
+ */
+int run_argv(const char *const argv[], struct strbuf *out, size_t out_max);
+
+#endif /* COOLBPF_INTERNAL_H */
