@@ -98,5 +98,7 @@ int btf_archive_path(const char *release, const char *arch, char *buf, size_t sz
  * exit status (0..255), 128+signal, or -errno if it could not start.
  */
 int run_argv(const char *const argv[], struct strbuf *out, size_t out_max);
+/* Same, with the child's stdout on out_fd (-1: into out like stderr). */
+int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t out_max);
 
 #endif /* COOLBPF_INTERNAL_H */

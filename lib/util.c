@@ -255,6 +255,11 @@ int btf_archive_path(const char *release, const char *arch, char *buf, size_t sz
 
 int run_argv(const char *const argv[], struct strbuf *out, size_t out_max)
 {
+	return run_argv_fd(argv, -1, out, out_max);
+}
+
+int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t out_max)
+{
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status, err;
 	pid_t pid;
@@ -264,7 +269,7 @@ int run_argv(const char *const argv[], struct strbuf *out, size_t out_max)
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
