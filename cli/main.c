@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "banned.h"
+
+int cli_verbose;
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} verbs[] = {
+	{ "compile", cmd_compile, "compile FILE.bpf.c to a CO-RE object (cached)" },
+	{ "run", cmd_run, "compile if needed, load, attach and print events and maps" },
+};
+
+static int log_print(enum coolbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == COOLBPF_DEBUG && cli_verbose < 2)
+		return 0;
+	if (level == COOLBPF_INFO && cli_verbose < 1)
+		return 0;
+	if (level == COOLBPF_WARN)
+		fputs("coolbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+void cli_setup_log(void)
+{
+	coolbpf_set_print(log_print);
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("coolbpf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_parse_long(const char *name, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max) {
+		cli_err("invalid %s '%s': expected an integer from %ld to %ld", name, arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: coolbpf VERB [OPTIONS]\n\nVerbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f, "\n'coolbpf VERB --help' describes a verb. See coolbpf(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("coolbpf 0.1.0\n");
+		return 0;
+	}
+	cli_setup_log();
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].fn(argc - 1, argv + 1);
+	}
+	cli_err("unknown verb '%s'", argv[1]);
+	usage(stderr);
+	return 2;
+}

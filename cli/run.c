@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * coolbpf run: compile if needed, load, attach, print every event as it
+ * comes, and every other map on exit.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../lib/internal.h"
+#include "../lib/json.h"
+#include "../lib/object.h"
+
+#define MAX_LIST 64
+
+static struct run_args {
+	const char *path;
+	bool json;
+	long duration;
+	const char *btf;
+	const char *server;
+	const char *kernel;
+	const char *pin_dir;
+	const char *defines[MAX_LIST + 1];
+	const char *includes[MAX_LIST + 1];
+	int nr_defines, nr_includes;
+} args;
+
+static volatile sig_atomic_t exiting;
+static struct strbuf out = STRBUF_INIT;
+static bool out_broken;
+/* text mode prefixes events with their map's name when there are several */
+static bool several_event_maps;
+
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN };
+
+static const struct argp_option options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C)", 0 },
+	{ "btf", OPT_BTF, "FILE", 0, "BTF for CO-RE relocations (kernels without BTF)", 0 },
+	{ "server", OPT_SERVER, "URL", 0, "Compile on this coolbpfd ($COOLBPF_SERVER)", 0 },
+	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
+	{ "pin-maps", OPT_PIN, "DIR", 0, "Pin every map under DIR in bpffs (they outlive the run)", 0 },
+	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile", 0 },
+	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
+	{ "verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0 },
+	{},
+};
+
+static const char doc[] =
+	"Compile (if needed), load and attach FILE.bpf.c or FILE.o, print every event of its "
+	"ring buffers and perf buffers decoded by their BTF type, and on exit print its other "
+	"maps: histograms as histograms, stack maps symbolized, others as key/value tables."
+	"\v"
+	"EXAMPLES:\n"
+	"  coolbpf run examples/execsnoop.bpf.c          # trace exec() calls\n"
+	"  coolbpf run --json -d 5 examples/opensnoop.bpf.c\n"
+	"  coolbpf run -D TARGET_PID=1234 my.bpf.c\n"
+	"  coolbpf run --btf /var/lib/btf/5.10.0-28-amd64.btf tool.o\n";
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'j':
+		args.json = true;
+		break;
+	case 'd':
+		if (cli_parse_long("duration", arg, 1, 365L * 24 * 3600, &args.duration))
+			argp_usage(state);
+		break;
+	case OPT_BTF:
+		args.btf = arg;
+		break;
+	case OPT_SERVER:
+		args.server = arg;
+		break;
+	case OPT_KERNEL:
+		args.kernel = arg;
+		break;
+	case OPT_PIN:
+		args.pin_dir = arg;
+		break;
+	case 'D':
+	case 'I':
+		if ((key == 'D' ? args.nr_defines : args.nr_includes) >= MAX_LIST) {
+			cli_err("too many -%c options (at most %d)", key, MAX_LIST);
+			exit(2);
+		}
+		if (key == 'D')
+			args.defines[args.nr_defines++] = arg;
+		else
+			args.includes[args.nr_includes++] = arg;
+		break;
+	case 'v':
+		cli_verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		if (args.path)
+			argp_error(state, "one program at a time: '%s' and '%s'", args.path, arg);
+		args.path = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!args.path)
+			argp_error(state, "which program? give FILE.bpf.c or FILE.o");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void flush_out(void)
+{
+	if (out.len && !out_broken) {
+		if (fwrite(out.buf, 1, out.len, stdout) != out.len || fflush(stdout))
+			out_broken = true; /* reader went away: stop, clean up, exit */
+	}
+	strbuf_reset(&out);
+	if (out_broken)
+		exiting = 1;
+}
+
+static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
+{
+	(void)ctx;
+	if (!args.json && several_event_maps)
+		strbuf_addf(&out, "%s: ", coolbpf_map__name(map));
+	map_event_append(map, data, size, args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT, &out);
+	strbuf_addch(&out, '\n');
+	if (out.len >= 60 * 1024)
+		flush_out();
+	return 0;
+}
+
+static void on_lost(void *ctx, struct coolbpf_map *map, int cpu, __u64 count)
+{
+	(void)ctx;
+	if (args.json) {
+		strbuf_addf(&out, "{\"map\": \"%s\", \"lost\": %llu, \"cpu\": %d}\n",
+			    coolbpf_map__name(map), (unsigned long long)count, cpu);
+	} else {
+		flush_out();
+		fprintf(stderr, "coolbpf: lost %llu events of map '%s' on CPU %d\n",
+			(unsigned long long)count, coolbpf_map__name(map), cpu);
+	}
+}
+
+static void on_trace(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (args.json) {
+		struct jw w;
+
+		jw_init(&w, &out);
+		jw_begin_object(&w);
+		jw_key(&w, "printk");
+		jw_string(&w, line);
+		jw_end_object(&w);
+		strbuf_addch(&out, '\n');
+	} else {
+		strbuf_addf(&out, "%s\n", line);
+	}
+}
+
+static void report_attach(const struct coolbpf_object *obj)
+{
+	for (size_t i = 0; i < coolbpf_object__attach_count(obj); i++) {
+		const struct coolbpf_attach_info *ai = coolbpf_object__attach_info(obj, i);
+
+		if (args.json) {
+			struct strbuf sb = STRBUF_INIT;
+			struct jw w;
+
+			jw_init(&w, &sb);
+			jw_begin_object(&w);
+			jw_key(&w, "program");
+			jw_string(&w, ai->prog);
+			jw_key(&w, "section");
+			jw_string(&w, ai->section);
+			jw_key(&w, "attached");
+			jw_bool(&w, ai->err == 0 && strcmp(ai->kind, "loaded"));
+			jw_key(&w, "kind");
+			jw_string(&w, ai->kind);
+			jw_key(&w, "target");
+			jw_string(&w, ai->target);
+			if (ai->note) {
+				jw_key(&w, ai->err ? "error" : "note");
+				jw_string(&w, ai->note);
+			}
+			jw_end_object(&w);
+			fprintf(stderr, "%s\n", strbuf_str(&sb));
+			strbuf_release(&sb);
+		} else if (ai->err) {
+			fprintf(stderr, "coolbpf: not attached: %s (%s): %s\n", ai->prog, ai->section,
+				ai->note ? ai->note : strerror(-ai->err));
+		} else {
+			fprintf(stderr, "coolbpf: attached %s: %s %s%s%s%s\n", ai->prog, ai->kind,
+				ai->target, ai->note ? " (" : "", ai->note ? ai->note : "",
+				ai->note ? ")" : "");
+		}
+	}
+}
+
+/* JSON mode: errors are JSON on stderr too. */
+static int fail(const char *what)
+{
+	const char *msg = coolbpf_errmsg();
+
+	if (args.json) {
+		struct strbuf sb = STRBUF_INIT;
+		struct jw w;
+
+		jw_init(&w, &sb);
+		jw_begin_object(&w);
+		jw_key(&w, "error");
+		jw_string(&w, msg[0] ? msg : what);
+		jw_end_object(&w);
+		fprintf(stderr, "%s\n", strbuf_str(&sb));
+		strbuf_release(&sb);
+	} else if (!msg[0]) {
+		cli_err("%s: %s", what, strerror(errno));
+	}
+	return 1;
+}
+
+static void json_log_setup(void);
+
+static int pin_maps(struct coolbpf_object *obj)
+{
+	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
+	     m = coolbpf_object__next_map(obj, m)) {
+		char path[PATH_MAX];
+
+		if (coolbpf_map__kind(m) == COOLBPF_MAP_INTERNAL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", args.pin_dir, coolbpf_map__name(m));
+		if (coolbpf_map__pin(m, path))
+			return -1;
+		fprintf(stderr, "coolbpf: pinned map %s at %s\n", coolbpf_map__name(m), path);
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL, NULL,
+					  NULL };
+	struct coolbpf_object *obj = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	double deadline = 0;
+	int err, rc = 1;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	if (args.json)
+		json_log_setup();
+	COOLBPF_COMPILE_OPTS(copts, .defines = args.defines, .include_dirs = args.includes,
+			     .server = args.server, .kernel = args.kernel);
+	COOLBPF_OBJECT_OPTS(oopts, .btf_path = args.btf, .compile = &copts);
+
+	/* no SA_RESTART: a signal must interrupt the wait for events */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	obj = coolbpf_object__open_file(args.path, &oopts);
+	if (!obj)
+		return fail("cannot open program");
+	if (cli_verbose)
+		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
+	if (coolbpf_object__load(obj)) {
+		rc = fail("cannot load program");
+		goto out;
+	}
+	if (args.pin_dir && pin_maps(obj)) {
+		rc = fail("cannot pin maps");
+		goto out;
+	}
+	err = coolbpf_object__attach(obj);
+	report_attach(obj);
+	if (err) {
+		rc = fail("cannot attach program");
+		goto out;
+	}
+	{
+		int n = 0;
+
+		for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
+		     m = coolbpf_object__next_map(obj, m))
+			n += coolbpf_map__kind(m) == COOLBPF_MAP_RINGBUF ||
+			     coolbpf_map__kind(m) == COOLBPF_MAP_PERF;
+		several_event_maps = n > 1;
+	}
+	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event, .on_lost = on_lost);
+	if (coolbpf_object__open_events(obj, &eopts) ||
+	    coolbpf_object__open_trace(obj, on_trace, NULL)) {
+		rc = fail("cannot open event output");
+		goto out;
+	}
+	if (!args.json)
+		fprintf(stderr, "coolbpf: tracing%s... hit Ctrl-C to end.\n",
+			args.duration ? " for a while" : "");
+	if (args.duration)
+		deadline = now_s() + (double)args.duration;
+	while (!exiting) {
+		int timeout = -1;
+
+		if (deadline) {
+			double left = deadline - now_s();
+
+			if (left <= 0)
+				break;
+			timeout = (int)(left * 1000) + 1;
+		}
+		if (coolbpf_object__events_fd(obj) < 0) {
+			/* nothing streams: just wait */
+			struct timespec ts = { timeout < 0 ? 3600 : timeout / 1000,
+					       timeout < 0 ? 0 : (timeout % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		err = coolbpf_object__poll(obj, timeout);
+		if (err < 0 && err != -EINTR) {
+			cli_err("polling events failed: %s", strerror(-err));
+			break;
+		}
+		flush_out();
+	}
+	coolbpf_object__consume(obj);
+	coolbpf_object__detach(obj); /* stop the events before reading the maps */
+	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
+	     m = coolbpf_object__next_map(obj, m)) {
+		map_dump_append(m, args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT, &out);
+	}
+	if (coolbpf_object__lost_events(obj) && !args.json)
+		fprintf(stderr, "coolbpf: %llu events lost in total\n",
+			(unsigned long long)coolbpf_object__lost_events(obj));
+	flush_out();
+	rc = out_broken ? 1 : 0;
+out:
+	coolbpf_object__close(obj);
+	strbuf_release(&out);
+	return rc;
+}
+
+static int json_log_print(enum coolbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* in JSON mode warnings surface once, as {"error": ...}; keep debug */
+	if (level == COOLBPF_DEBUG && cli_verbose >= 2)
+		return vfprintf(stderr, fmt, ap);
+	if (level == COOLBPF_INFO && cli_verbose >= 1)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static void json_log_setup(void)
+{
+	coolbpf_set_print(json_log_print);
+}
