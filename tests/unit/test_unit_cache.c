@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The compile cache: keys, manifests, atomicity, and the real pipeline
+ * (clang, bpftool, llvm-objcopy) behind coolbpf_compile_*. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "compile.h"
+
+static char base_dir[PATH_MAX];
+
+static void path_in(char *buf, size_t sz, const char *name)
+{
+	assert_true((size_t)snprintf(buf, sz, "%s/%s", base_dir, name) < sz);
+}
+
+static void put(const char *name, const char *text)
+{
+	char p[PATH_MAX];
+
+	path_in(p, sizeof(p), name);
+	assert_int_equal(write_file_atomic(p, text, strlen(text)), 0);
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(base_dir, sizeof(base_dir), "/tmp/coolbpf-test-cache.XXXXXX");
+	assert_non_null(mkdtemp(base_dir));
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	const char *argv[] = { "rm", "-rf", base_dir, NULL };
+
+	(void)state;
+	run_argv(argv, NULL, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char *const defs1[] = { "A=1", NULL };
+static const char *const defs2[] = { "A=2", NULL };
+static const char *const incs1[] = { "/x", NULL };
+static const char *const incs2[] = { "/y", NULL };
+
+static struct cache_inputs base_inputs(void)
+{
+	struct cache_inputs in = {
+		.src_name = "/src/a.bpf.c",
+		.src = "int x;",
+		.src_len = 6,
+		.defines = defs1,
+		.include_dirs = incs1,
+		.tools_id = "tools",
+		.btf_id = "btf1",
+		.release = "6.1",
+		.arch = "x86_64",
+	};
+	return in;
+}
+
+static void key_of(const struct cache_inputs *in, char out[65])
+{
+	cache_manifest_key(in, out);
+	assert_int_equal(strlen(out), 64);
+}
+
+static void test_key_identical_inputs_hit(void **state)
+{
+	struct cache_inputs a = base_inputs(), b = base_inputs();
+	char ka[65], kb[65];
+
+	(void)state;
+	b.src = strdup("int x;"); /* same bytes elsewhere */
+	key_of(&a, ka);
+	key_of(&b, kb);
+	assert_string_equal(ka, kb);
+	free((void *)b.src);
+}
+
+static void test_key_changes_with_every_input(void **state)
+{
+	struct cache_inputs base = base_inputs(), in;
+	char k0[65], k[65];
+
+	(void)state;
+	key_of(&base, k0);
+#define CHANGED(stmt)                                                          \
+	do {                                                                   \
+		in = base;                                                     \
+		stmt;                                                          \
+		key_of(&in, k);                                                \
+		if (!strcmp(k, k0))                                            \
+			fail_msg("key unchanged by: %s", #stmt);               \
+	} while (0)
+	CHANGED(in.src = "int y;");
+	CHANGED(in.src_len = 5);
+	CHANGED(in.src_name = "/src/b.bpf.c");
+	CHANGED(in.defines = defs2);
+	CHANGED(in.defines = NULL);
+	CHANGED(in.include_dirs = incs2);
+	CHANGED(in.include_dirs = NULL);
+	CHANGED(in.btf_id = "btf2");
+	CHANGED(in.tools_id = "tools2");
+	CHANGED(in.release = "6.2");
+	CHANGED(in.arch = "aarch64");
+#undef CHANGED
+	/* fields do not run into each other: "A=1","" vs "A=","1" */
+	{
+		static const char *const d1[] = { "AB", "C", NULL }, *const d2[] = { "A", "BC", NULL };
+		char k1[65], k2[65];
+
+		in = base;
+		in.defines = d1;
+		key_of(&in, k1);
+		in.defines = d2;
+		key_of(&in, k2);
+		assert_string_not_equal(k1, k2);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+static void make_deps(struct strbuf *deps, bool with_kdir)
+{
+	strbuf_reset(deps);
+	strbuf_addf(deps, "obj: %s/src.bpf.c %s/a.h \\\n  %s/b\\ c.h rel.h", base_dir, base_dir,
+		    base_dir);
+	if (with_kdir)
+		strbuf_addf(deps, " \\\n  %s/kdir/vmlinux.h", base_dir);
+	strbuf_addch(deps, '\n');
+}
+
+static void test_manifest_lists_included_files(void **state)
+{
+	struct strbuf deps = STRBUF_INIT, man = STRBUF_INIT, want = STRBUF_INIT;
+	char src[PATH_MAX], kdir[PATH_MAX], h[65];
+
+	(void)state;
+	put("src.bpf.c", "int x;\n");
+	put("a.h", "#define A 1\n");
+	put("b c.h", "#define B 1\n");
+	put("rel.h", "#define R 1\n");
+	path_in(src, sizeof(src), "src.bpf.c");
+	path_in(kdir, sizeof(kdir), "kdir");
+	make_deps(&deps, true);
+	/* vmlinux.h under kdir does not even exist: it must be skipped, not hashed */
+	assert_int_equal(cache_manifest_from_deps(deps.buf, base_dir, kdir, src, &man), 0);
+
+	sha256_hex("#define A 1\n", 12, h);
+	strbuf_addf(&want, "%s %s/a.h\n", h, base_dir);
+	sha256_hex("#define B 1\n", 12, h);
+	strbuf_addf(&want, "%s %s/b c.h\n", h, base_dir);
+	sha256_hex("#define R 1\n", 12, h);
+	strbuf_addf(&want, "%s %s/rel.h\n", h, base_dir); /* relative made absolute */
+	assert_string_equal(man.buf, want.buf);
+
+	/* a dependency that cannot be read makes no manifest */
+	strbuf_reset(&man);
+	strbuf_addstr(&deps, " /nonexistent/zz.h\n");
+	assert_int_not_equal(cache_manifest_from_deps(deps.buf, base_dir, kdir, src, &man), 0);
+	strbuf_release(&deps);
+	strbuf_release(&man);
+	strbuf_release(&want);
+}
+
+static void test_lookup_rechecks_included_files(void **state)
+{
+	struct strbuf deps = STRBUF_INIT, man = STRBUF_INIT;
+	char root[PATH_MAX], src[PATH_MAX], a[PATH_MAX], mkey[65] = "", k1[65], k2[65];
+	struct cache_inputs in = base_inputs();
+	void *obj;
+	size_t sz;
+	char *log;
+
+	(void)state;
+	path_in(root, sizeof(root), "cache-lookup");
+	path_in(src, sizeof(src), "src.bpf.c");
+	path_in(a, sizeof(a), "a.h");
+	put("a.h", "#define A 1\n");
+	put("b c.h", "#define B 1\n");
+	put("rel.h", "#define R 1\n");
+	key_of(&in, mkey);
+	make_deps(&deps, false);
+	assert_int_equal(cache_manifest_from_deps(deps.buf, base_dir, NULL, src, &man), 0);
+
+	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), -ENOENT);
+	assert_int_equal(cache_store(root, mkey, man.buf, "OBJECT", 6, "warning: x\n"), 0);
+	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), 0);
+	assert_int_equal(sz, 6);
+	assert_memory_equal(obj, "OBJECT", 6);
+	assert_string_equal(log, "warning: x\n");
+	free(obj);
+	free(log);
+	cache_object_key(mkey, man.buf, k1);
+
+	/* an included header changes: miss, and a new object key */
+	put("a.h", "#define A 2\n");
+	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), -ENOENT);
+	strbuf_reset(&man);
+	assert_int_equal(cache_manifest_from_deps(deps.buf, base_dir, NULL, src, &man), 0);
+	cache_object_key(mkey, man.buf, k2);
+	assert_string_not_equal(k1, k2);
+
+	/* back as it was: hit again */
+	put("a.h", "#define A 1\n");
+	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), 0);
+	free(obj);
+	free(log);
+
+	/* a header that disappears: miss */
+	unlink(a);
+	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), -ENOENT);
+	put("a.h", "#define A 1\n");
+
+	/* a corrupt manifest: miss, no crash */
+	{
+		char mp[PATH_MAX];
+
+		assert_true((size_t)snprintf(mp, sizeof(mp), "%s/objects/%.2s/%s.manifest", root,
+					     mkey, mkey) < sizeof(mp));
+		assert_int_equal(write_file_atomic(mp, "garbage", 7), 0);
+		assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), -ENOENT);
+	}
+	strbuf_release(&deps);
+	strbuf_release(&man);
+}
+
+/* A reader never sees a half-written object while another process
+ * rewrites it over and over. */
+static void test_store_visible_only_complete(void **state)
+{
+	enum { SZ = 2 << 20, ROUNDS = 40 };
+	char root[PATH_MAX], path[PATH_MAX], okey[65];
+	const char *mkey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	char *a = malloc(SZ), *b = malloc(SZ);
+	int status, seen = 0;
+	pid_t pid;
+
+	(void)state;
+	memset(a, 'a', SZ);
+	memset(b, 'b', SZ);
+	path_in(root, sizeof(root), "cache-atomic");
+	assert_int_equal(cache_store(root, mkey, "", a, SZ, NULL), 0);
+	cache_object_key(mkey, "", okey);
+	assert_true((size_t)snprintf(path, sizeof(path), "%s/objects/%.2s/%s.o", root, okey,
+				     okey) < sizeof(path));
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < ROUNDS; i++)
+			if (cache_store(root, mkey, "", i % 2 ? a : b, SZ, NULL))
+				_exit(1);
+		_exit(0);
+	}
+	for (;;) {
+		void *data;
+		size_t len;
+
+		if (read_file(path, &data, &len) == 0) {
+			seen++;
+			if (len != SZ || (memcmp(data, a, SZ) && memcmp(data, b, SZ)))
+				fail_msg("read a partial object: %zu bytes", len);
+			free(data);
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(seen > 0);
+	free(a);
+	free(b);
+}
+
+/* ------------------------------------------------------------------ */
+/* The real pipeline                                                   */
+
+static const char prog[] =
+	"#include \"lbc.h\"\n"
+	"#include \"inc.h\"\n"
+	"struct ev { int pid; };\n"
+	"LBC_PERF_OUTPUT(e_out, struct ev, 128);\n"
+	"SEC(\"tracepoint/sched/sched_process_exec\")\n"
+	"int tp(void *ctx)\n"
+	"{\n"
+	"\tstruct ev e = {};\n"
+	"\tstruct task_struct *t = (void *)bpf_get_current_task();\n"
+	"\te.pid = BPF_CORE_READ(t, tgid) + VAL;\n"
+	"\tbpf_perf_event_output(ctx, &e_out, BPF_F_CURRENT_CPU, &e, sizeof(e));\n"
+	"\treturn 0;\n"
+	"}\n"
+	"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+
+static bool have_btf(void)
+{
+	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
+/* prog.bpf.c and its inc.h in the test dir; cache dir named cache_name */
+static void prepare_prog(const char *cache_name, char cache[PATH_MAX], char src[PATH_MAX])
+{
+	path_in(cache, PATH_MAX, cache_name);
+	path_in(src, PATH_MAX, "prog.bpf.c");
+	put("prog.bpf.c", prog);
+	put("inc.h", "#define VAL 1\n");
+}
+
+static void compile_ok(const char *src, const struct coolbpf_compile_opts *opts,
+		       struct coolbpf_compile_result *res)
+{
+	int err = coolbpf_compile_file(src, opts, res);
+
+	if (err)
+		fail_msg("compile failed: %d %s\n%s", err, coolbpf_errmsg(), res->log);
+	assert_non_null(res->obj);
+	assert_int_equal(strlen(res->sha256), 64);
+}
+
+static void test_compile_cache_hits_and_misses(void **state)
+{
+	char src[PATH_MAX], cache[PATH_MAX];
+	static const char *const defs[] = { "EXTRA=1", NULL };
+	struct coolbpf_compile_result r1, r2;
+	const void *btf;
+	const char *rel;
+	size_t btf_sz;
+
+	(void)state;
+	if (!have_btf())
+		skip();
+	prepare_prog("cache-real", cache, src);
+	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+
+	compile_ok(src, &opts, &r1);
+	assert_false(r1.cached);
+	assert_int_equal(coolbpf_artifact__min_btf(r1.obj, r1.obj_sz, &btf, &btf_sz, &rel), 0);
+	assert_string_equal(rel, host_kernel_release());
+	assert_true(btf_sz > 24); /* header + task_struct's tgid */
+
+	compile_ok(src, &opts, &r2);
+	assert_true(r2.cached);
+	assert_string_equal(r1.sha256, r2.sha256);
+	coolbpf_compile_result__release(&r2);
+
+	/* no_cache: compiled again, same bytes */
+	opts.no_cache = true;
+	compile_ok(src, &opts, &r2);
+	assert_false(r2.cached);
+	assert_string_equal(r1.sha256, r2.sha256);
+	coolbpf_compile_result__release(&r2);
+	opts.no_cache = false;
+
+	/* an included header's content changes */
+	put("inc.h", "#define VAL 2\n");
+	compile_ok(src, &opts, &r2);
+	assert_false(r2.cached);
+	assert_string_not_equal(r1.sha256, r2.sha256);
+	coolbpf_compile_result__release(&r2);
+
+	/* a define */
+	opts.defines = defs;
+	compile_ok(src, &opts, &r2);
+	assert_false(r2.cached);
+	coolbpf_compile_result__release(&r2);
+	compile_ok(src, &opts, &r2);
+	assert_true(r2.cached);
+	coolbpf_compile_result__release(&r2);
+	opts.defines = NULL;
+
+	/* the source (a comment only: a different key all the same) */
+	{
+		char *edited = malloc(sizeof(prog) + 16);
+
+		snprintf(edited, sizeof(prog) + 16, "%s/* edit */\n", prog);
+		put("prog.bpf.c", edited);
+		free(edited);
+		compile_ok(src, &opts, &r2);
+		assert_false(r2.cached);
+		coolbpf_compile_result__release(&r2);
+		put("prog.bpf.c", prog);
+	}
+	coolbpf_compile_result__release(&r1);
+}
+
+static void test_compile_btf_identity_in_key(void **state)
+{
+	char src[PATH_MAX], cache[PATH_MAX], btf_copy[PATH_MAX];
+	struct coolbpf_compile_result r1, r2;
+	void *data;
+	size_t len;
+
+	(void)state;
+	if (!have_btf())
+		skip();
+	prepare_prog("cache-btf", cache, src);
+	path_in(btf_copy, sizeof(btf_copy), "copy.btf");
+	assert_int_equal(read_file("/sys/kernel/btf/vmlinux", &data, &len), 0);
+	assert_int_equal(write_file_atomic(btf_copy, data, len), 0);
+	free(data);
+
+	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+	compile_ok(src, &opts, &r1);
+	/* same BTF bytes through another path: identified by content, a
+	 * different identity from the running kernel's cheap one */
+	opts.btf_path = btf_copy;
+	compile_ok(src, &opts, &r2);
+	assert_false(r2.cached);
+	coolbpf_compile_result__release(&r2);
+	compile_ok(src, &opts, &r2);
+	assert_true(r2.cached);
+	coolbpf_compile_result__release(&r2);
+	coolbpf_compile_result__release(&r1);
+}
+
+static void test_compile_buf_diagnostics_name_the_file(void **state)
+{
+	static const char bad[] = "#include \"lbc.h\"\nint f(void) { return nope; }\n";
+	struct coolbpf_compile_result r;
+	char cache[PATH_MAX];
+
+	(void)state;
+	if (!have_btf())
+		skip();
+	path_in(cache, sizeof(cache), "cache-real");
+	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+	assert_int_equal(coolbpf_compile_buf("mine.bpf.c", bad, strlen(bad), &opts, &r), -EINVAL);
+	assert_non_null(r.log);
+	if (!strstr(r.log, "mine.bpf.c:2:22: error") || strstr(r.log, "/tmp/"))
+		fail_msg("diagnostics do not name mine.bpf.c as given:\n%s", r.log);
+	coolbpf_compile_result__release(&r);
+	coolbpf_compile_result__release(NULL);
+}
+
+static void test_compile_buf_deterministic(void **state)
+{
+	static const char src[] = "#include \"lbc.h\"\n"
+				  "SEC(\"tracepoint/sched/sched_process_exec\")\n"
+				  "int tp(void *ctx) { return 0; }\n"
+				  "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	struct coolbpf_compile_result r1, r2;
+	char cache[PATH_MAX];
+
+	(void)state;
+	if (!have_btf())
+		skip();
+	path_in(cache, sizeof(cache), "cache-real");
+	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache, .no_cache = true);
+	/* private temp dirs differ; the objects must not */
+	assert_int_equal(coolbpf_compile_buf("b.bpf.c", src, strlen(src), &opts, &r1), 0);
+	assert_int_equal(coolbpf_compile_buf("b.bpf.c", src, strlen(src), &opts, &r2), 0);
+	assert_string_equal(r1.sha256, r2.sha256);
+	coolbpf_compile_result__release(&r1);
+	coolbpf_compile_result__release(&r2);
+}
+
+/* N processes compile the same file into an empty cache (PCH included):
+ * all succeed with identical objects. */
+static void test_concurrent_compiles_into_empty_cache(void **state)
+{
+	enum { N = 6 };
+	char src[PATH_MAX], cache[PATH_MAX];
+	int fds[N][2];
+	pid_t pids[N];
+	char sha[N][65];
+
+	(void)state;
+	if (!have_btf())
+		skip();
+	prepare_prog("cache-concurrent", cache, src);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(pipe(fds[i]), 0);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+			struct coolbpf_compile_result r;
+			int err = coolbpf_compile_file(src, &opts, &r);
+
+			if (!err && write(fds[i][1], r.sha256, 64) != 64)
+				err = -EIO;
+			_exit(err ? 1 : 0);
+		}
+		close(fds[i][1]);
+	}
+	for (int i = 0; i < N; i++) {
+		int status;
+
+		memset(sha[i], 0, sizeof(sha[i]));
+		assert_int_equal(read(fds[i][0], sha[i], 64), 64);
+		close(fds[i][0]);
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_string_equal(sha[i], sha[0]);
+	}
+	/* and the cache then serves it */
+	{
+		COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+		struct coolbpf_compile_result r;
+
+		compile_ok(src, &opts, &r);
+		assert_true(r.cached);
+		assert_string_equal(r.sha256, sha[0]);
+		coolbpf_compile_result__release(&r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_min_btf_rejects_corrupt_input(void **state)
+{
+	char src[PATH_MAX], cache[PATH_MAX];
+	struct coolbpf_compile_result r;
+	const void *btf;
+	const char *rel;
+	size_t sz;
+	unsigned char *copy;
+
+	(void)state;
+	assert_int_equal(coolbpf_artifact__min_btf("not an elf", 10, &btf, &sz, &rel), -EINVAL);
+	assert_int_equal(coolbpf_artifact__min_btf(NULL, 0, &btf, &sz, &rel), -EINVAL);
+	if (!have_btf())
+		skip();
+	prepare_prog("cache-real", cache, src);
+	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+	compile_ok(src, &opts, &r);
+
+	/* every truncation: an error or a result inside the bytes given */
+	for (size_t len = 0; len < r.obj_sz; len += len < 128 ? 1 : 61) {
+		copy = malloc(len ? len : 1);
+		memcpy(copy, r.obj, len);
+		if (coolbpf_artifact__min_btf(copy, len, &btf, &sz, &rel) == 0)
+			assert_true((const unsigned char *)btf + sz <= copy + len);
+		free(copy);
+	}
+	/* random corruption of headers and section table */
+	srand(1);
+	copy = malloc(r.obj_sz);
+	for (int i = 0; i < 2000; i++) {
+		memcpy(copy, r.obj, r.obj_sz);
+		for (int j = 0; j < 4; j++) {
+			size_t off = (size_t)rand() % r.obj_sz;
+
+			if (j < 2 && i % 2)
+				off = (size_t)rand() % 64; /* ELF header */
+			copy[off] = (unsigned char)rand();
+		}
+		if (coolbpf_artifact__min_btf(copy, r.obj_sz, &btf, &sz, &rel) == 0) {
+			assert_true((const unsigned char *)btf + sz <= copy + r.obj_sz);
+			assert_true(memchr(rel, '\0', (size_t)(copy + r.obj_sz -
+							       (const unsigned char *)rel)));
+		}
+	}
+	free(copy);
+	coolbpf_compile_result__release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_identical_inputs_hit),
+		cmocka_unit_test(test_key_changes_with_every_input),
+		cmocka_unit_test(test_manifest_lists_included_files),
+		cmocka_unit_test(test_lookup_rechecks_included_files),
+		cmocka_unit_test(test_store_visible_only_complete),
+		cmocka_unit_test(test_compile_cache_hits_and_misses),
+		cmocka_unit_test(test_compile_btf_identity_in_key),
+		cmocka_unit_test(test_compile_buf_diagnostics_name_the_file),
+		cmocka_unit_test(test_compile_buf_deterministic),
+		cmocka_unit_test(test_concurrent_compiles_into_empty_cache),
+		cmocka_unit_test(test_min_btf_rejects_corrupt_input),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
