@@ -253,6 +253,46 @@ static int pin_maps(struct coolbpf_object *obj)
 	return 0;
 }
 
+/* Sources are compiled here rather than inside open_file so that clang's
+ * diagnostics reach the terminal exactly as clang printed them. */
+static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *copts,
+					   struct coolbpf_object_opts *oopts)
+{
+	struct coolbpf_compile_result res = {};
+	struct coolbpf_object *obj;
+	char name[256];
+	const char *base;
+	int err;
+
+	if (!str_has_suffix(args.path, ".c"))
+		return coolbpf_object__open_file(args.path, oopts);
+	if (access(args.path, R_OK)) {
+		err = errno;
+		cli_err("cannot open '%s': %s", args.path, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	err = coolbpf_compile_file(args.path, copts, &res);
+	if (err) {
+		if (res.log && res.log[0] && !args.json)
+			fputs(res.log, stderr);
+		if (!args.json && res.log && res.log[0])
+			cli_err("cannot compile '%s'", args.path);
+		else if (args.json && res.log && res.log[0])
+			pr_warn("cannot compile '%s':\n%s", args.path, res.log);
+		coolbpf_compile_result__release(&res);
+		errno = -err;
+		return NULL;
+	}
+	base = strrchr(args.path, '/');
+	strlcpy_cb(name, base ? base + 1 : args.path, sizeof(name));
+	name[strcspn(name, ".")] = '\0';
+	oopts->name = name;
+	obj = coolbpf_object__open_mem(res.obj, res.obj_sz, oopts);
+	coolbpf_compile_result__release(&res);
+	return obj;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -283,7 +323,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	obj = coolbpf_object__open_file(args.path, &oopts);
+	obj = open_program(&copts, &oopts);
 	if (!obj)
 		return fail("cannot open program");
 	if (cli_verbose)

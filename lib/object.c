@@ -181,10 +181,13 @@ static int object_open_bpf(struct coolbpf_object *obj)
 	}
 	obj->bpf = bpf_object__open_mem(obj->elf, obj->elf_sz, &oo);
 	if (!obj->bpf) {
+		char msg[128];
+
 		err = -errno;
+		libbpf_strerror(err, msg, sizeof(msg));
 		pr_warn("cannot open '%s': not a valid BPF object (%s); rebuild it with "
 			"'coolbpf compile'\n",
-			obj->name, strerror(-err));
+			obj->origin, msg);
 		return cb_err(err);
 	}
 	return 0;
@@ -257,13 +260,14 @@ static int choose_btf(struct coolbpf_object *obj, const char *explicit_path)
 	return 0;
 }
 
-static struct coolbpf_object *object_new(const char *name)
+static struct coolbpf_object *object_new(const char *name, const char *origin)
 {
 	struct coolbpf_object *obj = calloc(1, sizeof(*obj));
 
 	if (!obj)
 		return NULL;
 	obj->name = strdup(name ? name : "coolbpf");
+	strlcpy_cb(obj->origin, origin ? origin : obj->name ? obj->name : "", sizeof(obj->origin));
 	obj->btf_memfd = -1;
 	obj->epfd = -1;
 	obj->trace_fd = -1;
@@ -276,13 +280,13 @@ static struct coolbpf_object *object_new(const char *name)
 
 /* Takes ownership of elf. */
 static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name,
-					 const struct coolbpf_object_opts *opts)
+					 const char *origin, const struct coolbpf_object_opts *opts)
 {
 	struct coolbpf_object *obj;
 	int err;
 
 	cb_libbpf_log_init();
-	obj = object_new(name);
+	obj = object_new(name, origin);
 	if (!obj) {
 		free(elf);
 		return cb_err_ptr(-ENOMEM);
@@ -332,7 +336,7 @@ struct coolbpf_object *coolbpf_object__open_mem(const void *data, size_t sz,
 	if (!copy)
 		return cb_err_ptr(-ENOMEM);
 	memcpy(copy, data, sz);
-	return open_owned(copy, sz, opts && opts->name ? opts->name : "coolbpf", opts);
+	return open_owned(copy, sz, opts && opts->name ? opts->name : "coolbpf", NULL, opts);
 }
 
 static struct coolbpf_object *open_compiled(struct coolbpf_compile_result *res, int err,
@@ -345,6 +349,8 @@ static struct coolbpf_object *open_compiled(struct coolbpf_compile_result *res, 
 	if (err) {
 		if (res->log && res->log[0])
 			pr_warn("cannot compile '%s':\n%s", what, res->log);
+		else if (!coolbpf_errmsg()[0])
+			pr_warn("cannot compile '%s': %s\n", what, strerror(-err));
 		coolbpf_compile_result__release(res);
 		return cb_err_ptr(err);
 	}
@@ -352,7 +358,7 @@ static struct coolbpf_object *open_compiled(struct coolbpf_compile_result *res, 
 	sz = res->obj_sz;
 	res->obj = NULL;
 	coolbpf_compile_result__release(res);
-	return open_owned(elf, sz, name, opts);
+	return open_owned(elf, sz, name, what, opts);
 }
 
 struct coolbpf_object *coolbpf_object__open_source(const char *src, size_t len,
@@ -405,7 +411,7 @@ struct coolbpf_object *coolbpf_object__open_file(const char *path,
 			path);
 		return cb_err_ptr(-ENOEXEC);
 	}
-	return open_owned(data, sz, name, opts);
+	return open_owned(data, sz, name, path, opts);
 }
 
 /* ------------------------------------------------------------------ */
@@ -560,10 +566,12 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 			return 0;
 		}
 		err = -errno;
+		/* maps are created before programs load: a map failure leaves
+		 * every program without an fd */
+		if (report_map_failure(obj, err))
+			return err;
 		p = failed_plan(obj);
 		if (!p) {
-			if (report_map_failure(obj, err))
-				return err;
 			if (!strcmp(obj->btf_origin, "none"))
 				pr_warn("cannot load '%s': no BTF for kernel %s: "
 					"/sys/kernel/btf/vmlinux is missing and no archive file "
@@ -573,7 +581,9 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 				pr_warn("cannot load '%s': %s\n", obj->name, strerror(-err));
 			return cb_err(err);
 		}
-		if (p->alt >= 0 && !obj->plans[p->alt].enabled && !obj->plans[p->alt].note[0]) {
+		if (p->alt >= 0 && !obj->plans[p->alt].enabled && !obj->plans[p->alt].note[0] &&
+		    (kernel_has_kprobes() || (obj->plans[p->alt].hook != HOOK_KPROBE &&
+					      obj->plans[p->alt].hook != HOOK_KRETPROBE))) {
 			struct prog_plan *q = &obj->plans[p->alt];
 
 			p->enabled = false;

@@ -53,6 +53,7 @@ struct prog_plan {
 struct coolbpf_object {
 	struct bpf_object *bpf;
 	char *name;
+	char origin[PATH_MAX]; /* the file or source name, for messages */
 	void *elf; /* the object's bytes, kept to reopen on fallback */
 	size_t elf_sz;
 	char btf_origin[PATH_MAX + 16];

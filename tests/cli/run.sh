@@ -1,0 +1,138 @@
+#!/bin/bash
+# CLI tests of `coolbpf run`: output shapes, exit statuses, every error path
+# of the Foundation issue, and that nothing of ours stays in the kernel.
+# Needs root (loads real programs). Exit 0 pass, 77 skip, 1 fail.
+set -u
+cd "$(dirname "$0")/../.."
+COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
+export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$(mktemp -d)}
+[ "$(id -u)" = 0 ] || { echo "run.sh: needs root"; exit 77; }
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "  ok: $1"; }
+bad() {
+	fail=$((fail + 1))
+	echo "  FAIL: $1"
+	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -20; fi
+	return 0
+}
+
+# expect_fail NAME PATTERN -- ARGS...: non-zero exit and PATTERN on stderr
+expect_fail() {
+	local name=$1 pat=$2
+	shift 3
+	"$COOLBPF" "$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ $rc = 0 ]; then
+		bad "$name: exit 0, expected failure" "$T/err"
+	elif ! grep -qF -- "$pat" "$T/err"; then
+		bad "$name: stderr lacks '$pat'" "$T/err"
+	else
+		ok "$name (exit $rc)"
+	fi
+}
+
+our_progs() { bpftool prog show 2>/dev/null | grep -cE "name (handle_exec|enter_openat|exit_openat|x|bad)\b"; }
+base_progs=$(our_progs)
+our_maps() { bpftool map show 2>/dev/null | grep -cE "name events\b"; }
+base_maps=$(our_maps)
+
+echo "coolbpf run: events"
+(sleep 0.7; /bin/true coolbpf-cli-test) &
+"$COOLBPF" run -d 2 examples/execsnoop.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+wait
+[ $rc = 0 ] && ok "text run exits 0 after -d" || bad "text run exit $rc" "$T/err"
+grep -qE '^pid=[0-9]+ ppid=[0-9]+ uid=0 comm=true filename=/bin/true$' "$T/out" &&
+	ok "text event line decoded" || bad "no decoded exec line for /bin/true" "$T/out"
+grep -q 'attached handle_exec: tracepoint sched:sched_process_exec' "$T/err" &&
+	ok "attach report" || bad "no attach report" "$T/err"
+
+(sleep 0.7; /bin/true) &
+"$COOLBPF" run --json -d 2 examples/execsnoop.bpf.c >"$T/out" 2>"$T/err"
+wait
+python3 - "$T/out" <<'EOF' && ok "every --json line parses; event shape as contract" || bad "--json shape" "$T/out"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+evs = [json.loads(l) for l in lines]
+assert evs, "no output"
+e = [x for x in evs if x.get("event", {}).get("filename") == "/bin/true"]
+assert e, "no /bin/true event"
+ev = e[0]
+assert ev["map"] == "events"
+assert isinstance(ev["event"]["pid"], int) and ev["event"]["comm"] == "true"
+EOF
+
+echo "coolbpf run: histogram and table maps on exit"
+"$COOLBPF" run --json -d 1 examples/runqlat.bpf.c >"$T/out" 2>"$T/err"
+python3 - "$T/out" <<'EOF' && ok "hist JSON {map, hist:[low,high,count]}" || bad "hist JSON" "$T/out"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+h = [o for o in objs if o.get("map") == "runq_usecs"][0]
+assert h["hist"] and all(set(b) == {"low", "high", "count"} for b in h["hist"])
+assert sum(b["count"] for b in h["hist"]) > 0
+t = [o for o in objs if o.get("map") == "start"][0]
+assert isinstance(t["entries"], list)
+EOF
+"$COOLBPF" run -d 1 examples/runqlat.bpf.c >"$T/out" 2>"$T/err"
+grep -qE '^ +value +: count +distribution$' "$T/out" && grep -qE '\|\*+ *\|$' "$T/out" &&
+	ok "text histogram like print_log2_hist" || bad "text histogram" "$T/out"
+
+"$COOLBPF" run -d 1 examples/stackcount.bpf.c >"$T/out" 2>"$T/err"
+grep -qE '^    (__)?schedule\+0x[0-9a-f]+$' "$T/out" && ok "stack map symbolized" ||
+	bad "stack map not symbolized" "$T/out"
+
+echo "coolbpf run: signals"
+for sig in INT TERM; do
+	"$COOLBPF" run examples/execsnoop.bpf.c >"$T/out" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 50); do grep -q tracing "$T/err" && break; sleep 0.1; done
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	[ $rc = 0 ] && ok "SIG$sig exits 0" || bad "SIG$sig exit $rc" "$T/err"
+done
+[ "$(our_progs)" = "$base_progs" ] && ok "no program of ours left in the kernel (bpftool)" ||
+	bad "programs left behind: $(bpftool prog show | grep -E 'handle_exec|openat')"
+if bpftool link show 2>/dev/null | grep -q 'handle_exec'; then bad "link left behind"; else ok "no link left (bpftool)"; fi
+# the kernel frees maps from a work queue after the last fd closes
+for _ in $(seq 30); do [ "$(our_maps)" = "$base_maps" ] && break; sleep 0.1; done
+if [ "$(our_maps)" != "$base_maps" ]; then bad "map left behind"; else ok "no map left (bpftool)"; fi
+
+echo "coolbpf run: bad input"
+expect_fail "missing file" "cannot open 'nope.bpf.c': No such file or directory" -- run nope.bpf.c
+printf '#include "lbc.h"\nSEC("tp/sched/sched_process_exec") int x(void *ctx) { return y; }\n' >"$T/syn.bpf.c"
+expect_fail "syntax error shown as clang prints it" "syn.bpf.c:2:62: error: use of undeclared identifier 'y'" -- run "$T/syn.bpf.c"
+printf '#include "lbc.h"\nSEC("foo/bar") int x(void *ctx) { return 0; }\nchar L[] SEC("license") = "GPL";\n' >"$T/sec.bpf.c"
+expect_fail "unknown section" "section 'foo/bar', which names no BPF program type" -- run "$T/sec.bpf.c"
+printf '#include "lbc.h"\nSEC("tp/sched/no_such_event") int x(void *ctx) { return 0; }\nchar L[] SEC("license") = "GPL";\n' >"$T/tp.bpf.c"
+expect_fail "missing tracepoint" "tracepoint 'sched:no_such_event' does not exist" -- run "$T/tp.bpf.c"
+printf '#include "lbc.h"\nSEC("tp/sched/sched_process_exec")\nint bad(void *ctx)\n{\n\tint *p = (int *)0x10;\n\treturn *p;\n}\nchar L[] SEC("license") = "GPL";\n' >"$T/verif.bpf.c"
+expect_fail "verifier rejection names the source line" "verif.bpf.c:6: return *p;" -- run "$T/verif.bpf.c"
+grep -q "error: " "$T/err" && [ "$(wc -l <"$T/err")" -lt 30 ] && ok "verifier summary is short" || bad "verifier summary" "$T/err"
+head -c 3000 /bin/ls >"$T/corrupt.o"
+expect_fail "corrupt object" "cannot open '$T/corrupt.o': not a valid BPF object" -- run "$T/corrupt.o"
+echo garbage >"$T/bad.btf"
+expect_fail "corrupt BTF file" "cannot use BTF '$T/bad.btf': not a valid BTF file" -- run --btf "$T/bad.btf" examples/execsnoop.bpf.c
+printf '#include "lbc.h"\nstruct { __uint(type, 250); __uint(key_size, 4); __uint(value_size, 4); __uint(max_entries, 1); } m SEC(".maps");\nSEC("tp/sched/sched_process_exec") int x(void *ctx) { int k = 0; bpf_map_lookup_elem(&m, &k); return 0; }\nchar L[] SEC("license") = "GPL";\n' >"$T/maptype.bpf.c"
+expect_fail "unsupported map type" "map 'm' has map type 250" -- run "$T/maptype.bpf.c"
+if [ ! -e /sys/bus/event_source/devices/kprobe ]; then
+	expect_fail "kprobe on a kernel without kprobes" "this kernel has no kprobe support" -- run examples/hello.bpf.c
+	grep -qF 'SEC("tp/sched/' "$T/err" && ok "suggests a tracepoint" || bad "no tracepoint suggestion" "$T/err"
+	printf '#include "lbc.h"\nSEC("fentry/do_nanosleep") int BPF_PROG(x) { return 0; }\nchar L[] SEC("license") = "GPL";\n' >"$T/fe.bpf.c"
+	"$COOLBPF" run "$T/fe.bpf.c" >"$T/out" 2>"$T/err" && bad "fentry loaded?" ||
+		{ grep -qE "fentry|kprobe" "$T/err" && ok "fentry refusal explained" || bad "fentry message" "$T/err"; }
+fi
+mkdir -p "$T/nobody" && chown 65534:65534 "$T/nobody" && chmod 755 "$T"
+setpriv --reuid=65534 --regid=65534 --clear-groups env COOLBPF_CACHE_DIR="$T/nobody" \
+	"$COOLBPF" run examples/execsnoop.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc != 0 ] && grep -q "needs root" "$T/err" && ok "non-root: clear error (exit $rc)" || bad "non-root" "$T/err"
+expect_fail "bad duration" "invalid duration 'x'" -- run -d x examples/execsnoop.bpf.c
+[ "$(our_progs)" = "$base_progs" ] && ok "after the failures, nothing left in the kernel" ||
+	bad "programs left after failures"
+
+echo "run.sh: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Integration tests on the running kernel: real programs are compiled,
+ * loaded and attached; the test triggers real events (exec, open, sched,
+ * fork) and checks the decoded values against what it did.
+ * Run from the repository root, as root.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+
+#include "coolbpf/coolbpf.h"
+#include "banned.h"
+
+/* mirrors examples/execsnoop.bpf.c */
+struct exec_event {
+	__u32 pid;
+	__u32 ppid;
+	__u32 uid;
+	char comm[16];
+	char filename[256];
+};
+
+struct capture {
+	int want_pid;
+	bool seen;
+	struct exec_event exec;
+	char json[2048];
+	char text[2048];
+	char needle[256];
+	int lines;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static pid_t spawn(const char *path, const char *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(path, path, arg, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+
+	waitpid(pid, &st, 0);
+}
+
+/* count BPF programs in the kernel */
+static int nr_progs(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (bpf_prog_get_next_id(id, &id) == 0)
+		n++;
+	return n;
+}
+
+static struct coolbpf_object *open_load_attach(const char *path)
+{
+	struct coolbpf_object *obj = coolbpf_object__open_file(path, NULL);
+
+	if (!obj)
+		fail_msg("open %s: %s", path, coolbpf_errmsg());
+	if (coolbpf_object__load(obj))
+		fail_msg("load %s: %s", path, coolbpf_errmsg());
+	if (coolbpf_object__attach(obj))
+		fail_msg("attach %s: %s", path, coolbpf_errmsg());
+	return obj;
+}
+
+static void poll_until(struct coolbpf_object *obj, bool *flag, double seconds)
+{
+	double end = now() + seconds;
+
+	while (!*flag && now() < end)
+		coolbpf_object__poll(obj, 100);
+}
+
+static int on_exec(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
+{
+	struct capture *c = ctx;
+	const struct exec_event *e = data;
+
+	if (size < sizeof(*e) || (int)e->pid != c->want_pid)
+		return 0;
+	c->exec = *e;
+	coolbpf_map__decode_event(map, data, size, COOLBPF_FMT_JSON, c->json, sizeof(c->json));
+	coolbpf_map__decode_event(map, data, size, COOLBPF_FMT_TEXT, c->text, sizeof(c->text));
+	c->seen = true;
+	return 0;
+}
+
+static void test_execsnoop_reports_exec_of_child(void **state)
+{
+	struct coolbpf_object *obj = open_load_attach("examples/execsnoop.bpf.c");
+	struct capture c = {};
+	char want[512];
+	pid_t pid;
+
+	(void)state;
+	COOLBPF_EVENTS_OPTS(eo, .on_event = on_exec, .ctx = &c);
+	assert_int_equal(coolbpf_object__open_events(obj, &eo), 0);
+	pid = spawn("/bin/true", NULL);
+	c.want_pid = pid;
+	poll_until(obj, &c.seen, 5);
+	reap(pid);
+	assert_true(c.seen);
+	assert_int_equal(c.exec.ppid, getpid());
+	assert_string_equal(c.exec.comm, "true");
+	assert_string_equal(c.exec.filename, "/bin/true");
+	snprintf(want, sizeof(want),
+		 "{\"pid\": %d, \"ppid\": %d, \"uid\": 0, \"comm\": \"true\", \"filename\": "
+		 "\"/bin/true\"}",
+		 pid, getpid());
+	assert_string_equal(c.json, want);
+	snprintf(want, sizeof(want), "pid=%d ppid=%d uid=0 comm=true filename=/bin/true", pid,
+		 getpid());
+	assert_string_equal(c.text, want);
+	coolbpf_object__close(obj);
+}
+
+/* mirrors examples/opensnoop.bpf.c */
+struct open_event {
+	__u32 pid;
+	__u32 uid;
+	__s32 ret;
+	__s32 flags;
+	char comm[16];
+	char fname[256];
+};
+
+struct open_capture {
+	char path[128];
+	struct open_event e;
+	bool seen;
+};
+
+static int on_open(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
+{
+	struct open_capture *c = ctx;
+	const struct open_event *e = data;
+
+	(void)map;
+	if (size >= sizeof(*e) && !strcmp(e->fname, c->path)) {
+		c->e = *e;
+		c->seen = true;
+	}
+	return 0;
+}
+
+static void test_opensnoop_reports_path_flags_and_fd(void **state)
+{
+	struct coolbpf_object *obj = open_load_attach("examples/opensnoop.bpf.c");
+	struct open_capture c = {};
+	int fd;
+
+	(void)state;
+	snprintf(c.path, sizeof(c.path), "/tmp/coolbpf-open-%d-%ld", getpid(), (long)time(NULL));
+	COOLBPF_EVENTS_OPTS(eo, .on_event = on_open, .ctx = &c);
+	assert_int_equal(coolbpf_object__open_events(obj, &eo), 0);
+	fd = open(c.path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	poll_until(obj, &c.seen, 5);
+	close(fd);
+	unlink(c.path);
+	assert_true(c.seen);
+	assert_int_equal(c.e.pid, getpid());
+	assert_int_equal(c.e.ret, fd);
+	assert_int_equal(c.e.flags & (O_CREAT | O_WRONLY), O_CREAT | O_WRONLY);
+	coolbpf_object__close(obj);
+}
+
+static void test_runqlat_histogram_counts_context_switches(void **state)
+{
+	struct coolbpf_object *obj = open_load_attach("examples/runqlat.bpf.c");
+	struct coolbpf_map *hist = coolbpf_object__map(obj, "runq_usecs");
+	__u64 total = 0, v;
+
+	(void)state;
+	assert_non_null(hist);
+	assert_int_equal(coolbpf_map__kind(hist), COOLBPF_MAP_HIST2);
+	for (int i = 0; i < 50; i++)
+		usleep(1000); /* each sleep is a wakeup and a switch */
+	for (__u32 k = 0; k < 64; k++) {
+		assert_int_equal(coolbpf_map__lookup(hist, &k, &v), 0);
+		total += v;
+	}
+	assert_true(total >= 50);
+	coolbpf_object__close(obj);
+}
+
+struct stack_key {
+	__u32 pid;
+	__s32 kstack;
+	char comm[16];
+};
+
+static void test_stackcount_stacks_symbolize_to_scheduler(void **state)
+{
+	struct coolbpf_object *obj = open_load_attach("examples/stackcount.bpf.c");
+	struct coolbpf_map *counts = coolbpf_object__map(obj, "counts");
+	struct coolbpf_map *stacks = coolbpf_object__map(obj, "stacks");
+	struct coolbpf_syms *syms = coolbpf_syms__new(0);
+	struct stack_key key, *prev = NULL;
+	__u64 ips[127], n;
+	char sym[256];
+	bool found = false;
+
+	(void)state;
+	assert_int_equal(coolbpf_map__kind(stacks), COOLBPF_MAP_STACK);
+	for (int i = 0; i < 20; i++)
+		usleep(1000);
+	coolbpf_object__detach(obj);
+	while (!found && coolbpf_map__next_key(counts, prev, &key) == 0) {
+		prev = &key;
+		if ((pid_t)key.pid != getpid() || key.kstack < 0)
+			continue;
+		assert_int_equal(coolbpf_map__lookup(counts, &key, &n), 0);
+		assert_true(n >= 1);
+		assert_int_equal(coolbpf_map__lookup(stacks, &key.kstack, ips), 0);
+		for (int i = 0; i < 127 && ips[i] && !found; i++) {
+			assert_int_equal(coolbpf_syms__resolve(syms, ips[i], sym, sizeof(sym)), 0);
+			found = strstr(sym, "schedule") != NULL;
+		}
+	}
+	assert_true(found);
+	coolbpf_syms__free(syms);
+	coolbpf_object__close(obj);
+}
+
+static void on_trace(void *ctx, const char *line)
+{
+	struct capture *c = ctx;
+
+	c->lines++;
+	if (strstr(line, c->needle)) {
+		snprintf(c->text, sizeof(c->text), "%s", line);
+		c->seen = true;
+	}
+}
+
+static void test_printk_lines_are_streamed(void **state)
+{
+	struct coolbpf_object *obj = open_load_attach("examples/hello_tp.bpf.c");
+	struct capture c = {};
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(coolbpf_object__open_trace(obj, on_trace, &c), 0);
+	assert_true(coolbpf_object__events_fd(obj) >= 0);
+	pid = spawn("/bin/true", NULL);
+	snprintf(c.needle, sizeof(c.needle), "hello coolbpf, parent: %d child: %d", getpid(), pid);
+	poll_until(obj, &c.seen, 5);
+	reap(pid);
+	assert_true(c.seen);
+	coolbpf_object__close(obj);
+}
+
+static void test_kprobe_without_kernel_support_names_it_and_suggests_tracepoint(void **state)
+{
+	struct coolbpf_object *obj = coolbpf_object__open_file("examples/hello.bpf.c", NULL);
+	int before = nr_progs();
+
+	(void)state;
+	if (access("/sys/bus/event_source/devices/kprobe", F_OK) == 0)
+		skip(); /* this kernel has kprobes: covered by the VM tests */
+	assert_non_null(obj);
+	assert_int_equal(coolbpf_object__load(obj), -EOPNOTSUPP);
+	assert_non_null(strstr(coolbpf_errmsg(), "no kprobe support"));
+	assert_non_null(strstr(coolbpf_errmsg(), "SEC(\"tp/sched/"));
+	assert_int_equal(nr_progs(), before);
+	coolbpf_object__close(obj);
+}
+
+static void test_verifier_rejection_shows_source_line(void **state)
+{
+	static const char src[] =
+		"#include \"lbc.h\"\n"
+		"SEC(\"tp/sched/sched_process_exec\")\n"
+		"int bad(void *ctx)\n"
+		"{\n"
+		"\tint *p = (int *)0x1234;\n"
+		"\treturn *p + 1;\n"
+		"}\n"
+		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	COOLBPF_OBJECT_OPTS(oo, .name = "verif");
+	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
+
+	(void)state;
+	assert_non_null(obj);
+	assert_int_not_equal(coolbpf_object__load(obj), 0);
+	assert_non_null(strstr(coolbpf_errmsg(), "verifier rejected program 'bad'"));
+	assert_non_null(strstr(coolbpf_errmsg(), "verif.bpf.c:6: \treturn *p + 1;"));
+	assert_non_null(strstr(coolbpf_errmsg(), "error: "));
+	coolbpf_object__close(obj);
+}
+
+static void test_close_leaves_no_program_in_kernel(void **state)
+{
+	int before = nr_progs();
+	struct coolbpf_object *obj = open_load_attach("examples/opensnoop.bpf.c");
+
+	(void)state;
+	assert_int_equal(nr_progs(), before + 2);
+	coolbpf_object__close(obj);
+	assert_int_equal(nr_progs(), before);
+}
+
+static void test_missing_tracepoint_fails_attach_and_detaches_all(void **state)
+{
+	static const char src[] =
+		"#include \"lbc.h\"\n"
+		"SEC(\"tp/sched/sched_process_exec\") int ok(void *ctx) { return 0; }\n"
+		"SEC(\"tp/sched/no_such_event\") int missing(void *ctx) { return 0; }\n"
+		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	COOLBPF_OBJECT_OPTS(oo, .name = "missingtp");
+	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
+	const struct coolbpf_attach_info *ai;
+
+	(void)state;
+	assert_non_null(obj);
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__attach(obj), -ENOENT);
+	assert_int_equal(coolbpf_object__attach_count(obj), 2);
+	ai = coolbpf_object__attach_info(obj, 1);
+	assert_string_equal(ai->prog, "missing");
+	assert_int_equal(ai->err, -ENOENT);
+	assert_non_null(strstr(ai->note, "tracepoint 'sched:no_such_event' does not exist"));
+	coolbpf_object__close(obj);
+}
+
+static int require_root(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "integration tests need root\n");
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_execsnoop_reports_exec_of_child),
+		cmocka_unit_test(test_opensnoop_reports_path_flags_and_fd),
+		cmocka_unit_test(test_runqlat_histogram_counts_context_switches),
+		cmocka_unit_test(test_stackcount_stacks_symbolize_to_scheduler),
+		cmocka_unit_test(test_printk_lines_are_streamed),
+		cmocka_unit_test(test_kprobe_without_kernel_support_names_it_and_suggests_tracepoint),
+		cmocka_unit_test(test_verifier_rejection_shows_source_line),
+		cmocka_unit_test(test_close_leaves_no_program_in_kernel),
+		cmocka_unit_test(test_missing_tracepoint_fails_attach_and_detaches_all),
+	};
+
+	return cmocka_run_group_tests_name("integration (running kernel)", tests, require_root,
+					   NULL);
+}
