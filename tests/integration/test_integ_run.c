@@ -5,6 +5,7 @@
  * fork) and checks the decoded values against what it did.
  * Run from the repository root, as root.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -315,7 +316,7 @@ static void test_verifier_rejection_shows_source_line(void **state)
 	assert_non_null(obj);
 	assert_int_not_equal(coolbpf_object__load(obj), 0);
 	assert_non_null(strstr(coolbpf_errmsg(), "verifier rejected program 'bad'"));
-	assert_non_null(strstr(coolbpf_errmsg(), "verif.bpf.c:6: \treturn *p + 1;"));
+	assert_non_null(strstr(coolbpf_errmsg(), "verif.bpf.c:6: return *p + 1;"));
 	assert_non_null(strstr(coolbpf_errmsg(), "error: "));
 	coolbpf_object__close(obj);
 }
