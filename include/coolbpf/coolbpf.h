@@ -331,10 +331,15 @@ COOLBPF_API int coolbpf_hist_print(FILE *out, const char *name, const __u64 *slo
 
 struct coolbpf_syms;
 /* Kernel symbols (kallsyms) plus, for pid > 0, that process's ELF
- * symbols through /proc/PID/maps. Loaded lazily on first resolve. */
+ * symbols through /proc/PID/maps. Loaded lazily on first resolve; the
+ * kernel table is loaded once per process and shared. One object serves
+ * one thread at a time. */
 COOLBPF_API struct coolbpf_syms *coolbpf_syms__new(int pid);
-/* "name+0xoff" (module in brackets for modules, "[unknown]" when not
- * found) into buf; returns 0 or -ENOENT. */
+/* "name+0xoff" (module in brackets for modules: "name+0xoff [mod]"; user
+ * code: "name+0xoff (libc.so.6)", "[unknown] (/path)" without a symbol;
+ * "[unknown]" when not found) into buf; returns 0 or -ENOENT, -EPERM when
+ * kallsyms hides addresses, -ESRCH when the process is gone and its
+ * mappings were never read. */
 COOLBPF_API int coolbpf_syms__resolve(struct coolbpf_syms *syms, __u64 addr, char *buf,
 				      size_t buf_sz);
 COOLBPF_API void coolbpf_syms__free(struct coolbpf_syms *syms);
