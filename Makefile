@@ -68,7 +68,7 @@ $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(STATIC_LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
+	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka -ljansson
 
 $(BUILD)/tests/%: tests/integration/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
