@@ -62,6 +62,13 @@ static inline const char *strbuf_str(const struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
 }
+/* Cut back to len (<= sb->len), e.g. to drop a partial append on error. */
+static inline void strbuf_setlen(struct strbuf *sb, size_t len)
+{
+	sb->len = len;
+	if (sb->buf)
+		sb->buf[len] = '\0';
+}
 
 /* util.c ------------------------------------------------------------ */
 
