@@ -16,39 +16,39 @@
  * realloc freely. Names are copied into one string pool.
  */
 enum node_kind {
-	NK_INT,		/* 1, 2, 4, 8 bytes; is_signed */
+	NK_INT, /* 1, 2, 4, 8 bytes; is_signed */
 	NK_BOOL,
-	NK_ENUM,	/* 1, 2, 4, 8 bytes; first/nr: enumerators */
-	NK_PTR,		/* 4 or 8 bytes */
-	NK_FLOAT,	/* float or double */
-	NK_HEX,		/* up to 16 bytes shown as one hex number */
-	NK_STR,		/* char array of size bytes */
-	NK_ARRAY,	/* first: element node, nr: elements */
-	NK_STRUCT,	/* struct, union, datasec; first/nr: members */
+	NK_ENUM,   /* 1, 2, 4, 8 bytes; first/nr: enumerators */
+	NK_PTR,	   /* 4 or 8 bytes */
+	NK_FLOAT,  /* float or double */
+	NK_HEX,	   /* up to 16 bytes shown as one hex number */
+	NK_STR,	   /* char array of size bytes */
+	NK_ARRAY,  /* first: element node, nr: elements */
+	NK_STRUCT, /* struct, union, datasec; first/nr: members */
 };
 
 struct node {
 	__u8 kind;
 	__u8 is_signed;
-	__u8 bits;	/* ints narrower than size (BTF_INT_BITS): value bits, else 0 */
-	__u8 bit_off;	/* and their BTF_INT_OFFSET */
+	__u8 bits;    /* ints narrower than size (BTF_INT_BITS): value bits, else 0 */
+	__u8 bit_off; /* and their BTF_INT_OFFSET */
 	__u32 size;
 	__u32 first;
 	__u32 nr;
 };
 
 struct member {
-	__u32 name;	/* offset in the name pool */
+	__u32 name; /* offset in the name pool */
 	__u32 name_len;
 	__u32 node;
-	__u32 bit_off;	/* from the start of the enclosing struct */
-	__u32 bits;	/* bitfield width, 0 if not a bitfield */
+	__u32 bit_off; /* from the start of the enclosing struct */
+	__u32 bits;    /* bitfield width, 0 if not a bitfield */
 };
 
 struct enumerator {
-	__u64 val;	/* sign-extended for signed enums */
+	__u64 val; /* sign-extended for signed enums */
 	__u32 name;
-	__u32 idx;	/* declaration order: first name wins on duplicates */
+	__u32 idx; /* declaration order: first name wins on duplicates */
 };
 
 struct decoder {
@@ -61,13 +61,13 @@ struct decoder {
 	__u32 root;
 };
 
-#define MAX_NESTING JW_MAX_DEPTH
+#define MAX_NESTING   JW_MAX_DEPTH
 #define NODE_BUILDING UINT32_MAX
 
 struct builder {
 	struct decoder *d;
 	const struct btf *btf;
-	__u32 *cache;	/* type id -> node index + 1; NODE_BUILDING while in progress */
+	__u32 *cache; /* type id -> node index + 1; NODE_BUILDING while in progress */
 };
 
 /* ------------------------------------------------------------------ */
@@ -235,8 +235,7 @@ static int collect_one(struct builder *b, const char *name, __u32 type_id, __u32
 		return 0; /* unnamed bitfield: padding */
 	}
 	/* pre-kflag BTF encodes bitfields in the int type itself */
-	if (!bits && btf_is_int(mt) &&
-	    (btf_int_offset(mt) || btf_int_bits(mt) != mt->size * 8)) {
+	if (!bits && btf_is_int(mt) && (btf_int_offset(mt) || btf_int_bits(mt) != mt->size * 8)) {
 		bit_off += btf_int_offset(mt);
 		bits = btf_int_bits(mt);
 	}
@@ -294,8 +293,7 @@ static int collect_members(struct builder *b, const struct btf_type *t, __u32 ba
 			const struct btf_member *m = &btf_members(t)[i];
 
 			name = btf__name_by_offset(b->btf, m->name_off) ?: "";
-			err = collect_one(b, name, m->type,
-					  base_bits + btf_member_bit_offset(t, i),
+			err = collect_one(b, name, m->type, base_bits + btf_member_bit_offset(t, i),
 					  btf_member_bitfield_size(t, i), ml, depth);
 		}
 		if (err)
@@ -375,8 +373,8 @@ static int build_type(struct builder *b, __u32 type_id, const struct btf_type *t
 		n->kind = scalar_size_ok(n->size) ? NK_PTR : NK_HEX;
 		return 0;
 	case BTF_KIND_FLOAT:
-		n->kind = (n->size == sizeof(float) || n->size == sizeof(double)) ? NK_FLOAT
-										  : NK_HEX;
+		n->kind =
+		    (n->size == sizeof(float) || n->size == sizeof(double)) ? NK_FLOAT : NK_HEX;
 		return 0;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
@@ -418,8 +416,7 @@ static int build(struct builder *b, __u32 type_id, __u32 *out, int depth)
 	}
 	if (btf_is_void(t) || btf_is_fwd(t) || btf_is_func(t) || btf_is_func_proto(t) ||
 	    btf_is_var(t) || btf_is_decl_tag(t)) {
-		pr_warn("decode: type [%u] (BTF kind %u) has no data to decode\n", id,
-			btf_kind(t));
+		pr_warn("decode: type [%u] (BTF kind %u) has no data to decode\n", id, btf_kind(t));
 		return -EINVAL;
 	}
 	size = btf_is_datasec(t) ? (__s64)t->size : btf__resolve_size(b->btf, id);
@@ -440,7 +437,7 @@ static int build(struct builder *b, __u32 type_id, __u32 *out, int depth)
 
 struct decoder *decoder_new(const struct btf *btf, __u32 type_id)
 {
-	struct builder b = { .btf = btf };
+	struct builder b = {.btf = btf};
 	struct decoder *d;
 	int err;
 
@@ -599,8 +596,7 @@ static void put_uint(struct out *o, __u64 v, bool is_signed)
 	}
 }
 
-static const struct enumerator *find_enum(const struct decoder *d, const struct node *n,
-					  __u64 v)
+static const struct enumerator *find_enum(const struct decoder *d, const struct node *n, __u64 v)
 {
 	const struct enumerator *e = d->enums + n->first;
 	__u32 lo = 0, hi = n->nr;
@@ -715,11 +711,19 @@ static void put_text_string(struct out *o, const unsigned char *s, size_t n)
 		run = i + 1;
 		esc[0] = '\\';
 		switch (c) {
-		case '\n': esc[1] = 'n'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\r': esc[1] = 'r'; break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
 		case '"':
-		case '\\': esc[1] = (char)c; break;
+		case '\\':
+			esc[1] = (char)c;
+			break;
 		default:
 			esc[1] = 'x';
 			esc[2] = hexdig[c >> 4];
@@ -746,11 +750,11 @@ static bool fits(const struct node *n, size_t off, size_t avail)
 	return off <= avail && n->size <= avail - off;
 }
 
-static void put_value(struct out *o, const struct node *n, const unsigned char *p,
-		      size_t avail, bool top);
+static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
+		      bool top);
 
-static void put_struct(struct out *o, const struct node *n, const unsigned char *p,
-		       size_t avail, bool top)
+static void put_struct(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
+		       bool top)
 {
 	const struct decoder *d = o->d;
 	const struct member *m = d->members + n->first;
@@ -765,8 +769,7 @@ static void put_struct(struct out *o, const struct node *n, const unsigned char 
 		const struct node *c = &d->nodes[m->node];
 		size_t off = m->bit_off / 8;
 
-		if (m->bits ? (m->bit_off + (size_t)m->bits + 7) / 8 > avail
-			    : !fits(c, off, avail))
+		if (m->bits ? (m->bit_off + (size_t)m->bits + 7) / 8 > avail : !fits(c, off, avail))
 			continue;
 		if (o->w) {
 			jw_key(o->w, pool_name(d, m->name));
@@ -788,8 +791,7 @@ static void put_struct(struct out *o, const struct node *n, const unsigned char 
 		put_ch(o, '}');
 }
 
-static void put_array(struct out *o, const struct node *n, const unsigned char *p,
-		      size_t avail)
+static void put_array(struct out *o, const struct node *n, const unsigned char *p, size_t avail)
 {
 	const struct node *e = &o->d->nodes[n->first];
 	__u32 i;
@@ -813,8 +815,8 @@ static void put_array(struct out *o, const struct node *n, const unsigned char *
 		put_ch(o, ']');
 }
 
-static void put_value(struct out *o, const struct node *n, const unsigned char *p,
-		      size_t avail, bool top)
+static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
+		      bool top)
 {
 	size_t len;
 
@@ -863,14 +865,14 @@ static void put_root(struct out *o, const void *data, size_t size)
 
 int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
 {
-	struct out o = { .d = d, .w = w };
+	struct out o = {.d = d, .w = w};
 
 	put_root(&o, data, size);
 	return jw_error(w);
 }
 
-int decoder_append(const struct decoder *d, const void *data, size_t size,
-		   enum coolbpf_format fmt, struct strbuf *sb)
+int decoder_append(const struct decoder *d, const void *data, size_t size, enum coolbpf_format fmt,
+		   struct strbuf *sb)
 {
 	size_t old_len = sb->len;
 	int err;
@@ -881,7 +883,7 @@ int decoder_append(const struct decoder *d, const void *data, size_t size,
 		jw_init(&w, sb);
 		err = decoder_json(d, data, size, &w);
 	} else {
-		struct out o = { .d = d, .sb = sb };
+		struct out o = {.d = d, .sb = sb};
 
 		put_root(&o, data, size);
 		err = o.err;
@@ -893,8 +895,7 @@ int decoder_append(const struct decoder *d, const void *data, size_t size,
 	return 0;
 }
 
-int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt,
-		      struct strbuf *sb)
+int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, struct strbuf *sb)
 {
 	const unsigned char *p = data;
 	bool json = fmt == COOLBPF_FMT_JSON;

@@ -57,14 +57,13 @@ size_t decoder_type_size(const struct decoder *d);
 
 /* Append data decoded as text or as one JSON value to sb. 0 or -errno;
  * on error sb is restored to its previous length. */
-int decoder_append(const struct decoder *d, const void *data, size_t size,
-		   enum coolbpf_format fmt, struct strbuf *sb);
+int decoder_append(const struct decoder *d, const void *data, size_t size, enum coolbpf_format fmt,
+		   struct strbuf *sb);
 /* Write one JSON value into w; returns jw_error(w). */
 int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w);
 
 /* Fallback for unknown types: text "0a 0b 0c", JSON "0a0b0c". */
-int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt,
-		      struct strbuf *sb);
+int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, struct strbuf *sb);
 
 /*
  * Histogram of nr slots (hist.c). Text: BCC's print_log2_hist layout,

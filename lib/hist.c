@@ -51,9 +51,8 @@ static int add_stars(struct strbuf *sb, __u64 val, __u64 val_max, unsigned int w
 
 /* BCC's print_log2_hist: its narrow layout while every bound fits in 10
  * digits (log2 buckets up to 32), else the wide one with half the stars. */
-static int hist_text(struct strbuf *sb, const __u64 *slots, unsigned int first,
-		     unsigned int last, __u64 val_max, enum coolbpf_hist_kind kind, __u64 step,
-		     const char *val_type)
+static int hist_text(struct strbuf *sb, const __u64 *slots, unsigned int first, unsigned int last,
+		     __u64 val_max, enum coolbpf_hist_kind kind, __u64 step, const char *val_type)
 {
 	__u64 low, high;
 	bool narrow;
@@ -69,9 +68,8 @@ static int hist_text(struct strbuf *sb, const __u64 *slots, unsigned int first,
 			  narrow ? 19 : 29, val_type);
 	for (i = first; !err && i <= last; i++) {
 		bucket_range(kind, step, i, &low, &high);
-		err = strbuf_addf(sb, "%*llu -> %-*llu : %-8llu |", width,
-				  (unsigned long long)low, width, (unsigned long long)high,
-				  (unsigned long long)slots[i]);
+		err = strbuf_addf(sb, "%*llu -> %-*llu : %-8llu |", width, (unsigned long long)low,
+				  width, (unsigned long long)high, (unsigned long long)slots[i]);
 		if (!err)
 			err = add_stars(sb, slots[i], val_max, narrow ? STARS_MAX : STARS_MAX / 2);
 		if (!err)
@@ -80,8 +78,8 @@ static int hist_text(struct strbuf *sb, const __u64 *slots, unsigned int first,
 	return err;
 }
 
-static int hist_json(struct strbuf *sb, const char *name, const __u64 *slots, int first,
-		     int last, enum coolbpf_hist_kind kind, __u64 step)
+static int hist_json(struct strbuf *sb, const char *name, const __u64 *slots, int first, int last,
+		     enum coolbpf_hist_kind kind, __u64 step)
 {
 	__u64 low, high;
 	struct jw w;

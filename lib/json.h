@@ -27,11 +27,11 @@
 
 struct jw {
 	struct strbuf *sb;
-	int depth;			/* open containers */
-	int err;			/* sticky: 0, -ENOMEM, -E2BIG, -EINVAL */
-	bool key_pending;		/* a key was written, its value is next */
-	unsigned long long in_object;	/* bit d: container at depth d+1 is an object */
-	unsigned long long has_items;	/* bit d: container at depth d+1 has an item */
+	int depth;		      /* open containers */
+	int err;		      /* sticky: 0, -ENOMEM, -E2BIG, -EINVAL */
+	bool key_pending;	      /* a key was written, its value is next */
+	unsigned long long in_object; /* bit d: container at depth d+1 is an object */
+	unsigned long long has_items; /* bit d: container at depth d+1 has an item */
 };
 
 /* Appends to sb from its current end; never resets it. */
