@@ -18,7 +18,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 	-Iinclude -Ilib $(SANITIZE)
-LDLIBS := -lbpf -lelf -lz -lcrypto
+LDLIBS := -lbpf -lelf -lz -lmd
 LDFLAGS += $(SANITIZE)
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <sha2.h>
 
 #include "internal.h"
 
@@ -126,40 +126,37 @@ int mkdir_p(const char *path)
 	return 0;
 }
 
+/* libmd (not libcrypto): the digest is on the warm start path of every
+ * `coolbpf run`, and libcrypto alone costs ~3 MB of resident pages. */
 struct sha256_ctx {
-	EVP_MD_CTX *md;
+	SHA2_CTX md;
 };
 
 struct sha256_ctx *sha256_ctx_new(void)
 {
 	struct sha256_ctx *ctx = malloc(sizeof(*ctx));
 
-	if (!ctx)
-		return NULL;
-	ctx->md = EVP_MD_CTX_new();
-	if (!ctx->md || !EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(ctx->md);
-		free(ctx);
-		return NULL;
-	}
+	if (ctx)
+		SHA256Init(&ctx->md);
 	return ctx;
 }
 
 void sha256_ctx_update(struct sha256_ctx *ctx, const void *data, size_t len)
 {
-	EVP_DigestUpdate(ctx->md, data, len);
+	SHA256Update(&ctx->md, data, len);
 }
 
 void sha256_ctx_final_hex(struct sha256_ctx *ctx, char out[65])
 {
-	unsigned char md[32];
-	unsigned int n = 0;
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
 
-	EVP_DigestFinal_ex(ctx->md, md, &n);
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	SHA256Final(md, &ctx->md);
+	for (unsigned int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
 	out[64] = '\0';
-	EVP_MD_CTX_free(ctx->md);
 	free(ctx);
 }
 
