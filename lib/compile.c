@@ -469,8 +469,9 @@ static int run_clang(const struct compile_tools *tools, const struct kernel_dir 
 	const char **argv;
 	int rc;
 
+	/* "-D" VALUE and "-I" DIR: two slots each */
 	for (const char *const *p = defines; p && *p; p++)
-		max++;
+		max += 2;
 	for (const char *const *p = incs; p && *p; p++)
 		max += 2;
 	argv = calloc(max, sizeof(*argv));
@@ -502,9 +503,13 @@ static int run_clang(const struct compile_tools *tools, const struct kernel_dir 
 	for (const char *const *p = defines; p && *p; p++)
 		argv[n++] = "-D", argv[n++] = *p;
 	if (job->buf_dir) {
-		/* line info names "./<name>", not the random private dir */
+		/* line info names "./<name>", not the random private dir; the
+		 * BPF backend reads source lines for BTF line info from the file
+		 * that path names, so embed the source (the verifier quotes it) */
 		argv[n++] = pmap;
 		argv[n++] = "-fdebug-compilation-dir=.";
+		argv[n++] = "-gdwarf-5";
+		argv[n++] = "-gembed-source";
 	}
 	argv[n++] = "-include-pch";
 	argv[n++] = kd->pch;

@@ -13,7 +13,7 @@ extern const char cb_lbc_h[];
 extern const char cb_lbc_h_end[];
 
 /* Bumped whenever the pipeline's output changes for the same inputs. */
-#define COMPILE_PIPELINE_VERSION "coolbpf-compile-1"
+#define COMPILE_PIPELINE_VERSION "coolbpf-compile-2"
 
 /* The kernel a compile targets and the BTF that describes it. */
 struct compile_target {
