@@ -39,20 +39,29 @@ base_progs=$(our_progs)
 our_maps() { bpftool map show 2>/dev/null | grep -cE "name events\b"; }
 base_maps=$(our_maps)
 
+# run_traced ARGS...: coolbpf run ARGS in the background, exec /bin/true once
+# it says it is tracing (or attached, in JSON mode), wait for it to finish
+run_traced() {
+	"$COOLBPF" run "$@" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -qE 'tracing|"attached"' "$T/err" && break
+		sleep 0.1
+	done
+	/bin/true
+	wait $pid
+}
+
 echo "coolbpf run: events"
-(sleep 0.7; /bin/true coolbpf-cli-test) &
-"$COOLBPF" run -d 2 examples/execsnoop.bpf.c >"$T/out" 2>"$T/err"
+run_traced -d 2 examples/execsnoop.bpf.c
 rc=$?
-wait
 [ $rc = 0 ] && ok "text run exits 0 after -d" || bad "text run exit $rc" "$T/err"
 grep -qE '^pid=[0-9]+ ppid=[0-9]+ uid=0 comm=true filename=/bin/true$' "$T/out" &&
 	ok "text event line decoded" || bad "no decoded exec line for /bin/true" "$T/out"
 grep -q 'attached handle_exec: tracepoint sched:sched_process_exec' "$T/err" &&
 	ok "attach report" || bad "no attach report" "$T/err"
 
-(sleep 0.7; /bin/true) &
-"$COOLBPF" run --json -d 2 examples/execsnoop.bpf.c >"$T/out" 2>"$T/err"
-wait
+run_traced --json -d 2 examples/execsnoop.bpf.c
 python3 - "$T/out" <<'EOF' && ok "every --json line parses; event shape as contract" || bad "--json shape" "$T/out"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -83,6 +92,41 @@ grep -qE '^ +value +: count +distribution$' "$T/out" && grep -qE '\|\*+ *\|$' "$
 "$COOLBPF" run -d 1 examples/stackcount.bpf.c >"$T/out" 2>"$T/err"
 grep -qE '^    (__)?schedule\+0x[0-9a-f]+$' "$T/out" && ok "stack map symbolized" ||
 	bad "stack map not symbolized" "$T/out"
+
+echo "coolbpf run: pylcc-style program, unchanged"
+run_traced --json -d 2 tests/data/pylcc_compat.bpf.c
+rc=$?
+python3 - "$T/out" <<'EOF' && ok "pylcc program: perf events decoded, every map printed" || bad "pylcc program (exit $rc)" "$T/err"
+import json, os, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+ev = [o["event"] for o in objs if o.get("map") == "e_out"]
+assert ev and all(set(e) == {"c_pid", "p_pid", "c_comm", "p_comm"} for e in ev), ev[:1]
+maps = {o["map"] for o in objs if "hist" in o or "entries" in o}
+want = {"pid_cnt", "fork_hist", "fork_hist10", "call_stack", "arr", "lru", "pch", "pca", "lpch"}
+assert want <= maps, want - maps
+h = [o for o in objs if o.get("map") == "fork_hist"][0]
+assert sum(b["count"] for b in h["hist"]) >= len(ev)
+EOF
+
+echo "coolbpf run: pinning on request"
+pin=/sys/fs/bpf/coolbpf-test-$$
+"$COOLBPF" run -d 1 --pin-maps "$pin" examples/opensnoop.bpf.c >"$T/out" 2>"$T/err"
+if [ -e "$pin/start" ] && [ -e "$pin/events" ] && bpftool map show pinned "$pin/start" >/dev/null 2>&1; then
+	ok "--pin-maps: maps outlive the run under $pin"
+else
+	bad "--pin-maps" "$T/err"
+fi
+rm -rf "$pin"
+
+echo "coolbpf run: tracefs and bpffs mounted when missing"
+unshare -m --propagation private sh -c '
+	umount /sys/kernel/tracing 2>/dev/null; umount /sys/fs/bpf 2>/dev/null
+	grep -qE " /sys/kernel/tracing | /sys/fs/bpf " /proc/self/mounts && exit 3
+	"$0" run -d 1 examples/hello_tp.bpf.c >/dev/null 2>&1 || exit 4
+	grep -q " /sys/kernel/tracing tracefs " /proc/self/mounts || exit 5
+	grep -q " /sys/fs/bpf bpf " /proc/self/mounts || exit 6' "$COOLBPF"
+rc=$?
+[ $rc = 0 ] && ok "mounted tracefs and bpffs in a namespace that had neither" || bad "mount (exit $rc)"
 
 echo "coolbpf run: signals"
 for sig in INT TERM; do
