@@ -286,16 +286,8 @@ static int gen_vmlinux_h(const struct compile_tools *tools, const struct compile
 			rc < 0 ? strerror(-rc) : "failed", strbuf_str(&err_log));
 		err = -EINVAL;
 	}
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, dst))
-		err = -errno;
-	if (err)
-		unlink(tmp);
 	strbuf_release(&err_log);
-	return err ? cb_err(err) : 0;
+	return tmpfile_commit(fd, tmp, dst, err);
 }
 
 static int build_pch(const struct compile_tools *tools, const struct kernel_dir *kd)

@@ -76,6 +76,9 @@ static inline void strbuf_setlen(struct strbuf *sb, size_t len)
 int read_file(const char *path, void **data, size_t *len);
 /* Write atomically: temp file in the same directory, fsync, rename. */
 int write_file_atomic(const char *path, const void *data, size_t len);
+/* Finish a temp file written through fd: mode 0644, close, rename to path;
+ * on error (or err != 0 on entry) unlink it. Returns 0 or -errno. */
+int tmpfile_commit(int fd, const char *tmp, const char *path, int err);
 /* mkdir -p with mode 0755. */
 int mkdir_p(const char *path);
 /* Hex SHA-256 (65 bytes with NUL). */

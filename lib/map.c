@@ -377,6 +377,22 @@ static int dump_stack(struct coolbpf_map *m, enum coolbpf_format fmt, struct str
 	return jw_error(&w);
 }
 
+/* A value, or for per-CPU maps the list of every CPU's value. */
+static void append_values(struct coolbpf_map *m, const void *val, size_t stride, int ncpu,
+			  bool percpu, enum coolbpf_format fmt, struct strbuf *sb)
+{
+	if (percpu)
+		strbuf_addch(sb, '[');
+	for (int c = 0; c < ncpu; c++) {
+		if (c)
+			strbuf_addstr(sb, ", ");
+		append_value(m->value_dec, (const char *)val + (size_t)c * stride,
+			     bpf_map__value_size(m->map), fmt, sb);
+	}
+	if (percpu)
+		strbuf_addch(sb, ']');
+}
+
 static int dump_plain(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb)
 {
 	bool percpu = coolbpf_map__percpu(m);
@@ -417,31 +433,13 @@ static int dump_plain(struct coolbpf_map *m, enum coolbpf_format fmt, struct str
 			append_value(m->key_dec, key, ksz, fmt, sb);
 			jw_key(&w, "value");
 			jw_raw(&w, "");
-			if (percpu)
-				strbuf_addch(sb, '[');
-			for (int c = 0; c < ncpu; c++) {
-				if (c)
-					strbuf_addstr(sb, ", ");
-				append_value(m->value_dec, (char *)val + (size_t)c * stride, vsz,
-					     fmt, sb);
-			}
-			if (percpu)
-				strbuf_addch(sb, ']');
+			append_values(m, val, stride, ncpu, percpu, fmt, sb);
 			jw_end_object(&w);
 		} else {
 			strbuf_addstr(sb, "  ");
 			append_value(m->key_dec, key, ksz, fmt, sb);
 			strbuf_addstr(sb, " => ");
-			if (percpu)
-				strbuf_addch(sb, '[');
-			for (int c = 0; c < ncpu; c++) {
-				if (c)
-					strbuf_addstr(sb, ", ");
-				append_value(m->value_dec, (char *)val + (size_t)c * stride, vsz,
-					     fmt, sb);
-			}
-			if (percpu)
-				strbuf_addch(sb, ']');
+			append_values(m, val, stride, ncpu, percpu, fmt, sb);
 			strbuf_addch(sb, '\n');
 		}
 	}

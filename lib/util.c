@@ -93,6 +93,11 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 		p += w;
 		len -= (size_t)w;
 	}
+	return tmpfile_commit(fd, tmp, path, err);
+}
+
+int tmpfile_commit(int fd, const char *tmp, const char *path, int err)
+{
 	if (!err && fchmod(fd, 0644))
 		err = -errno;
 	if (close(fd) && !err)
