@@ -78,9 +78,10 @@ static void remove_stale_instances(const char *root)
 			continue;
 		errno = 0;
 		pid = strtol(de->d_name + 8, &end, 10);
-		if (errno || *end || pid <= 0 || (kill((pid_t)pid, 0) && errno != ESRCH))
+		if (errno || *end || pid <= 0)
 			continue;
-		if (kill((pid_t)pid, 0) == 0)
+		/* alive, or not ours to judge: leave it */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		rmdir(path);
