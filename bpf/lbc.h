@@ -71,13 +71,34 @@ typedef signed char s8;
 	LBC_EVENT_TYPE(NAME, CELL)
 
 /* Ring buffer of BYTES (a power of two, multiple of the page size) whose
- * records are CELL (bpf_ringbuf_reserve/submit or bpf_ringbuf_output). */
+ * records are CELL. Write with lbc_ringbuf_reserve/bpf_ringbuf_submit or
+ * lbc_ringbuf_output: they count the records the full buffer refused in
+ * __lbc_lost__<map> (.bss), which coolbpf reports as lost events. */
 #define LBC_RINGBUF(NAME, CELL, BYTES)                                         \
 	struct {                                                               \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                            \
 		__uint(max_entries, BYTES);                                    \
 	} NAME SEC(".maps");                                                   \
-	LBC_EVENT_TYPE(NAME, CELL)
+	LBC_EVENT_TYPE(NAME, CELL);                                            \
+	u64 __lbc_lost__##NAME
+
+/* bpf_ringbuf_reserve(&NAME, SIZE, 0), counting failures as lost events. */
+#define lbc_ringbuf_reserve(NAME, SIZE)                                        \
+	({                                                                     \
+		void *__lbc_rec = bpf_ringbuf_reserve(&NAME, SIZE, 0);         \
+		if (!__lbc_rec)                                                \
+			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);          \
+		__lbc_rec;                                                     \
+	})
+
+/* bpf_ringbuf_output(&NAME, DATA, SIZE, 0), counting failures likewise. */
+#define lbc_ringbuf_output(NAME, DATA, SIZE)                                   \
+	({                                                                     \
+		long __lbc_err = bpf_ringbuf_output(&NAME, DATA, SIZE, 0);     \
+		if (__lbc_err)                                                 \
+			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);          \
+		__lbc_err;                                                     \
+	})
 
 #define LBC_HASH(NAME, KEY_T, VALUE_T, ENTRIES) \
 	__LBC_MAP(NAME, BPF_MAP_TYPE_HASH, KEY_T, VALUE_T, ENTRIES)

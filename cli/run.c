@@ -157,6 +157,26 @@ static void on_lost(void *ctx, struct coolbpf_map *map, int cpu, __u64 count)
 	}
 }
 
+/* Ring buffers have no lost-record notification: report their counters
+ * once, at the end (perf buffers report as it happens, in on_lost). */
+static void report_ringbuf_lost(struct coolbpf_object *obj)
+{
+	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
+	     m = coolbpf_object__next_map(obj, m)) {
+		__u64 n = coolbpf_map__kind(m) == COOLBPF_MAP_RINGBUF ? coolbpf_map__lost(m) : 0;
+
+		if (!n)
+			continue;
+		if (args.json)
+			strbuf_addf(&out, "{\"map\": \"%s\", \"lost\": %llu}\n",
+				    coolbpf_map__name(m), (unsigned long long)n);
+		else
+			fprintf(stderr, "coolbpf: lost %llu events of map '%s': the ring buffer was "
+				"full (make it larger in LBC_RINGBUF)\n",
+				(unsigned long long)n, coolbpf_map__name(m));
+	}
+}
+
 static void on_trace(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -393,6 +413,7 @@ int cmd_run(int argc, char **argv)
 	     m = coolbpf_object__next_map(obj, m)) {
 		map_dump_append(m, args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT, &out);
 	}
+	report_ringbuf_lost(obj);
 	if (coolbpf_object__lost_events(obj) && !args.json)
 		fprintf(stderr, "coolbpf: %llu events lost in total\n",
 			(unsigned long long)coolbpf_object__lost_events(obj));

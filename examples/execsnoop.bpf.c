@@ -20,7 +20,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
 	struct exec_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = lbc_ringbuf_reserve(events, sizeof(*e));
 	if (!e)
 		return 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;

@@ -44,7 +44,7 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
 	struct coolbpf_map *m = ctx;
 	struct coolbpf_object *obj = m->obj;
 
-	obj->lost += cnt;
+	m->perf_lost += cnt;
 	if (obj->on_lost)
 		obj->on_lost(obj->ev_ctx, m, cpu, cnt);
 }
@@ -186,7 +186,11 @@ int coolbpf_object__events_fd(const struct coolbpf_object *obj)
 
 __u64 coolbpf_object__lost_events(const struct coolbpf_object *obj)
 {
-	return obj ? obj->lost : 0;
+	__u64 n = 0;
+
+	for (size_t i = 0; obj && i < obj->nr_maps; i++)
+		n += coolbpf_map__lost(&obj->maps[i]);
+	return n;
 }
 
 void events_close(struct coolbpf_object *obj)

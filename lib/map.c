@@ -201,6 +201,58 @@ __u64 coolbpf_map__hist_step(const struct coolbpf_map *map)
 	return map->hist_step;
 }
 
+/* lbc.h's __lbc_lost__<map> counter in .bss. Read with a lookup: libbpf
+ * 1.1 maps .bss to the kernel's memory only for skeletons. */
+static __u64 ringbuf_lost(const struct coolbpf_map *m)
+{
+	const struct btf *btf = bpf_object__btf(m->obj->bpf);
+	const char *want = "__lbc_lost__", *name = bpf_map__name(m->map);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *bss = NULL;
+	__u64 v = 0;
+	char *data;
+	__u32 zero = 0;
+	int id;
+
+	if (!btf || !m->obj->loaded)
+		return 0;
+	id = btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC);
+	for (size_t i = 0; i < m->obj->nr_maps && !bss; i++) {
+		struct bpf_map *b = m->obj->maps[i].map;
+
+		if (bpf_map__is_internal(b) && str_has_suffix(bpf_map__name(b), ".bss"))
+			bss = b;
+	}
+	if (id <= 0 || !bss)
+		return 0;
+	sec = btf__type_by_id(btf, (__u32)id);
+	vs = btf_var_secinfos(sec);
+	for (__u16 i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *vn = var ? btf__name_by_offset(btf, var->name_off) : "";
+
+		if (!str_has_prefix(vn, want) || strcmp(vn + strlen(want), name) ||
+		    vs->offset + sizeof(v) > bpf_map__value_size(bss))
+			continue;
+		data = malloc(bpf_map__value_size(bss));
+		if (data && !bpf_map_lookup_elem(bpf_map__fd(bss), &zero, data))
+			memcpy(&v, data + vs->offset, sizeof(v));
+		free(data);
+		break;
+	}
+	return v;
+}
+
+__u64 coolbpf_map__lost(const struct coolbpf_map *map)
+{
+	if (map->kind == COOLBPF_MAP_PERF)
+		return map->perf_lost;
+	if (map->kind == COOLBPF_MAP_RINGBUF)
+		return ringbuf_lost(map);
+	return 0;
+}
+
 int coolbpf_map__lookup(const struct coolbpf_map *map, const void *key, void *value)
 {
 	return bpf_map_lookup_elem(bpf_map__fd(map->map), key, value) ? -errno : 0;

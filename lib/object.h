@@ -23,6 +23,7 @@ struct coolbpf_map {
 	struct decoder *value_dec;
 	bool dec_tried;
 	struct perf_buffer *pb;
+	__u64 perf_lost; /* from perf's lost-sample records */
 };
 
 /* Hook types coolbpf knows how to attach or fall back between. */
@@ -77,7 +78,6 @@ struct coolbpf_object {
 	coolbpf_event_fn on_event;
 	coolbpf_lost_fn on_lost;
 	void *ev_ctx;
-	__u64 lost;
 	int cb_ret;
 
 	/* trace.c */

@@ -152,7 +152,8 @@ struct coolbpf_object_opts {
  * Open a program: a "*.c" path is compiled (cache first), anything else
  * is read as an ELF object. The BTF used for CO-RE is, in this order:
  * opts->btf_path; the artifact's minimized BTF when it was made for the
- * running kernel; /sys/kernel/btf/vmlinux; COOLBPF_BTF_DIR/<arch>/<uname -r>.btf.
+ * running kernel; /sys/kernel/btf/vmlinux; COOLBPF_BTF_DIR/<arch>/<uname -r>.btf.gz
+ * (or .btf). A gzip-compressed opts->btf_path is read too.
  */
 COOLBPF_API struct coolbpf_object *
 coolbpf_object__open_file(const char *path, const struct coolbpf_object_opts *opts);
@@ -190,7 +191,8 @@ COOLBPF_API size_t coolbpf_object__attach_count(const struct coolbpf_object *obj
 COOLBPF_API const struct coolbpf_attach_info *
 coolbpf_object__attach_info(const struct coolbpf_object *obj, size_t i);
 
-/* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>". */
+/* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>",
+ * or "none [<archive file looked for>]". */
 COOLBPF_API const char *coolbpf_object__btf_origin(const struct coolbpf_object *obj);
 COOLBPF_API struct bpf_object *coolbpf_object__bpf(const struct coolbpf_object *obj);
 COOLBPF_API const char *coolbpf_object__name(const struct coolbpf_object *obj);
@@ -231,6 +233,10 @@ COOLBPF_API bool coolbpf_map__percpu(const struct coolbpf_map *map);
  * LBC_RINGBUF / LBC_EVENT_TYPE. */
 COOLBPF_API __u32 coolbpf_map__key_type_id(const struct coolbpf_map *map);
 COOLBPF_API __u32 coolbpf_map__value_type_id(const struct coolbpf_map *map);
+/* Events lost by an event map so far: perf buffer overruns, and for ring
+ * buffers the records lbc_ringbuf_reserve/lbc_ringbuf_output could not
+ * place (bpf_ringbuf_reserve used directly counts nothing). */
+COOLBPF_API __u64 coolbpf_map__lost(const struct coolbpf_map *map);
 /* Linear histogram bucket width (LBC_HIST_LINEAR), else 0. */
 COOLBPF_API __u64 coolbpf_map__hist_step(const struct coolbpf_map *map);
 COOLBPF_API const struct btf *coolbpf_object__btf(const struct coolbpf_object *obj);
@@ -305,6 +311,7 @@ COOLBPF_API int coolbpf_object__poll(struct coolbpf_object *obj, int timeout_ms)
 COOLBPF_API int coolbpf_object__consume(struct coolbpf_object *obj);
 /* A file descriptor that is readable when events or trace output are ready. */
 COOLBPF_API int coolbpf_object__events_fd(const struct coolbpf_object *obj);
+/* Sum of coolbpf_map__lost() over the object's event maps. */
 COOLBPF_API __u64 coolbpf_object__lost_events(const struct coolbpf_object *obj);
 
 /* bpf_printk: stream the trace_pipe lines produced by this object's
@@ -328,6 +335,12 @@ enum coolbpf_hist_kind {
 COOLBPF_API int coolbpf_hist_print(FILE *out, const char *name, const __u64 *slots,
 				   unsigned int nr_slots, enum coolbpf_hist_kind kind,
 				   __u64 step, const char *val_type, enum coolbpf_format fmt);
+/* The same text into buf (snprintf semantics: always NUL-terminated when
+ * buf_sz > 0; returns the length the whole text needs, or a negative errno). */
+COOLBPF_API int coolbpf_hist_format(char *buf, size_t buf_sz, const char *name,
+				    const __u64 *slots, unsigned int nr_slots,
+				    enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
+				    enum coolbpf_format fmt);
 
 struct coolbpf_syms;
 /* Kernel symbols (kallsyms) plus, for pid > 0, that process's ELF

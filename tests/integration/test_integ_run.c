@@ -355,6 +355,52 @@ static void test_missing_tracepoint_fails_attach_and_detaches_all(void **state)
 	coolbpf_object__close(obj);
 }
 
+static int count_events(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_ringbuf_overflow_is_counted_as_lost(void **state)
+{
+	static const char src[] =
+		"#include \"lbc.h\"\n"
+		"struct big { char b[1024]; };\n"
+		"LBC_RINGBUF(rb, struct big, 4096);\n"
+		"SEC(\"tp/syscalls/sys_enter_getpgid\")\n"
+		"int fill(struct trace_event_raw_sys_enter *ctx)\n"
+		"{\n"
+		"\tstruct big *e;\n"
+		"\tif (ctx->args[0] != 0x5eed)\n"
+		"\t\treturn 0;\n"
+		"\te = lbc_ringbuf_reserve(rb, sizeof(*e));\n"
+		"\tif (e)\n"
+		"\t\tbpf_ringbuf_submit(e, 0);\n"
+		"\treturn 0;\n"
+		"}\n"
+		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	COOLBPF_OBJECT_OPTS(oo, .name = "overflow");
+	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
+	struct coolbpf_map *rb;
+	int got = 0;
+
+	(void)state;
+	assert_non_null(obj);
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__attach(obj), 0);
+	COOLBPF_EVENTS_OPTS(eo, .on_event = count_events, .ctx = &got);
+	assert_int_equal(coolbpf_object__open_events(obj, &eo), 0);
+	for (int i = 0; i < 20; i++)
+		getpgid(0x5eed); /* nobody consumes meanwhile: the 4 KB ring fills */
+	coolbpf_object__consume(obj);
+	rb = coolbpf_object__map(obj, "rb");
+	/* 1024-byte records plus an 8-byte header: three fit in 4096 bytes */
+	assert_int_equal(got, 3);
+	assert_int_equal(coolbpf_map__lost(rb), 17);
+	assert_int_equal(coolbpf_object__lost_events(obj), 17);
+	coolbpf_object__close(obj);
+}
+
 static int require_root(void **state)
 {
 	(void)state;
@@ -377,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_verifier_rejection_shows_source_line),
 		cmocka_unit_test(test_close_leaves_no_program_in_kernel),
 		cmocka_unit_test(test_missing_tracepoint_fails_attach_and_detaches_all),
+		cmocka_unit_test(test_ringbuf_overflow_is_counted_as_lost),
 	};
 
 	return cmocka_run_group_tests_name("integration (running kernel)", tests, require_root,
