@@ -155,10 +155,46 @@ static int btf_sysfs_id(char out[65])
 	return 0;
 }
 
+/* A compressed BTF (archive entry, or a .gz given with --btf) is unpacked
+ * once into <cache>/btf/<sha256>.btf: bpftool and the cache key want a file. */
+static int target_from_file(struct compile_target *t, const char *gz_path)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *data;
+	size_t len;
+	int err;
+
+	if (gz_path) {
+		strlcpy_cb(path, gz_path, sizeof(path));
+		err = btf_file_read(path, &data, &len);
+	} else {
+		err = btf_archive_read(NULL, t->release, NULL, &data, &len, path, sizeof(path));
+	}
+	if (err) {
+		pr_warn("no BTF for kernel %s: cannot read '%s': %s; pass --btf FILE or add it to the archive ('coolbpf btf archive add')\n",
+			t->release, path, strerror(-err));
+		return cb_err(err);
+	}
+	sha256_hex(data, len, t->btf_id);
+	err = pathf(t->btf_path, sizeof(t->btf_path), "%s/btf", cache_root(NULL));
+	if (!err)
+		err = mkdir_p(t->btf_path);
+	if (!err)
+		err = pathf(t->btf_path, sizeof(t->btf_path), "%s/btf/%s.btf", cache_root(NULL),
+			    t->btf_id);
+	if (!err && stat(t->btf_path, &st))
+		err = write_file_atomic(t->btf_path, data, len);
+	free(data);
+	if (err)
+		pr_warn("compile: cannot unpack BTF '%s' into '%s': %s\n", path, t->btf_path,
+			strerror(-err));
+	return err ? cb_err(err) : 0;
+}
+
 int compile_target_resolve(const char *kernel, const char *btf_path, struct compile_target *t)
 {
 	bool running = !kernel || !*kernel || !strcmp(kernel, host_kernel_release());
-	int err;
 
 	memset(t, 0, sizeof(*t));
 	if (strlcpy_cb(t->release, running ? host_kernel_release() : kernel,
@@ -171,27 +207,20 @@ int compile_target_resolve(const char *kernel, const char *btf_path, struct comp
 			return cb_err(-ENAMETOOLONG);
 		if (running && !strcmp(btf_path, SYS_BTF) && btf_sysfs_id(t->btf_id) == 0)
 			return 0;
+		if (str_has_suffix(btf_path, ".gz"))
+			return target_from_file(t, btf_path);
 		return btf_content_id(btf_path, t->btf_id);
 	}
 	if (running && btf_sysfs_id(t->btf_id) == 0) {
 		strlcpy_cb(t->btf_path, SYS_BTF, sizeof(t->btf_path));
 		return 0;
 	}
-	err = btf_archive_path(t->release, NULL, t->btf_path, sizeof(t->btf_path));
-	if (err == -ENOENT) {
+	if (!btf_archive_root(NULL)) {
 		pr_warn("no BTF for kernel %s: %sCOOLBPF_BTF_DIR is not set; pass --btf FILE or set COOLBPF_BTF_DIR to a BTF archive\n",
 			t->release, running ? SYS_BTF " is missing and " : "");
 		return cb_err(-ENOENT);
 	}
-	if (err)
-		return err;
-	if (access(t->btf_path, R_OK)) {
-		err = -errno;
-		pr_warn("no BTF for kernel %s: cannot open '%s': %s; pass --btf FILE or add it to the archive\n",
-			t->release, t->btf_path, strerror(-err));
-		return cb_err(err);
-	}
-	return btf_content_id(t->btf_path, t->btf_id);
+	return target_from_file(t, NULL);
 }
 
 /* kernel directory -------------------------------------------------- */

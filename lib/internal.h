@@ -102,6 +102,31 @@ const char *cache_root(const char *cache_dir);
 /* COOLBPF_BTF_DIR/<arch>/<release>.btf into buf; -ENOENT if unset. */
 int btf_archive_path(const char *release, const char *arch, char *buf, size_t sz);
 
+/* btf_archive.c: the BTF archive <root>/<arch>/<release>.btf.gz (gzip of
+ * raw BTF; a plain <release>.btf is read too) ------------------------- */
+
+struct btf;
+/* dir when given, else $COOLBPF_BTF_DIR; NULL when neither. */
+const char *btf_archive_root(const char *dir);
+/* <root>/<arch>/<release>.btf.gz into buf (NULL release/arch: the running
+ * kernel's). -ENOENT when there is no root. */
+int btf_archive_entry(const char *dir, const char *release, const char *arch, char *buf,
+		      size_t sz);
+/* The entry decompressed (malloc'd, NUL-terminated). path gets the file
+ * read, or the .btf.gz looked for: -ENOENT when neither file exists. */
+int btf_archive_read(const char *dir, const char *release, const char *arch, void **data,
+		     size_t *len, char *path, size_t path_sz);
+/* Validate raw BTF and store it compressed, atomically; path gets the entry. */
+int btf_archive_add(const char *dir, const char *release, const char *arch, const void *data,
+		    size_t len, char *path, size_t path_sz);
+/* A file's contents, gunzipped when gzip-compressed. */
+int btf_file_read(const char *path, void **data, size_t *len);
+/* Parse raw BTF, gzip'd raw BTF or an ELF's .BTF; NULL + errno. */
+struct btf *btf_load_file(const char *path);
+/* An in-memory file with data (close-on-exec); "/proc/self/fd/N" into path.
+ * Returns the fd or -errno. */
+int btf_memfd(const void *data, size_t len, char *path, size_t sz);
+
 /*
  * Run argv (no shell) and wait. stdout/stderr of the child are captured
  * into out (may be NULL to discard), at most out_max bytes. Returns the

@@ -205,6 +205,41 @@ static int object_reopen(struct coolbpf_object *obj)
 	return map_classify(obj);
 }
 
+/* Decompress a BTF file (explicit_path) or the archive entry of this kernel
+ * into a memfd for libbpf. Without either, origin "none" names the file
+ * looked for, so that a load failing for want of BTF can say so. */
+static int choose_archive_btf(struct coolbpf_object *obj, const char *explicit_path)
+{
+	char path[PATH_MAX] = "";
+	void *data;
+	size_t len;
+	int err, fd;
+
+	if (explicit_path) {
+		strlcpy_cb(path, explicit_path, sizeof(path));
+		err = btf_file_read(path, &data, &len);
+	} else {
+		err = btf_archive_read(NULL, NULL, NULL, &data, &len, path, sizeof(path));
+	}
+	if (err == -ENOENT && !explicit_path) {
+		snprintf(obj->btf_origin, sizeof(obj->btf_origin), "none%s%s", path[0] ? " " : "",
+			 path);
+		return 0;
+	}
+	if (err) {
+		pr_warn("cannot read BTF '%s': %s\n", path, strerror(-err));
+		return cb_err(err);
+	}
+	fd = btf_memfd(data, len, obj->btf_path, sizeof(obj->btf_path));
+	free(data);
+	if (fd < 0)
+		return cb_err(fd);
+	obj->btf_memfd = fd;
+	snprintf(obj->btf_origin, sizeof(obj->btf_origin), "%s %s",
+		 explicit_path ? "explicit" : "archive", path);
+	return 0;
+}
+
 /* The BTF for CO-RE: explicit, the artifact's min BTF for this kernel,
  * the kernel's, the archive. */
 static int choose_btf(struct coolbpf_object *obj, const char *explicit_path)
@@ -212,11 +247,10 @@ static int choose_btf(struct coolbpf_object *obj, const char *explicit_path)
 	const void *min_btf;
 	size_t min_sz;
 	const char *release;
-	char path[PATH_MAX];
 
 	obj->btf_memfd = -1;
 	if (explicit_path) {
-		struct btf *btf = btf__parse(explicit_path, NULL);
+		struct btf *btf = btf_load_file(explicit_path);
 
 		if (!btf) {
 			int err = -errno;
@@ -229,6 +263,8 @@ static int choose_btf(struct coolbpf_object *obj, const char *explicit_path)
 			return cb_err(err);
 		}
 		btf__free(btf);
+		if (str_has_suffix(explicit_path, ".gz"))
+			return choose_archive_btf(obj, explicit_path);
 		strlcpy_cb(obj->btf_path, explicit_path, sizeof(obj->btf_path));
 		snprintf(obj->btf_origin, sizeof(obj->btf_origin), "explicit %s", explicit_path);
 		return 0;
@@ -251,13 +287,7 @@ static int choose_btf(struct coolbpf_object *obj, const char *explicit_path)
 		snprintf(obj->btf_origin, sizeof(obj->btf_origin), "kernel");
 		return 0;
 	}
-	if (!btf_archive_path(NULL, NULL, path, sizeof(path)) && access(path, R_OK) == 0) {
-		strlcpy_cb(obj->btf_path, path, sizeof(obj->btf_path));
-		snprintf(obj->btf_origin, sizeof(obj->btf_origin), "archive %s", path);
-		return 0;
-	}
-	snprintf(obj->btf_origin, sizeof(obj->btf_origin), "none");
-	return 0;
+	return choose_archive_btf(obj, NULL);
 }
 
 static struct coolbpf_object *object_new(const char *name, const char *origin)
@@ -574,9 +604,15 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		if (!p) {
 			if (!strcmp(obj->btf_origin, "none"))
 				pr_warn("cannot load '%s': no BTF for kernel %s: "
-					"/sys/kernel/btf/vmlinux is missing and no archive file "
-					"(set COOLBPF_BTF_DIR, or pass --btf FILE)\n",
+					"/sys/kernel/btf/vmlinux is missing and COOLBPF_BTF_DIR "
+					"is not set (set it to a BTF archive, or pass --btf FILE)\n",
 					obj->name, host_kernel_release());
+			else if (str_has_prefix(obj->btf_origin, "none "))
+				pr_warn("cannot load '%s': no BTF for kernel %s: "
+					"/sys/kernel/btf/vmlinux is missing and the archive has no "
+					"'%s' (add it with 'coolbpf btf fetch-debian' or 'coolbpf "
+					"btf archive add', or pass --btf FILE)\n",
+					obj->name, host_kernel_release(), obj->btf_origin + 5);
 			else
 				pr_warn("cannot load '%s': %s\n", obj->name, strerror(-err));
 			return cb_err(err);
