@@ -10,6 +10,7 @@
 /* Each verb gets argv starting at its own name and returns the exit status. */
 int cmd_compile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_btf(int argc, char **argv);
 
 /* Verbosity set by -v (0: warnings only). */
 extern int cli_verbose;

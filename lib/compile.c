@@ -32,17 +32,6 @@
 	((opts) && (opts)->sz >= offsetof(struct coolbpf_compile_opts, field) +           \
 				    sizeof((opts)->field) ? (opts)->field : 0)
 
-/* snprintf for paths: 0, or -ENAMETOOLONG when it does not fit */
-static __printf(3, 4) int pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= sz ? cb_err(-ENAMETOOLONG) : 0;
-}
 
 /* tools ------------------------------------------------------------- */
 

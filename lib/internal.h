@@ -127,6 +127,33 @@ struct btf *btf_load_file(const char *path);
  * Returns the fd or -errno. */
 int btf_memfd(const void *data, size_t len, char *path, size_t sz);
 
+/* btf_gen.c: pahole a vmlinux's DWARF into raw BTF at out. */
+int btf_gen_vmlinux(const char *vmlinux, const char *out);
+/* bpftool gen min_core_btf: what objs' CO-RE relocations use of full
+ * (raw, ELF or .gz) into out. objs is NULL-terminated. */
+int btf_min_objects(const char *full, const char *const *objs, const char *out);
+
+/* btf_debian.c ------------------------------------------------------ */
+
+struct btf_fetch_opts {
+	const char *archive_dir; /* NULL: $COOLBPF_BTF_DIR */
+	const char *cache_dir;	 /* NULL: cache_root(); debs/, btf/debian/, apt/ */
+	bool keep_deb;		 /* keep the downloaded .deb */
+	bool force;		 /* regenerate even when archived or cached */
+	/* non-NULL: apt draws its progress on the terminal, and this is told
+	 * how far a step got (total 0: unknown) */
+	void (*progress)(const char *step, uint64_t done, uint64_t total, void *ctx);
+	void *ctx;
+};
+/*
+ * spec: "5.10" (bullseye), "6.1", "6.12" (bookworm), a release
+ * ("6.1.0-56-amd64") or a linux-image-*-dbg package. Downloads the -dbg
+ * package, generates its BTF and adds it to the archive as x86_64/<release>
+ * (written to release). 0 or -errno, with a message.
+ */
+int btf_fetch_debian(const char *spec, const struct btf_fetch_opts *o, char *release,
+		     size_t release_sz);
+
 /*
  * Run argv (no shell) and wait. stdout/stderr of the child are captured
  * into out (may be NULL to discard), at most out_max bytes. Returns the
@@ -135,5 +162,10 @@ int btf_memfd(const void *data, size_t len, char *path, size_t sz);
 int run_argv(const char *const argv[], struct strbuf *out, size_t out_max);
 /* Same, with the child's stdout on out_fd (-1: into out like stderr). */
 int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t out_max);
+/* Same, run in directory dir (NULL: the current one). */
+int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct strbuf *out,
+		size_t out_max);
+/* snprintf for paths: 0, or -ENAMETOOLONG when it does not fit */
+__printf(3, 4) int pathf(char *buf, size_t sz, const char *fmt, ...);
 
 #endif /* COOLBPF_INTERNAL_H */

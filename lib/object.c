@@ -598,9 +598,14 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		err = -errno;
 		/* maps are created before programs load: a map failure leaves
 		 * every program without an fd */
-		if (report_map_failure(obj, err))
+		/* libbpf found no kernel BTF to relocate against (-ESRCH): that
+		 * comes before maps and programs, whatever it says of them */
+		if (err == -ESRCH && str_has_prefix(obj->btf_origin, "none"))
+			p = NULL;
+		else if (report_map_failure(obj, err))
 			return err;
-		p = failed_plan(obj);
+		else
+			p = failed_plan(obj);
 		if (!p) {
 			if (!strcmp(obj->btf_origin, "none"))
 				pr_warn("cannot load '%s': no BTF for kernel %s: "

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -260,7 +261,24 @@ int run_argv(const char *const argv[], struct strbuf *out, size_t out_max)
 	return run_argv_fd(argv, -1, out, out_max);
 }
 
+int pathf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= sz ? cb_err(-ENAMETOOLONG) : 0;
+}
+
 int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t out_max)
+{
+	return run_argv_in(NULL, argv, out_fd, out, out_max);
+}
+
+int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct strbuf *out,
+		size_t out_max)
 {
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status, err;
@@ -273,6 +291,8 @@ int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
 	err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
