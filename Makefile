@@ -30,19 +30,23 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
+SERVER_SRCS := $(sort $(wildcard server/*.c))
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
+SERVER_LDLIBS := -lmicrohttpd -ljansson -lpthread
+FUZZ_BIN := $(BUILD)/tests/fuzz_request
 
 STATIC_LIB := $(BUILD)/lib/libcoolbpf.a
 SHARED_LIB := $(BUILD)/lib/libcoolbpf.so.$(VERSION)
-BINS := $(BUILD)/bin/coolbpf
+BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd
 
-.PHONY: all bootstrap test test-unit test-integration test-cli test-asan install clean bench format
+.PHONY: all bootstrap test fuzz test-unit test-integration test-cli test-asan install clean bench format
 
 all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB)
 
 bootstrap:
 	@scripts/bootstrap
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/coolbpf/*.h lib/*.h cli/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/coolbpf/*.h lib/*.h cli/*.h server/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
@@ -66,6 +70,17 @@ $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(LDLIBS)
 
+$(BUILD)/bin/coolbpfd: $(SERVER_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJS) $(STATIC_LIB) $(LDLIBS) $(SERVER_LDLIBS)
+
+# libFuzzer on coolbpfd's request parser (clang only: -fsanitize=fuzzer)
+$(FUZZ_BIN): tests/fuzz/fuzz_request.c server/request.c server/request.h
+	@mkdir -p $(dir $@)
+	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -Iserver \
+		-fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_request.c server/request.c \
+		-ljansson
+
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka -ljansson
@@ -74,8 +89,14 @@ $(BUILD)/tests/%: tests/integration/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
 
-test: all $(UNIT_BINS) $(INTEG_BINS)
+test: all $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BIN)
 	@BUILD=$(BUILD) tests/run-all
+
+# the request-parser fuzzer for FUZZ_SECONDS (make test runs it 20 s)
+FUZZ_SECONDS ?= 600
+fuzz: all $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
 test-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-all unit
@@ -96,7 +117,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/coolbpf $(DESTDIR)$(PREFIX)/include/coolbpf/bpf \
-		$(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
@@ -107,6 +128,9 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/libcoolbpf.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libcoolbpf.pc
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc
+	install -m 0644 python/pylcc/*.py $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) include/coolbpf/*.h lib/*.h

@@ -622,10 +622,8 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 
 	if (!server || !*server)
 		server = getenv("COOLBPF_SERVER");
-	if (server && *server) {
-		pr_warn("remote compile is not available in this build\n");
-		return cb_err(-EOPNOTSUPP);
-	}
+	if (server && *server)
+		return remote_compile(server, job->display, job->src, job->src_len, opts, res);
 	for (const char *const *d = OPT(opts, defines); d && *d; d++) {
 		if (!define_ok(*d)) {
 			pr_warn("bad define '%s': NAME must be a C identifier, as in -D NAME or -D NAME=VALUE\n",

@@ -96,4 +96,20 @@ int cache_store(const char *root, const char *mkey, const char *manifest, const 
 int artifact_build(const struct compile_tools *tools, const char *obj_path,
 		   const struct compile_target *t, const char *tmpdir, void **out, size_t *out_sz);
 
+/* remote.c ---------------------------------------------------------- */
+
+/* Append/decode standard base64 (with '=' padding). 0, -ENOMEM, -EINVAL. */
+int base64_encode(struct strbuf *sb, const void *data, size_t len);
+int base64_decode(const char *s, size_t len, void **out, size_t *out_sz);
+
+/*
+ * Compile on the coolbpfd at server (POST /v1/compile); the result is the
+ * same artifact a local compile makes. Errors are reported through the log
+ * callback with how to compile locally; -EINVAL with res->log set when the
+ * compiler refused the source, -ECONNREFUSED, -ETIMEDOUT, -EACCES (401),
+ * -EIO (5xx), -EPROTO (malformed reply), -ENOPKG (no libcurl.so.4).
+ */
+int remote_compile(const char *server, const char *display, const void *src, size_t len,
+		   const struct coolbpf_compile_opts *opts, struct coolbpf_compile_result *res);
+
 #endif /* COOLBPF_COMPILE_H */

@@ -129,10 +129,11 @@ PATH=$work/empty run compile "$work/hello.bpf.c" -o "$work/x.o"
 check "no clang exits 1 (got $rc)" [ $rc = 1 ]
 check "no clang says what to do: $err" has "$err" "clang not found: install clang (scripts/bootstrap) or compile on a server with --server URL"
 
-# --- --server: not in this build
+# --- --server with nothing listening: an error, never a local fallback
 run compile --server http://127.0.0.1:1 "$work/hello.bpf.c" -o "$work/x.o"
 check "--server exits 1 (got $rc)" [ $rc = 1 ]
-check "--server message: $err" has "$err" "remote compile is not available in this build"
+check "--server message: $err" has "$err" "Couldn't connect to server; to compile locally, unset COOLBPF_SERVER or drop --server"
+check "--server did not compile locally" [ ! -e "$work/x.o" ]
 
 # --- usage
 run compile

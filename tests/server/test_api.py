@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+# coolbpfd's HTTP API against the real server on loopback: success, cache
+# hit, min BTF, BTF archive, every error status, metrics, the per-request
+# log line, SIGTERM drain, cache eviction, and the coolbpf client.
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from lib import COOLBPF, HELLO, Checks, Server, b64
+
+t = Checks()
+RUNNING = os.uname().release
+ARCH = os.uname().machine
+btf_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       os.environ.get("BUILD", "build"), "server-test-btf")
+shutil.rmtree(btf_dir, ignore_errors=True)
+os.makedirs(os.path.join(btf_dir, ARCH))
+shutil.copyfile("/sys/kernel/btf/vmlinux", os.path.join(btf_dir, ARCH, "6.1.0-test-amd64.btf"))
+
+s = Server("--btf-dir", btf_dir, "--workers", "2")
+try:
+    st, body = s.request("GET", "/healthz")
+    t.check("GET /healthz answers 200 ok", (st, body) == (200, b"ok\n"), (st, body))
+
+    st, body = s.compile({"source": HELLO, "kernel": RUNNING, "arch": ARCH})
+    r = json.loads(body) if st == 200 else {}
+    obj = b64(r.get("object", ""))
+    t.check("a compile answers 200 with an ELF object", st == 200 and obj[:4] == b"\x7fELF", body[:300])
+    t.check("sha256 is the object's", r.get("sha256") == hashlib.sha256(obj).hexdigest())
+    t.check("first compile is not cached", r.get("cached") is False)
+    t.check("the running kernel's min BTF is returned", r.get("btf") and b64(r["btf"])[:2] == b"\x9f\xeb", str(r.get("btf"))[:80])
+
+    st2, body2 = s.compile({"source": HELLO, "kernel": RUNNING, "arch": ARCH})
+    r2 = json.loads(body2) if st2 == 200 else {}
+    t.check("an identical request is served from the cache", st2 == 200 and r2.get("cached") is True
+            and r2.get("sha256") == r.get("sha256"), body2[:200])
+    st3, body3 = s.compile({"source": HELLO})
+    t.check("kernel and arch default to the server's (same cache entry)",
+            st3 == 200 and json.loads(body3).get("cached") is True, body3[:200])
+
+    st, body = s.compile({"source": HELLO, "kernel": "6.1.0-test-amd64", "arch": ARCH})
+    r = json.loads(body) if st == 200 else {}
+    t.check("a kernel from --btf-dir gets its min BTF", st == 200 and r.get("btf"), body[:300])
+    st, body = s.compile({"source": HELLO, "kernel": "5.4.0-nobtf", "arch": ARCH})
+    r = json.loads(body) if st == 200 else {}
+    t.check("a kernel without BTF compiles with the default BTF and says so",
+            st == 200 and r.get("btf") is None and "no BTF for kernel 5.4.0-nobtf" in r.get("log", ""), body[:300])
+
+    st, body = s.request("GET", "/v1/btf/%s/6.1.0-test-amd64" % ARCH)
+    t.check("GET /v1/btf serves the archive's raw BTF",
+            st == 200 and body == open("/sys/kernel/btf/vmlinux", "rb").read())
+    st, body = s.request("GET", "/v1/btf/%s/%s" % (ARCH, RUNNING))
+    t.check("GET /v1/btf serves the running kernel's BTF", st == 200 and body[:2] == b"\x9f\xeb")
+    st, body = s.request("GET", "/v1/btf/%s/9.9.9-none" % ARCH)
+    t.check("GET /v1/btf of an unknown kernel is 404", st == 404, (st, body))
+
+    st, body = s.compile({"source": "int f(void) { return undeclared; }"})
+    r = json.loads(body) if body.startswith(b"{") else {}
+    t.check("a compile error is 422 with clang's diagnostics",
+            st == 422 and "undeclared" in r.get("log", "") and r.get("error"), (st, body[:300]))
+    st, body = s.compile(b"{not json")
+    t.check("malformed JSON is 400 with an error", st == 400 and b'"error"' in body, (st, body))
+    st, body = s.request("GET", "/v1/compile")
+    t.check("GET /v1/compile is 405", st == 405, st)
+    st, body = s.request("POST", "/healthz", b"x")
+    t.check("POST /healthz is 405", st == 405, st)
+    st, body = s.request("GET", "/nope")
+    t.check("an unknown path is 404", st == 404, st)
+    out = s.raw(b"POST /v1/compile HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n")
+    t.check("a body announced over 1 MiB is 413 before it is read", out.startswith(b"HTTP/1.1 413"), out[:200])
+    st, body = s.compile({"source": HELLO, "arch": "aarch64"})
+    t.check("another arch is 400", st == 400 and b"compiles for" in body, (st, body))
+
+    st, body = s.request("GET", "/metrics")
+    m = body.decode()
+    t.check("metrics count requests by endpoint and status",
+            'coolbpfd_requests_total{endpoint="compile",status="200"}' in m
+            and 'status="422"' in m and 'endpoint="healthz"' in m, m[:500])
+    t.check("metrics have the latency histogram, cache hits/misses, queue, in-flight",
+            all(k in m for k in ("coolbpfd_compile_seconds_bucket{cache=\"hit\",le=\"+Inf\"}",
+                                 "coolbpfd_cache_hits_total 2", "coolbpfd_cache_misses_total",
+                                 "coolbpfd_queue_depth 0", "coolbpfd_in_flight_compiles 0")), m)
+
+    log = s.logtext()
+    t.check("one log line per request: method, path, status, bytes, ms, cache",
+            "POST /v1/compile 200 " in log and "cache=hit" in log and "cache=miss" in log
+            and "GET /healthz 200 3 " in log, log[-600:])
+
+    # the client
+    env = dict(os.environ, COOLBPF_CACHE_DIR=os.path.join(s.tmp, "client-cache"))
+    out = os.path.join(s.tmp, "hello.o")
+    src = os.path.join(s.tmp, "hello.bpf.c")
+    open(src, "w").write(HELLO)
+    p = subprocess.run([COOLBPF, "compile", "--server", s.url, src, "-o", out], env=env,
+                       capture_output=True, text=True)
+    t.check("coolbpf compile --server writes the server's artifact",
+            p.returncode == 0 and open(out, "rb").read()[:4] == b"\x7fELF", p.stderr)
+    p = subprocess.run([COOLBPF, "compile", src, "-o", out], capture_output=True, text=True,
+                       env=dict(env, COOLBPF_SERVER=s.url, PATH="/nonexistent"))
+    t.check("COOLBPF_SERVER compiles remotely (no clang in PATH)", p.returncode == 0, p.stderr)
+    bad = os.path.join(s.tmp, "bad.bpf.c")
+    open(bad, "w").write("int f(void) { return nope; }\n")
+    p = subprocess.run([COOLBPF, "compile", "--server", s.url, bad], capture_output=True, text=True, env=env)
+    t.check("a remote compile error prints clang's diagnostics and exits 1",
+            p.returncode == 1 and "nope" in p.stderr, p.stderr)
+    p = subprocess.run([COOLBPF, "compile", "--server", "http://127.0.0.1:1", src], capture_output=True,
+                       text=True, env=env)
+    t.check("connection refused: a clear error, no local fallback",
+            p.returncode == 1 and "Couldn't connect" in p.stderr and "unset COOLBPF_SERVER" in p.stderr
+            and not os.path.exists(src[:-2] + ".o"), p.stderr)
+    p = subprocess.run([COOLBPF, "compile", "--server", s.url, "-D", "X=\"q\"", src], capture_output=True,
+                       text=True, env=env)
+    t.check("a 4xx is reported with the server's reason",
+            p.returncode == 1 and "HTTP 400" in p.stderr and "define value" in p.stderr, p.stderr)
+    p = subprocess.run([COOLBPF, "run", "--server", s.url, "-d", "1",
+                        os.path.join(os.path.dirname(COOLBPF), "..", "..", "examples", "hello_tp.bpf.c")],
+                       capture_output=True, text=True, env=env, timeout=60)
+    t.check("coolbpf run --server compiles remotely, loads and attaches",
+            p.returncode == 0 and "attach" in (p.stdout + p.stderr).lower(), p.stdout[-300:] + p.stderr[-600:])
+
+    # SIGTERM drains: a compile in flight still gets its answer
+    result = {}
+
+    def slow():
+        result["r"] = s.compile({"source": HELLO + "\n// drain %f\n" % time.time()})
+    th = threading.Thread(target=slow)
+    th.start()
+    time.sleep(0.15)
+    rc = s.stop(signal.SIGTERM)
+    th.join()
+    t.check("SIGTERM drains the compile in flight, then exits 0",
+            result.get("r", (0,))[0] == 200 and rc == 0, (result.get("r", ("none",))[0], rc, s.logtext()[-300:]))
+finally:
+    s.stop(signal.SIGKILL)
+
+# bearer token
+tok = os.path.join(btf_dir, "token")
+open(tok, "w").write("s3cr3t-token\n")
+s = Server("--token-file", tok)
+try:
+    st, _ = s.compile({"source": HELLO})
+    t.check("--token-file: no token is 401", st == 401, st)
+    st, _ = s.compile({"source": HELLO}, headers={"Authorization": "Bearer s3cr3t-tokem"})
+    t.check("--token-file: a wrong token is 401", st == 401, st)
+    st, _ = s.compile({"source": HELLO}, headers={"Authorization": "Bearer s3cr3t-token-longer"})
+    t.check("--token-file: a longer token is 401", st == 401, st)
+    st, _ = s.request("GET", "/healthz")
+    t.check("--token-file: /healthz stays open", st == 200, st)
+    st, body = s.compile({"source": HELLO}, headers={"Authorization": "Bearer s3cr3t-token"})
+    t.check("--token-file: the right token compiles", st == 200, body[:200])
+    env = dict(os.environ, COOLBPF_SERVER_TOKEN="s3cr3t-token",
+               COOLBPF_CACHE_DIR=os.path.join(s.tmp, "cc"))
+    open(os.path.join(s.tmp, "h.bpf.c"), "w").write(HELLO)
+    p = subprocess.run([COOLBPF, "compile", "--server", s.url, os.path.join(s.tmp, "h.bpf.c")],
+                       capture_output=True, text=True, env=env)
+    t.check("the client sends COOLBPF_SERVER_TOKEN", p.returncode == 0, p.stderr)
+    env.pop("COOLBPF_SERVER_TOKEN")
+    p = subprocess.run([COOLBPF, "compile", "--server", s.url, os.path.join(s.tmp, "h.bpf.c")],
+                       capture_output=True, text=True, env=env)
+    t.check("the client reports 401", p.returncode == 1 and "HTTP 401" in p.stderr, p.stderr)
+finally:
+    s.stop(signal.SIGKILL)
+
+# a full queue is 503, a compile over its time is 504
+s = Server("--workers", "1", "--queue", "1", "--timeout", "2")
+try:
+    bomb = "\n".join(["#define A0 x+"] + ["#define A%d A%d A%d" % (i, i - 1, i - 1) for i in range(1, 23)]
+                     + ["int f(int x){return A22 0;}"])
+    res = []
+
+    def one(i):
+        res.append(s.compile({"source": bomb + "\n// %d\n" % i}, timeout=60)[0])
+    ths = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for x in ths:
+        x.start()
+    for x in ths:
+        x.join()
+    t.check("more compiles than workers + queue: 503", 503 in res, res)
+    t.check("a compile over --timeout: 504 (process group killed)", 504 in res, res)
+    t.check("the server still answers after 503/504", s.healthy())
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-f", "A22"], capture_output=True, text=True).stdout
+    t.check("no compiler process survives the timeout", left.strip() == "", left)
+finally:
+    s.stop(signal.SIGKILL)
+
+# the cache is bounded: over --cache-max-mb the oldest entries go first
+cache = os.path.join(btf_dir, "evict-cache")
+sub = os.path.join(cache, "responses", "aa")
+os.makedirs(sub)
+for i in range(3):
+    path = os.path.join(sub, "aa%062d.json" % i)
+    open(path, "wb").write(b"x" * 600 * 1024)
+    os.utime(path, (1000 + i, 1000 + i))
+s = Server("--cache-max-mb", "1", cache=cache)
+try:
+    left = sorted(os.listdir(sub))
+    t.check("--cache-max-mb evicts the least recently used entries",
+            left == ["aa%062d.json" % 2], left)
+    st, _ = s.compile({"source": HELLO})
+    t.check("the bounded cache still serves compiles", st == 200, st)
+finally:
+    s.stop(signal.SIGKILL)
+shutil.rmtree(btf_dir, ignore_errors=True)
+t.done()
