@@ -107,6 +107,11 @@ test-integration: all $(INTEG_BINS)
 test-cli: all
 	@BUILD=$(BUILD) tests/run-all cli
 
+# every kernel of the VM matrix (tests/vm/run-matrix); make test boots 6.1 only
+.PHONY: test-vm
+test-vm: all
+	@BUILD=$(BUILD) COOLBPF_VM_KERNELS="5.10 6.1 6.12" tests/run-all vm
+
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test

@@ -115,10 +115,18 @@ static int plans_build(struct coolbpf_object *obj)
 }
 
 /* Choose one program of each alternative pair before the first load. */
+static const char *hook_name(enum hook h);
+
 static void plans_choose(struct coolbpf_object *obj)
 {
+	/* fentry/fexit/tp_btf attach by the kernel's own BTF type ids: without
+	 * /sys/kernel/btf/vmlinux (archive BTF serves CO-RE only) they cannot load */
+	bool kernel_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+
 	for (size_t i = 0; i < obj->nr_plans; i++) {
-		struct prog_plan *a = &obj->plans[i], *b;
+		/* a lone tp_btf is not turned into raw_tp here: libbpf 1.1 still
+		 * resolves its BTF id and crashes without kernel BTF */
+		struct prog_plan *a = &obj->plans[i], *b, *typed, *untyped;
 
 		if (a->alt < (int)i)
 			continue;
@@ -129,9 +137,16 @@ static void plans_choose(struct coolbpf_object *obj)
 		 * pair member only wins when it is all the kernel has, which
 		 * the load round finds out. Without kprobes, fentry it is. */
 		if (a->hook == HOOK_KPROBE || a->hook == HOOK_KRETPROBE || a->hook == HOOK_RAW_TP)
-			a->enabled = false;
+			untyped = a, typed = b;
 		else
-			b->enabled = false;
+			typed = a, untyped = b;
+		if (kernel_btf) {
+			untyped->enabled = false;
+		} else {
+			typed->enabled = false;
+			snprintf(untyped->note, sizeof(untyped->note), "instead of %s '%s': no kernel BTF",
+				 hook_name(typed->hook), typed->name);
+		}
 	}
 }
 
