@@ -8,6 +8,26 @@
 LBC_HASH(start, u32, u64, 10240);
 LBC_HIST2(runq_usecs);
 
+/* task_struct's run state is "__state" since 5.14 and "state" before: both
+ * are declared as CO-RE flavors so one object runs on every kernel. */
+struct task_struct___new {
+	unsigned int __state;
+} __attribute__((preserve_access_index));
+
+struct task_struct___old {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *p)
+{
+	struct task_struct___new *n = (void *)p;
+	struct task_struct___old *o = (void *)p;
+
+	if (bpf_core_field_exists(n->__state))
+		return BPF_CORE_READ(n, __state);
+	return BPF_CORE_READ(o, state);
+}
+
 static __always_inline int record_enqueue(struct task_struct *p)
 {
 	u32 pid = BPF_CORE_READ(p, pid);
@@ -39,7 +59,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	u64 *tsp;
 
 	/* a preempted task goes straight back on the run queue */
-	if (BPF_CORE_READ(prev, __state) == 0)
+	if (task_state(prev) == 0)
 		record_enqueue(prev);
 	pid = BPF_CORE_READ(next, pid);
 	tsp = bpf_map_lookup_elem(&start, &pid);
