@@ -612,12 +612,13 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		}
 		err = -errno;
 		/* maps are created before programs load: a map failure leaves
-		 * every program without an fd */
+		 * every program without an fd. libbpf closes every map fd when
+		 * any program fails too, so a verifier log means a program. */
 		/* libbpf found no kernel BTF to relocate against (-ESRCH): that
 		 * comes before maps and programs, whatever it says of them */
 		if (err == -ESRCH && str_has_prefix(obj->btf_origin, "none"))
 			p = NULL;
-		else if (report_map_failure(obj, err))
+		else if (!(verifier_log && verifier_log[0]) && report_map_failure(obj, err))
 			return err;
 		else
 			p = failed_plan(obj);
