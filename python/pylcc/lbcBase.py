@@ -1,0 +1,178 @@
+"""The original pylcc API: derive from ClbcBase, pass the kernel code.
+
+    class Hello(ClbcBase):
+        def __init__(self):
+            super().__init__("hello", bpf_str=src)
+            self.maps["e_out"].open_perf_buffer(self._cb)
+            self.maps["e_out"].perf_buffer_poll()
+
+Compiles with coolbpf (locally unless server= or $LBC_SERVER names a
+coolbpfd), loads, attaches (attach=0: load only, then attach* by hand)."""
+import os
+import shlex
+import signal
+from threading import Thread
+
+from .errors import LccError
+from .program import Program, online_cpus
+
+InvalidArgsException = LccError  # what the original raised
+
+
+def _parse_env(env):
+    """The original `env` string of compiler flags: -DNAME[=V], -I DIR."""
+    defines, incs = [], []
+    words = shlex.split(env or "")
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in ("-D", "-I") and i + 1 < len(words):
+            (defines if w == "-D" else incs).append(words[i + 1])
+            i += 2
+            continue
+        if w.startswith("-D"):
+            defines.append(w[2:])
+        elif w.startswith("-I"):
+            incs.append(w[2:])
+        elif not w.startswith("-"):
+            defines.append(w)
+        i += 1
+    return defines, incs
+
+
+class ClbcBase(Program):
+    def __init__(self, bpf, bpf_str="", server=None, arch="", ver="", env="", attach=1,
+                 workPath=None, incPath=None, logLevel=-1, btf=True, **kw):
+        if bpf.endswith(".bpf.c"):
+            bpf = bpf[:-len(".bpf.c")]
+        wpath = workPath or os.getcwd()
+        if arch and arch != os.uname().machine:
+            raise LccError("arch '%s': coolbpf compiles for the machine it runs on (%s)"
+                           % (arch, os.uname().machine))
+        if ver == os.uname().release:
+            ver = ""
+        defines, incs = _parse_env(env)
+        if incPath:
+            incs.append(incPath)
+        kw.setdefault("defines", defines)
+        kw.setdefault("include_dirs", incs + [wpath])
+        if bpf_str:
+            super().__init__(source=bpf_str, name=bpf, server=server, kernel=ver or None,
+                             attach=bool(attach), **kw)
+        else:
+            path = None
+            for ext in (".bpf.c", ".bpf.o"):
+                cand = os.path.join(wpath, bpf + ext)
+                if os.path.exists(cand):
+                    path = cand
+                    break
+            if path is None:
+                raise LccError("cannot find '%s.bpf.c' or '%s.bpf.o' in %s"
+                               % (bpf, bpf, wpath))
+            super().__init__(path, name=bpf, server=server, kernel=ver or None,
+                             attach=bool(attach), **kw)
+        self._cbInterrupt = None
+
+    def so(self):
+        return None
+
+    def getMap(self, name, data, size):
+        return self.maps[name].event(data, size)
+
+    # -- attach helpers of the original ----------------------------------------
+    def attachKprobe(self, function, symbol):
+        return self.attach_kprobe(function, symbol)
+
+    def attachKretprobe(self, function, symbol):
+        return self.attach_kprobe(function, symbol, retprobe=True)
+
+    def attachUprobe(self, function, pid, binaryPath, offset=0):
+        return self.attach_uprobe(function, binaryPath, offset=offset, pid=pid)
+
+    def attachUretprobe(self, function, pid, binaryPath, offset=0):
+        return self.attach_uprobe(function, binaryPath, offset=offset, pid=pid, retprobe=True)
+
+    def attachUprobes(self, function, pid, binaryPath, offset=0):
+        for tid in _threads(pid):
+            self.attachUprobe(function, tid, binaryPath, offset)
+
+    def attachUretprobes(self, function, pid, binaryPath, offset=0):
+        for tid in _threads(pid):
+            self.attachUretprobe(function, tid, binaryPath, offset)
+
+    def traceUprobes(self, function, pid, fxpr, ret=False):
+        """fxpr "binary:symbol" (binary: a path, a library, or a command in $PATH)."""
+        binary, func = fxpr.split(":", 1)
+        binary = _which(binary)
+        for tid in _threads(pid):
+            self.attach_uprobe(function, binary, func_name=func, pid=tid, retprobe=ret)
+
+    def traceUretprobes(self, function, pid, fxpr):
+        self.traceUprobes(function, pid, fxpr, ret=True)
+
+    def attachTracepoint(self, function, category, name):
+        return self.attach_tracepoint(function, category, name)
+
+    def attachRawTracepoint(self, function, name):
+        return self.attach_raw_tracepoint(function, name)
+
+    def attachPerfEvent(self, function, attrD, pid=0, cpu=-1, group_fd=-1, flags=0):
+        return self.attach_perf_event(function, attrD, pid, cpu, group_fd, flags)
+
+    def attachAllCpuPerf(self, function, attrD, pid=-1, group_fd=-1, flags=0):
+        for cpu in online_cpus():
+            self.attachPerfEvent(function, attrD, pid=pid, cpu=cpu, group_fd=group_fd, flags=flags)
+
+    def attachPerfEvents(self, function, attrD, pid, group_fd=-1, flags=0):
+        for tid in _threads(pid):
+            self.attachPerfEvent(function, attrD, pid=tid, cpu=-1, group_fd=group_fd, flags=flags)
+
+    # -- waiting ------------------------------------------------------------------
+    def _signalInterrupt(self, signum, frame):
+        self._cbInterrupt()
+
+    def waitInterrupt(self, cb=None):
+        """Sleep until a signal; with cb, SIGINT calls cb instead of raising
+        KeyboardInterrupt."""
+        if cb:
+            self._cbInterrupt = cb
+            signal.signal(signal.SIGINT, self._signalInterrupt)
+        signal.pause()
+
+
+def _threads(pid):
+    if pid is None or pid <= 0:
+        return [pid if pid is not None else -1]
+    try:
+        return sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        return [pid]
+
+
+def _which(binary):
+    if os.sep in binary or binary.startswith("lib"):
+        return binary
+    for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep):
+        p = os.path.join(d, binary)
+        if os.access(p, os.X_OK):
+            return os.path.realpath(p)
+    return binary
+
+
+class CeventThread(Thread):
+    """Poll one event map in a daemon thread: cb(cpu, decoded_event)."""
+
+    def __init__(self, lbc, event, cb, lost=None):
+        super().__init__(daemon=True)
+        self._lbc = lbc
+        self._event = event
+        self._cb = cb
+        self.lost = lost
+        self.start()
+
+    def cb(self, cpu, data, size):
+        self._cb(cpu, self._lbc.getMap(self._event, data, size))
+
+    def run(self):
+        self._lbc.maps[self._event].open_perf_buffer(self.cb, lost=self.lost)
+        self._lbc.maps[self._event].perf_buffer_poll()
