@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -313,6 +315,79 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 	return obj;
 }
 
+static double now_s(void);
+
+/*
+ * Wait for events, the deadline or SIGINT/SIGTERM. The signals are blocked
+ * and read from a signalfd in the same epoll set as the object's events:
+ * with a flag set by a handler, a signal landing between the check of the
+ * flag and the wait would be lost and the wait would never end.
+ */
+static int event_loop(struct coolbpf_object *obj, double deadline)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[4];
+	int efd = coolbpf_object__events_fd(obj), sfd, ep, err = 0;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0) {
+		err = -errno;
+		goto out;
+	}
+	ev.data.fd = sfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev)) {
+		err = -errno;
+		goto out;
+	}
+	/* no event maps and no printk: only the signal or the deadline ends it */
+	ev.data.fd = efd;
+	if (efd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev)) {
+		err = -errno;
+		goto out;
+	}
+	/* a signal that came during setup was caught by on_signal */
+	while (!exiting) {
+		int timeout = -1, n;
+
+		if (deadline) {
+			double left = deadline - now_s();
+
+			if (left <= 0)
+				break;
+			timeout = (int)(left * 1000) + 1;
+		}
+		n = epoll_wait(ep, got, 4, timeout);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (got[i].data.fd == sfd) {
+				exiting = 1;
+			} else {
+				int r = coolbpf_object__poll(obj, 0);
+
+				if (r < 0 && r != -EINTR) {
+					err = r;
+					exiting = 1;
+				}
+			}
+		}
+		flush_out();
+	}
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (ep >= 0)
+		close(ep);
+	return err;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -382,31 +457,9 @@ int cmd_run(int argc, char **argv)
 			args.duration ? " for a while" : "");
 	if (args.duration)
 		deadline = now_s() + (double)args.duration;
-	while (!exiting) {
-		int timeout = -1;
-
-		if (deadline) {
-			double left = deadline - now_s();
-
-			if (left <= 0)
-				break;
-			timeout = (int)(left * 1000) + 1;
-		}
-		if (coolbpf_object__events_fd(obj) < 0) {
-			/* nothing streams: just wait */
-			struct timespec ts = { timeout < 0 ? 3600 : timeout / 1000,
-					       timeout < 0 ? 0 : (timeout % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		err = coolbpf_object__poll(obj, timeout);
-		if (err < 0 && err != -EINTR) {
-			cli_err("polling events failed: %s", strerror(-err));
-			break;
-		}
-		flush_out();
-	}
+	err = event_loop(obj, deadline);
+	if (err)
+		cli_err("polling events failed: %s", strerror(-err));
 	coolbpf_object__consume(obj);
 	coolbpf_object__detach(obj); /* stop the events before reading the maps */
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;

@@ -23,6 +23,11 @@ __printf(2, 3) void cb_print(enum coolbpf_print_level level, const char *fmt, ..
 #define pr_debug(fmt, ...) cb_print(COOLBPF_DEBUG, fmt, ##__VA_ARGS__)
 /* Route libbpf's messages through cb_print (idempotent). */
 void cb_libbpf_log_init(void);
+/* The program / map libbpf's warnings first blamed for a failure since
+ * cb_libbpf_fail_reset() ("" if none), in this thread. */
+void cb_libbpf_fail_reset(void);
+const char *cb_libbpf_failed_prog(void);
+const char *cb_libbpf_failed_map(void);
 
 /* Set errno and return -err: `return cb_err(-ENOENT);` */
 static inline int cb_err(int err)

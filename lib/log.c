@@ -49,11 +49,57 @@ void cb_print(enum coolbpf_print_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The first program and map libbpf's warnings blame since the last reset.
+ * After a failed load libbpf closes every fd, so its words are the only
+ * record of which program or map failed. */
+static __thread char failed_prog[128], failed_map[128];
+
+void cb_libbpf_fail_reset(void)
+{
+	failed_prog[0] = failed_map[0] = '\0';
+}
+
+const char *cb_libbpf_failed_prog(void)
+{
+	return failed_prog;
+}
+
+const char *cb_libbpf_failed_map(void)
+{
+	return failed_map;
+}
+
+/* "prog 'name': ..." / "map 'name': failed ..." -> name into dst */
+static void blame(const char *msg, const char *prefix, char *dst, size_t sz)
+{
+	const char *name = msg + strlen(prefix), *end;
+
+	if (dst[0] || strncmp(msg, prefix, strlen(prefix)))
+		return;
+	end = strstr(name, "': ");
+	if (!end || !strstr(end, "fail") || (size_t)(end - name) >= sz)
+		return;
+	memcpy(dst, name, (size_t)(end - name));
+	dst[end - name] = '\0';
+}
+
 /* libbpf is chatty and its warnings are about its internals; coolbpf
  * reports what matters itself, so everything from libbpf is DEBUG. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	(void)level;
+	if (level == LIBBPF_WARN) {
+		char msg[256];
+		const char *m;
+		va_list cp;
+
+		va_copy(cp, ap);
+		vsnprintf(msg, sizeof(msg), fmt, cp);
+		va_end(cp);
+		m = strncmp(msg, "libbpf: ", 8) ? msg : msg + 8;
+
+		blame(m, "prog '", failed_prog, sizeof(failed_prog));
+		blame(m, "map '", failed_map, sizeof(failed_map));
+	}
 	if (print_fn)
 		print_fn(COOLBPF_DEBUG, fmt, ap);
 	return 0;

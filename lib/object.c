@@ -461,14 +461,14 @@ struct coolbpf_object *coolbpf_object__open_file(const char *path,
 
 /* ------------------------------------------------------------------ */
 
+/* The program libbpf blamed for the failed load (see log.c). */
 static struct prog_plan *failed_plan(struct coolbpf_object *obj)
 {
-	for (size_t i = 0; i < obj->nr_plans; i++) {
-		struct prog_plan *p = &obj->plans[i];
-		struct bpf_program *prog = find_prog(obj, p->name);
+	const char *name = cb_libbpf_failed_prog();
 
-		if (p->enabled && prog && bpf_program__fd(prog) < 0)
-			return p;
+	for (size_t i = 0; name[0] && i < obj->nr_plans; i++) {
+		if (obj->plans[i].enabled && !strcmp(obj->plans[i].name, name))
+			return &obj->plans[i];
 	}
 	return NULL;
 }
@@ -521,16 +521,18 @@ static int check_kprobes(struct coolbpf_object *obj)
 	return 0;
 }
 
+/* The map libbpf blamed for the failed load, if it was a map. */
 static int report_map_failure(struct coolbpf_object *obj, int err)
 {
-	struct bpf_map *map;
+	struct bpf_map *map = NULL;
+	const char *name = cb_libbpf_failed_map();
 
-	bpf_object__for_each_map(map, obj->bpf) {
+	if (name[0] && !cb_libbpf_failed_prog()[0])
+		map = bpf_object__find_map_by_name(obj->bpf, name);
+	if (map) {
 		enum bpf_map_type t = bpf_map__type(map);
 		const char *tn = libbpf_bpf_map_type_str(t);
 
-		if (bpf_map__fd(map) >= 0)
-			continue;
 		if (!tn) {
 			pr_warn("map '%s' has map type %d, which this libbpf and kernel do not know; "
 				"use a BPF_MAP_TYPE_* value\n",
@@ -605,20 +607,20 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 				return err;
 		}
 		plans_apply(obj);
+		cb_libbpf_fail_reset();
 		err = bpf_object__load(obj->bpf);
 		if (!err) {
 			obj->loaded = true;
 			return 0;
 		}
 		err = -errno;
-		/* maps are created before programs load: a map failure leaves
-		 * every program without an fd. libbpf closes every map fd when
-		 * any program fails too, so a verifier log means a program. */
-		/* libbpf found no kernel BTF to relocate against (-ESRCH): that
-		 * comes before maps and programs, whatever it says of them */
+		/* libbpf closes every fd of a failed object: which map or program
+		 * failed is known from what libbpf said (log.c). libbpf found no
+		 * kernel BTF to relocate against (-ESRCH): that comes before maps
+		 * and programs, whatever it says of them */
 		if (err == -ESRCH && str_has_prefix(obj->btf_origin, "none"))
 			p = NULL;
-		else if (!(verifier_log && verifier_log[0]) && report_map_failure(obj, err))
+		else if (report_map_failure(obj, err))
 			return err;
 		else
 			p = failed_plan(obj);

@@ -156,6 +156,22 @@ expect_fail "missing tracepoint" "tracepoint 'sched:no_such_event' does not exis
 printf '#include "lbc.h"\nSEC("tp/sched/sched_process_exec")\nint bad(void *ctx)\n{\n\tint *p = (int *)0x10;\n\treturn *p;\n}\nchar L[] SEC("license") = "GPL";\n' >"$T/verif.bpf.c"
 expect_fail "verifier rejection names the source line" "verif.bpf.c:6: return *p;" -- run "$T/verif.bpf.c"
 grep -q "error: " "$T/err" && [ "$(wc -l <"$T/err")" -lt 30 ] && ok "verifier summary is short" || bad "verifier summary" "$T/err"
+# libbpf closes every fd of a failed object: the report must still name the
+# program that failed (the second one here), not a map or the first program
+cat >"$T/two.bpf.c" <<'EOF'
+#include "lbc.h"
+LBC_HASH(h, u32, u64, 16);
+SEC("tp/sched/sched_process_exec") int good(void *ctx) { u32 k = 0; bpf_map_lookup_elem(&h, &k); return 0; }
+SEC("tp/sched/sched_process_fork")
+int bad(void *ctx)
+{
+	int *p = (int *)0x10;
+	return *p;
+}
+char L[] SEC("license") = "GPL";
+EOF
+expect_fail "verifier rejection names the failing program among several, with maps" "verifier rejected program 'bad' (tp/sched/sched_process_fork)" -- run "$T/two.bpf.c"
+grep -q "two.bpf.c:8: return \*p;" "$T/err" && ! grep -q "map 'h'" "$T/err" && ok "and its source line, no map blamed" || bad "wrong blame" "$T/err"
 head -c 3000 /bin/ls >"$T/corrupt.o"
 expect_fail "corrupt object" "cannot open '$T/corrupt.o': not a valid BPF object" -- run "$T/corrupt.o"
 echo garbage >"$T/bad.btf"
