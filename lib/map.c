@@ -369,6 +369,32 @@ static int dump_hist(struct coolbpf_map *m, enum coolbpf_format fmt, struct strb
 	return err;
 }
 
+/* A table's start and end: "name:" in text, {"map": name, "entries": [...]}
+ * on one line in JSON. */
+static void table_open(const struct coolbpf_map *m, enum coolbpf_format fmt,
+		       struct strbuf *sb, struct jw *w)
+{
+	jw_init(w, sb);
+	if (fmt == COOLBPF_FMT_JSON) {
+		jw_begin_object(w);
+		jw_key(w, "map");
+		jw_string(w, bpf_map__name(m->map));
+		jw_key(w, "entries");
+		jw_begin_array(w);
+	} else {
+		strbuf_addf(sb, "%s:\n", bpf_map__name(m->map));
+	}
+}
+
+static void table_close(enum coolbpf_format fmt, struct strbuf *sb, struct jw *w)
+{
+	if (fmt == COOLBPF_FMT_JSON) {
+		jw_end_array(w);
+		jw_end_object(w);
+		strbuf_addch(sb, '\n');
+	}
+}
+
 static int dump_stack(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb)
 {
 	__u32 vsz = bpf_map__value_size(m->map), key, next, *prev = NULL;
@@ -382,16 +408,7 @@ static int dump_stack(struct coolbpf_map *m, enum coolbpf_format fmt, struct str
 		coolbpf_syms__free(syms);
 		return cb_err(-ENOMEM);
 	}
-	jw_init(&w, sb);
-	if (fmt == COOLBPF_FMT_JSON) {
-		jw_begin_object(&w);
-		jw_key(&w, "map");
-		jw_string(&w, bpf_map__name(m->map));
-		jw_key(&w, "entries");
-		jw_begin_array(&w);
-	} else {
-		strbuf_addf(sb, "%s:\n", bpf_map__name(m->map));
-	}
+	table_open(m, fmt, sb, &w);
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -419,11 +436,7 @@ static int dump_stack(struct coolbpf_map *m, enum coolbpf_format fmt, struct str
 			jw_end_object(&w);
 		}
 	}
-	if (fmt == COOLBPF_FMT_JSON) {
-		jw_end_array(&w);
-		jw_end_object(&w);
-		strbuf_addch(sb, '\n');
-	}
+	table_close(fmt, sb, &w);
 	free(ips);
 	coolbpf_syms__free(syms);
 	return jw_error(&w);
@@ -463,16 +476,7 @@ static int dump_plain(struct coolbpf_map *m, enum coolbpf_format fmt, struct str
 		goto out;
 	}
 	map_decoders(m);
-	jw_init(&w, sb);
-	if (fmt == COOLBPF_FMT_JSON) {
-		jw_begin_object(&w);
-		jw_key(&w, "map");
-		jw_string(&w, bpf_map__name(m->map));
-		jw_key(&w, "entries");
-		jw_begin_array(&w);
-	} else {
-		strbuf_addf(sb, "%s:\n", bpf_map__name(m->map));
-	}
+	table_open(m, fmt, sb, &w);
 	while (bpf_map_get_next_key(fd, first_key ? NULL : key, next) == 0) {
 		first_key = false;
 		memcpy(key, next, ksz);
@@ -495,11 +499,7 @@ static int dump_plain(struct coolbpf_map *m, enum coolbpf_format fmt, struct str
 			strbuf_addch(sb, '\n');
 		}
 	}
-	if (fmt == COOLBPF_FMT_JSON) {
-		jw_end_array(&w);
-		jw_end_object(&w);
-		strbuf_addch(sb, '\n');
-	}
+	table_close(fmt, sb, &w);
 	err = jw_error(&w);
 out:
 	free(key);
