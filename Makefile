@@ -18,7 +18,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 	-Iinclude -Ilib $(SANITIZE)
-LDLIBS := -lbpf -lelf -lz -lmd
+LDLIBS := -lbpf -lelf -lz -lmd -ljansson
 LDFLAGS += $(SANITIZE)
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
@@ -32,7 +32,7 @@ INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 SERVER_SRCS := $(sort $(wildcard server/*.c))
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
-SERVER_LDLIBS := -lmicrohttpd -ljansson -lpthread
+SERVER_LDLIBS := -lmicrohttpd -lpthread
 FUZZ_BIN := $(BUILD)/tests/fuzz_request
 
 STATIC_LIB := $(BUILD)/lib/libcoolbpf.a
@@ -83,7 +83,7 @@ $(FUZZ_BIN): tests/fuzz/fuzz_request.c server/request.c server/request.h
 
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka -ljansson
+	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/integration/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)

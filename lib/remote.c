@@ -20,6 +20,7 @@
 
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "compile.h"
 #include "json.h"
@@ -140,159 +141,29 @@ struct reply {
 	bool cached;
 };
 
-static void skip_ws(const char **p)
+/* The reply, parsed with jansson as coolbpfd parses requests; fields
+ * that are absent or not strings stay NULL. */
+static int dup_field(json_t *o, const char *key, char **out)
 {
-	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
-		(*p)++;
+	const char *s = json_string_value(json_object_get(o, key));
+
+	*out = s ? strdup(s) : NULL;
+	return s && !*out ? -ENOMEM : 0;
 }
 
-static int utf8_put(struct strbuf *sb, unsigned int cp)
+static int parse_reply(const char *body, size_t len, struct reply *r)
 {
-	char b[4];
-	size_t n;
+	json_t *o = json_loadb(body, len, 0, NULL);
+	int err = -EINVAL;
 
-	if (cp < 0x80)
-		b[0] = (char)cp, n = 1;
-	else if (cp < 0x800)
-		b[0] = (char)(0xc0 | cp >> 6), b[1] = (char)(0x80 | (cp & 63)), n = 2;
-	else if (cp < 0x10000)
-		b[0] = (char)(0xe0 | cp >> 12), b[1] = (char)(0x80 | ((cp >> 6) & 63)),
-		b[2] = (char)(0x80 | (cp & 63)), n = 3;
-	else
-		b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | ((cp >> 12) & 63)),
-		b[2] = (char)(0x80 | ((cp >> 6) & 63)), b[3] = (char)(0x80 | (cp & 63)), n = 4;
-	return strbuf_add(sb, b, n);
-}
-
-static int hex4(const char *p, unsigned int *v)
-{
-	*v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned int)(c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			*v |= (unsigned int)((c | 0x20) - 'a' + 10);
-		else
-			return -EINVAL;
+	if (json_is_object(o)) {
+		err = dup_field(o, "object", &r->object) ?: dup_field(o, "btf", &r->btf) ?:
+		      dup_field(o, "sha256", &r->sha256) ?: dup_field(o, "log", &r->log) ?:
+		      dup_field(o, "error", &r->error);
+		r->cached = json_is_true(json_object_get(o, "cached"));
 	}
-	return 0;
-}
-
-/* A JSON string at *p (after the quote): decoded, malloc'd. */
-static char *parse_string(const char **p)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *s = *p;
-	int err = 0;
-
-	while (!err && *s && *s != '"') {
-		const char *run = s;
-
-		while (*s && *s != '"' && *s != '\\')
-			s++;
-		err = strbuf_add(&sb, run, (size_t)(s - run));
-		if (err || *s != '\\')
-			continue;
-		s++;
-		switch (*s) {
-		case 'n': err = strbuf_addch(&sb, '\n'); break;
-		case 't': err = strbuf_addch(&sb, '\t'); break;
-		case 'r': err = strbuf_addch(&sb, '\r'); break;
-		case 'b': err = strbuf_addch(&sb, '\b'); break;
-		case 'f': err = strbuf_addch(&sb, '\f'); break;
-		case 'u': {
-			unsigned int cp, lo;
-
-			if (hex4(s + 1, &cp)) {
-				err = -EINVAL;
-				break;
-			}
-			s += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && s[1] == '\\' && s[2] == 'u' &&
-			    !hex4(s + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				s += 6;
-			}
-			err = utf8_put(&sb, cp);
-			break;
-		}
-		case '\0': err = -EINVAL; continue;
-		default: err = strbuf_addch(&sb, *s); break; /* \" \\ \/ */
-		}
-		s++;
-	}
-	if (err || *s != '"') {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	*p = s + 1;
-	return strbuf_detach(&sb, NULL);
-}
-
-static int parse_reply(const char *body, struct reply *r)
-{
-	const char *p = body;
-
-	skip_ws(&p);
-	if (*p++ != '{')
-		return -EINVAL;
-	for (;;) {
-		char *key, *val = NULL, **slot = NULL;
-
-		skip_ws(&p);
-		if (*p == '}')
-			return 0;
-		if (*p++ != '"' || !(key = parse_string(&p)))
-			return -EINVAL;
-		skip_ws(&p);
-		if (*p++ != ':') {
-			free(key);
-			return -EINVAL;
-		}
-		skip_ws(&p);
-		if (!strcmp(key, "object"))
-			slot = &r->object;
-		else if (!strcmp(key, "btf"))
-			slot = &r->btf;
-		else if (!strcmp(key, "sha256"))
-			slot = &r->sha256;
-		else if (!strcmp(key, "log"))
-			slot = &r->log;
-		else if (!strcmp(key, "error"))
-			slot = &r->error;
-		if (*p == '"') {
-			p++;
-			val = parse_string(&p);
-			if (!val) {
-				free(key);
-				return -EINVAL;
-			}
-		} else if (!strncmp(p, "true", 4) || !strncmp(p, "false", 5) ||
-			   !strncmp(p, "null", 4)) {
-			if (!strcmp(key, "cached"))
-				r->cached = *p == 't';
-			p += *p == 'f' ? 5 : 4;
-		} else {
-			/* numbers and anything newer: skip to the next separator */
-			while (*p && *p != ',' && *p != '}')
-				p++;
-		}
-		free(key);
-		if (slot) {
-			free(*slot);
-			*slot = val;
-		} else {
-			free(val);
-		}
-		skip_ws(&p);
-		if (*p == ',')
-			p++;
-		else if (*p != '}')
-			return -EINVAL;
-	}
+	json_decref(o);
+	return err;
 }
 
 static void reply_release(struct reply *r)
@@ -430,7 +301,7 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 		goto out;
 	}
 	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (strbuf_addch(&reply, '\0') || parse_reply(reply.buf, &r)) {
+	if (parse_reply(strbuf_str(&reply), reply.len, &r)) {
 		pr_warn("compile server %s answered HTTP %ld with a body that is not JSON; %s\n",
 			url.buf, status, LOCAL_HINT);
 		err = -EPROTO;

@@ -206,5 +206,48 @@ try:
     t.check("the bounded cache still serves compiles", st == 200, st)
 finally:
     s.stop(signal.SIGKILL)
+# the client's reply parsing, against a stub that answers what we choose
+import http.server
+import tempfile
+
+
+def stub_reply(status, body):
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.handle_request, daemon=True).start()
+    return srv, "http://127.0.0.1:%d" % srv.server_address[1]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    src = os.path.join(tmp, "h.bpf.c")
+    open(src, "w").write(HELLO)
+    env = dict(os.environ, COOLBPF_CACHE_DIR=os.path.join(tmp, "cache"))
+    srv, url = stub_reply(200, b"<html>not json</html>")
+    p = subprocess.run([COOLBPF, "compile", "--server", url, src, "-o", os.path.join(tmp, "x.o")],
+                       capture_output=True, text=True, env=env, timeout=30)
+    srv.server_close()
+    t.check("a reply that is not JSON: a clear error, exit 1, no object written",
+            p.returncode == 1 and "not JSON" in p.stderr and not os.path.exists(os.path.join(tmp, "x.o")),
+            p.stderr)
+    # escapes, a surrogate pair and unknown fields in an error reply
+    srv, url = stub_reply(422, json.dumps({"error": "compile failed", "future": [1, {"x": None}],
+                                           "log": "h.bpf.c:1: err\u00e9 \"q\" \U0001F600\n"
+                                           }).encode())
+    p = subprocess.run([COOLBPF, "compile", "--server", url, src], capture_output=True, text=True,
+                       env=env, timeout=30)
+    srv.server_close()
+    t.check("an error reply's log is decoded (escapes, non-ASCII) and printed, exit 1",
+            p.returncode == 1 and 'h.bpf.c:1: err\u00e9 "q" \U0001F600' in p.stderr, p.stderr)
+
 shutil.rmtree(btf_dir, ignore_errors=True)
 t.done()
