@@ -315,8 +315,6 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 	return obj;
 }
 
-static double now_s(void);
-
 /*
  * Wait for events, the deadline or SIGINT/SIGTERM. The signals are blocked
  * and read from a signalfd in the same epoll set as the object's events:
@@ -355,7 +353,7 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 		int timeout = -1, n;
 
 		if (deadline) {
-			double left = deadline - now_s();
+			double left = deadline - mono_now();
 
 			if (left <= 0)
 				break;
@@ -386,14 +384,6 @@ out:
 	if (ep >= 0)
 		close(ep);
 	return err;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int cmd_run(int argc, char **argv)
@@ -456,7 +446,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "coolbpf: tracing%s... hit Ctrl-C to end.\n",
 			args.duration ? " for a while" : "");
 	if (args.duration)
-		deadline = now_s() + (double)args.duration;
+		deadline = mono_now() + (double)args.duration;
 	err = event_loop(obj, deadline);
 	if (err)
 		cli_err("polling events failed: %s", strerror(-err));

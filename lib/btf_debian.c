@@ -57,17 +57,6 @@ static pid_t spawn(const char *const argv[], int out_fd)
 	return err ? cb_err(-err) : pid;
 }
 
-static int wait_status(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* apt-get/apt-cache with the private configuration's options, in dir */
 static int apt_run(struct apt_ctx *apt, const char *tool, const char *const *args,
 		   const char *dir, bool loud, struct strbuf *out)
@@ -264,23 +253,6 @@ static int read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
-static int write_full(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Read the tar stream on fd up to ./usr/lib/debug/boot/vmlinux-* and write
  * that file to out_fd; stop there (the rest of the 1 GB stream is not read).
@@ -330,7 +302,7 @@ static int tar_extract_vmlinux(int fd, int out_fd, const struct btf_fetch_opts *
 				if ((err = read_full(fd, buf, n)))
 					return err;
 				if (done < size &&
-				    (err = write_full(out_fd, buf,
+				    (err = write_all(out_fd, buf,
 						      size - done < n ? (size_t)(size - done) : n)))
 					return err;
 				done += n;
@@ -379,7 +351,7 @@ static int deb_extract_vmlinux(const char *deb, const char *out, const struct bt
 	close(pipefd[0]);
 	/* done early on purpose: the rest of the stream is of no interest */
 	kill(pid, SIGTERM);
-	rc = wait_status(pid);
+	rc = wait_child(pid);
 	if (close(out_fd) && !err)
 		err = -errno;
 	if (err == -ENOENT)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "coolbpf/coolbpf.h"
 #include "banned.h"
@@ -84,6 +85,12 @@ int write_file_atomic(const char *path, const void *data, size_t len);
 /* Finish a temp file written through fd: mode 0644, close, rename to path;
  * on error (or err != 0 on entry) unlink it. Returns 0 or -errno. */
 int tmpfile_commit(int fd, const char *tmp, const char *path, int err);
+/* Write all of data to fd (EINTR retried). 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
+/* waitpid(pid) to the end: exit status 0..255, 128+signal, or -errno. */
+int wait_child(pid_t pid);
+/* CLOCK_MONOTONIC in seconds. */
+double mono_now(void);
 /* mkdir -p with mode 0755. */
 int mkdir_p(const char *path);
 /* Hex SHA-256 (65 bytes with NUL). */

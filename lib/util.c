@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sha2.h>
@@ -73,8 +74,7 @@ fail:
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, err = 0;
+	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d.XXXXXX", path, (int)getpid()) >=
 	    (int)sizeof(tmp))
@@ -82,19 +82,44 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -errno;
+	err = write_all(fd, data, len);
+	return tmpfile_commit(fd, tmp, path, err);
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
 	while (len) {
 		ssize_t w = write(fd, p, len);
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
 		p += w;
 		len -= (size_t)w;
 	}
-	return tmpfile_commit(fd, tmp, path, err);
+	return 0;
+}
+
+int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int tmpfile_commit(int fd, const char *tmp, const char *path, int err)
@@ -281,7 +306,7 @@ int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct st
 		size_t out_max)
 {
 	posix_spawn_file_actions_t fa;
-	int pipefd[2], status, err;
+	int pipefd[2], err;
 	pid_t pid;
 	char buf[4096];
 
@@ -316,11 +341,5 @@ int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct st
 		}
 	}
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return wait_child(pid);
 }

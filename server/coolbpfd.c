@@ -116,14 +116,6 @@ static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
 static struct conn *q_head, *q_tail;
 static bool q_stop;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* responses ---------------------------------------------------------- */
 
 static void set_resp(struct conn *c, unsigned status, struct MHD_Response *r, size_t bytes,
@@ -583,7 +575,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return MHD_NO;
-		c->t0 = now_s();
+		c->t0 = mono_now();
 		c->cache = -1;
 		c->mc = mc;
 		c->ep = classify(url);
@@ -647,7 +639,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	(void)mc;
 	if (!c)
 		return;
-	ms = (now_s() - c->t0) * 1e3;
+	ms = (mono_now() - c->t0) * 1e3;
 	if (!c->status)
 		c->status = 499; /* client went away, or the server stopped */
 	while (k < ARRAY_SIZE(codes) && codes[k] != c->status)
@@ -964,7 +956,7 @@ int main(int argc, char **argv)
 	MHD_socket lsock = MHD_quiesce_daemon(d);
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
-	for (double end = now_s() + S.timeout_s + 5; atomic_load(&M.active) > 0 && now_s() < end;)
+	for (double end = mono_now() + S.timeout_s + 5; atomic_load(&M.active) > 0 && mono_now() < end;)
 		usleep(20000);
 	MHD_stop_daemon(d);
 	pthread_mutex_lock(&q_lock);

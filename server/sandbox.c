@@ -92,38 +92,13 @@ static int put_num(struct strbuf *sb, unsigned long long v)
 	return put_field(sb, num, (size_t)n);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Read fd to EOF into sb until the deadline or max bytes. 0, -ETIMEDOUT, -E2BIG. */
 static int read_until(int fd, struct strbuf *sb, size_t max, double deadline)
 {
 	char buf[65536];
 
 	for (;;) {
-		double left = deadline - mono_s();
+		double left = deadline - mono_now();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 		int rc;
@@ -255,7 +230,7 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 	close(in[1]);
 	strbuf_release(&msg);
 	if (!err)
-		err = read_until(outp[0], &out, cfg->output_max, mono_s() + cfg->timeout_s);
+		err = read_until(outp[0], &out, cfg->output_max, mono_now() + cfg->timeout_s);
 	close(outp[0]);
 	/* the group: clang or bpftool may outlive a dead worker */
 	kill(-pid, SIGKILL);
@@ -491,7 +466,7 @@ int sandbox_worker_main(void)
 	int err;
 
 	syscall(SYS_close_range, 3U, ~0U, 0U);
-	if (read_until(0, &buf, WORKER_IN_MAX, mono_s() + 10) || parse_input(buf.buf, buf.len, &in))
+	if (read_until(0, &buf, WORKER_IN_MAX, mono_now() + 10) || parse_input(buf.buf, buf.len, &in))
 		worker_fail("bad request from the server", EINVAL);
 	if ((err = set_limit(RLIMIT_CPU, in.timeout_s)) ||
 	    (!SANITIZED_ASAN && (err = set_limit(RLIMIT_AS, in.mem))) ||
