@@ -171,7 +171,7 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 		return cb_err(-EALREADY);
 	coolbpf_mount_fs();
 	for (size_t i = 0; i < obj->nr_plans; i++)
-		n += obj->plans[i].enabled;
+		n += obj->plans[i].enabled || obj->plans[i].skipped;
 	obj->att = calloc(n ? n : 1, sizeof(*obj->att));
 	obj->links = calloc(n ? n : 1, sizeof(*obj->links));
 	if (!obj->att || !obj->links)
@@ -183,10 +183,21 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 		char why[512] = "", where[256];
 		int r;
 
+		ai = &obj->att[obj->nr_att];
+		if (!p->enabled && p->skipped) {
+			/* an optional program left out at load: reported, not attached */
+			ai->prog = p->name;
+			ai->section = p->section;
+			ai->kind = "none";
+			ai->target = strdup(p->target);
+			ai->note = strdup(p->note);
+			ai->err = p->skipped;
+			obj->nr_att++;
+			continue;
+		}
 		if (!p->enabled)
 			continue;
 		prog = bpf_object__find_program_by_name(obj->bpf, p->name);
-		ai = &obj->att[obj->nr_att];
 		r = attach_one(obj, p, prog, ai, &obj->links[obj->nr_att], why, sizeof(why),
 			       where, sizeof(where));
 		ai->prog = p->name;
@@ -195,7 +206,10 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 		ai->err = r < 0 ? r : 0;
 		ai->note = why[0] ? strdup(why) : p->note[0] ? strdup(p->note) : NULL;
 		obj->nr_att++;
-		if (r < 0) {
+		if (r < 0 && p->optional) {
+			/* the caller can do without it: report, keep the rest */
+			pr_info("program '%s' (%s) left out: %s\n", p->name, p->section, why);
+		} else if (r < 0) {
 			pr_warn("program '%s' (%s): %s\n", p->name, p->section, why);
 			err = r;
 		}

@@ -501,6 +501,14 @@ static int check_kprobes(struct coolbpf_object *obj)
 			continue;
 		if (kernel_has_kprobes())
 			return 0;
+		if (p->optional && p->alt < 0) {
+			/* the caller said it can do without: leave it out, say why */
+			p->enabled = false;
+			p->skipped = -EOPNOTSUPP;
+			snprintf(p->note, sizeof(p->note),
+				 "left out: this kernel has no kprobe support");
+			continue;
+		}
 		if (p->alt >= 0) {
 			/* the pair's fentry/fexit member takes over */
 			p->enabled = false;
@@ -659,10 +667,35 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 				 strerror(-err));
 			continue;
 		}
+		/* an optional program the kernel does not permit or cannot
+		 * resolve is left out; a verifier rejection is still a bug */
+		if (p->optional && !(verifier_log && verifier_log[0])) {
+			p->enabled = false;
+			p->skipped = err;
+			snprintf(p->note, sizeof(p->note), "left out: %s: %s", hook_name(p->hook),
+				 strerror(-err));
+			continue;
+		}
 		return report_prog_failure(p, err);
 	}
 	pr_warn("cannot load '%s': no combination of fallbacks loads\n", obj->name);
 	return cb_err(-EINVAL);
+}
+
+int coolbpf_object__set_optional(struct coolbpf_object *obj, const char *prog, bool optional)
+{
+	if (!obj || !prog)
+		return cb_err(-EINVAL);
+	if (obj->loaded)
+		return cb_err(-EBUSY);
+	for (size_t i = 0; i < obj->nr_plans; i++) {
+		if (!strcmp(obj->plans[i].name, prog)) {
+			obj->plans[i].optional = optional;
+			return 0;
+		}
+	}
+	pr_warn("'%s' has no program '%s'\n", obj->name, prog);
+	return cb_err(-ENOENT);
 }
 
 const char *coolbpf_object__btf_origin(const struct coolbpf_object *obj)

@@ -48,6 +48,8 @@ struct prog_plan {
 	int alt;	  /* index of the alternative program, -1 if none */
 	bool enabled;	  /* loaded this round */
 	bool to_raw_tp;	  /* tp_btf loaded as raw_tp */
+	bool optional;	  /* coolbpf_object__set_optional(): may be left out */
+	int skipped;	  /* -errno: optional program left out at load */
 	char note[256];	  /* fallback taken */
 };
 

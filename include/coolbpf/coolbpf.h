@@ -172,9 +172,21 @@ coolbpf_object__open_mem(const void *obj, size_t obj_sz, const struct coolbpf_ob
 COOLBPF_API int coolbpf_object__load(struct coolbpf_object *obj);
 
 /*
+ * Mark a program optional (before load): when the kernel cannot host it
+ * (no kprobe support, hook not permitted, no such function or tracepoint)
+ * it is left out instead of failing load or attach, and its attach report
+ * entry carries the reason (err < 0, kind "none" when left out at load).
+ * A verifier rejection still fails the load. Returns 0, -ENOENT (no such
+ * program) or -EBUSY (already loaded).
+ */
+COOLBPF_API int coolbpf_object__set_optional(struct coolbpf_object *obj, const char *prog,
+					     bool optional);
+
+/*
  * Attach every loaded program by its section. On failure of any program
- * everything attached so far is detached and a negative errno returned;
- * the per-program report says what attached where and why not.
+ * (optional ones aside) everything attached so far is detached and a
+ * negative errno returned; the per-program report says what attached
+ * where and why not.
  */
 COOLBPF_API int coolbpf_object__attach(struct coolbpf_object *obj);
 COOLBPF_API void coolbpf_object__detach(struct coolbpf_object *obj);

@@ -355,6 +355,57 @@ static void test_missing_tracepoint_fails_attach_and_detaches_all(void **state)
 	coolbpf_object__close(obj);
 }
 
+static void test_optional_programs_are_left_out_with_a_reason(void **state)
+{
+	static const char src[] =
+		"#include \"lbc.h\"\n"
+		"SEC(\"tp/sched/sched_process_exec\") int ok(void *ctx) { return 0; }\n"
+		"SEC(\"tp/sched/no_such_event\") int missing(void *ctx) { return 0; }\n"
+		"SEC(\"kprobe/do_nanosleep\") int kp(void *ctx) { return 0; }\n"
+		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	COOLBPF_OBJECT_OPTS(oo, .name = "optional");
+	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
+	bool kprobes = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
+	const struct coolbpf_attach_info *ai;
+	int before = nr_progs(), seen = 0;
+
+	(void)state;
+	assert_non_null(obj);
+	assert_int_equal(coolbpf_object__set_optional(obj, "nope", true), -ENOENT);
+	assert_int_equal(coolbpf_object__set_optional(obj, "missing", true), 0);
+	assert_int_equal(coolbpf_object__set_optional(obj, "kp", true), 0);
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__set_optional(obj, "ok", true), -EBUSY);
+	assert_int_equal(coolbpf_object__attach(obj), 0);
+	assert_int_equal(coolbpf_object__attach_count(obj), 3);
+	for (size_t i = 0; i < 3; i++) {
+		ai = coolbpf_object__attach_info(obj, i);
+		if (!strcmp(ai->prog, "ok")) {
+			assert_int_equal(ai->err, 0);
+			seen |= 1;
+		} else if (!strcmp(ai->prog, "missing")) {
+			assert_int_equal(ai->err, -ENOENT);
+			assert_non_null(strstr(ai->note, "'sched:no_such_event' does not exist"));
+			seen |= 2;
+		} else if (!strcmp(ai->prog, "kp")) {
+			if (kprobes) {
+				assert_int_equal(ai->err, 0);
+			} else {
+				/* left out before anything reached the kernel */
+				assert_int_equal(ai->err, -EOPNOTSUPP);
+				assert_string_equal(ai->kind, "none");
+				assert_non_null(strstr(ai->note, "no kprobe support"));
+			}
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+	/* the left-out kprobe was never loaded; the missing tracepoint's was */
+	assert_int_equal(nr_progs(), before + (kprobes ? 3 : 2));
+	coolbpf_object__close(obj);
+	assert_int_equal(nr_progs(), before);
+}
+
 static int count_events(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
 {
 	(*(int *)ctx)++;
@@ -423,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_verifier_rejection_shows_source_line),
 		cmocka_unit_test(test_close_leaves_no_program_in_kernel),
 		cmocka_unit_test(test_missing_tracepoint_fails_attach_and_detaches_all),
+		cmocka_unit_test(test_optional_programs_are_left_out_with_a_reason),
 		cmocka_unit_test(test_ringbuf_overflow_is_counted_as_lost),
 	};
 

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pingtrace: timestamps each ICMP echo pingtrace sends (or, with
+ * --responder, answers) at every stage the kernel offers a hook for.
+ *
+ * Packets are recognised by their contents, not by socket: IPv4, ICMP
+ * echo or echo reply, PT_MAGIC as the first payload word, the sender's
+ * echo id, and the network namespace pingtrace runs in (so two namespaces
+ * on one host, as in the tests, do not see each other's stages).
+ *
+ * Tracepoints everywhere the kernel has one; kprobes only for the three
+ * points that have none (raw_sendmsg, raw_local_deliver, icmp_rcv). Every
+ * program is optional: user space asks which attached and merges the
+ * stages around a point the kernel could not observe.
+ */
+#include "lbc.h"
+#include "pingtrace.h"
+
+#define ETH_P_IP_BE 0x0008 /* htons(ETH_P_IP) */
+#define ICMP_ECHOREPLY_T 0
+#define ICMP_ECHO_T 8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, u32);
+	__type(value, struct pt_config);
+	__uint(max_entries, 1);
+} cfg SEC(".maps");
+
+/* sender: stamps per echo, keyed by id << 16 | seq */
+LBC_HASH(pkts, u32, struct pt_stamps, 4096);
+/* responder: echoes in flight, keyed by saddr ^ (id << 16 | seq) */
+LBC_HASH(inflight, u64, struct pt_reply, 4096);
+/* sender: slot 0 the echo being sent, 1 the last reply received by the
+ * device, 2 the reply being copied to pingtrace (keys of pkts, 0: none) */
+LBC_ARRAY(cur, u32, u32, 3);
+LBC_RINGBUF(replies, struct pt_reply, 256 * 1024);
+
+struct pt_pkt {
+	u32 saddr, daddr;
+	u16 id, seq;
+	u8 type;
+};
+
+static __always_inline struct pt_config *pt_cfg(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cfg, &zero);
+}
+
+static __always_inline u32 cur_get(u32 slot)
+{
+	u32 *v = bpf_map_lookup_elem(&cur, &slot);
+
+	return v ? *v : 0;
+}
+
+static __always_inline void cur_set(u32 slot, u32 key)
+{
+	bpf_map_update_elem(&cur, &slot, &key, BPF_ANY);
+}
+
+/* Parse an IPv4 header at iph (kernel memory): one of our echoes? */
+static __always_inline int parse_ip(const void *iph, struct pt_pkt *p)
+{
+	struct iphdr ip;
+	struct icmphdr ic;
+	u32 magic;
+	const void *icp;
+
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), iph))
+		return -1;
+	if (ip.version != 4 || ip.protocol != IPPROTO_ICMP)
+		return -1;
+	icp = iph + ip.ihl * 4;
+	if (bpf_probe_read_kernel(&ic, sizeof(ic), icp) ||
+	    bpf_probe_read_kernel(&magic, sizeof(magic), icp + sizeof(ic)))
+		return -1;
+	if ((ic.type != ICMP_ECHO_T && ic.type != ICMP_ECHOREPLY_T) || ic.code != 0 ||
+	    bpf_ntohl(magic) != PT_MAGIC)
+		return -1;
+	p->saddr = ip.saddr;
+	p->daddr = ip.daddr;
+	p->id = bpf_ntohs(ic.un.echo.id);
+	p->seq = bpf_ntohs(ic.un.echo.sequence);
+	p->type = ic.type;
+	return 0;
+}
+
+/* Parse an skb whose network header is set (transmit, IP and socket
+ * layers); on device receive it is not set yet: data points at it. */
+static __always_inline int parse_skb(struct sk_buff *skb, bool at_data, struct pt_pkt *p)
+{
+	const void *iph;
+
+	if (BPF_CORE_READ(skb, protocol) != ETH_P_IP_BE)
+		return -1;
+	if (at_data)
+		iph = BPF_CORE_READ(skb, data);
+	else
+		iph = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
+	return parse_ip(iph, p);
+}
+
+static __always_inline bool in_netns(struct sk_buff *skb, const struct pt_config *c)
+{
+	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) == c->netns;
+}
+
+static __always_inline bool is_sender_task(const struct pt_config *c)
+{
+	return c->mode == PT_MODE_SENDER && (bpf_get_current_pid_tgid() >> 32) == c->tgid;
+}
+
+static __always_inline u32 pkt_key(u16 id, u16 seq)
+{
+	return (u32)id << 16 | seq;
+}
+
+static __always_inline u64 reply_key(const struct pt_pkt *p, bool request)
+{
+	/* the peer's address: source of the request, destination of the reply */
+	u32 peer = request ? p->saddr : p->daddr;
+
+	return (u64)peer << 32 | pkt_key(p->id, p->seq);
+}
+
+/* Stamp point pt of echo key, first passage only. */
+static __always_inline void stamp(u32 key, int pt)
+{
+	struct pt_stamps *s;
+
+	if (!key)
+		return;
+	s = bpf_map_lookup_elem(&pkts, &key);
+	if (s && pt >= 0 && pt < PT_NR_POINTS && !s->ts[pt])
+		s->ts[pt] = bpf_ktime_get_ns();
+}
+
+static __always_inline void rstamp(u64 key, int pt)
+{
+	struct pt_reply *r = bpf_map_lookup_elem(&inflight, &key);
+
+	if (r && pt >= 0 && pt < PR_NR_POINTS && !r->ts[pt])
+		r->ts[pt] = bpf_ktime_get_ns();
+}
+
+/* ---- sender: user send ---- */
+
+SEC("tp/syscalls/sys_enter_sendto")
+int pt_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	struct pt_stamps s = {};
+	struct icmphdr ic;
+	u32 magic, key;
+	const void *buf;
+
+	if (!c || !is_sender_task(c))
+		return 0;
+	buf = (const void *)ctx->args[1];
+	if (bpf_probe_read_user(&ic, sizeof(ic), buf) ||
+	    bpf_probe_read_user(&magic, sizeof(magic), buf + sizeof(ic)))
+		return 0;
+	if (ic.type != ICMP_ECHO_T || bpf_ntohl(magic) != PT_MAGIC ||
+	    bpf_ntohs(ic.un.echo.id) != c->id)
+		return 0;
+	key = pkt_key(c->id, bpf_ntohs(ic.un.echo.sequence));
+	s.ts[PT_USER_SEND] = bpf_ktime_get_ns();
+	bpf_map_update_elem(&pkts, &key, &s, BPF_ANY);
+	cur_set(0, key);
+	return 0;
+}
+
+SEC("kprobe/raw_sendmsg")
+int BPF_KPROBE(pt_raw_sendmsg)
+{
+	struct pt_config *c = pt_cfg();
+
+	if (c && is_sender_task(c))
+		stamp(cur_get(0), PT_RAW_SEND);
+	return 0;
+}
+
+/* ---- both: the device layer ---- */
+
+/* which echo an skb handed to the driver carries: at net_dev_xmit the
+ * driver may have freed or forwarded the skb, so it is not read there */
+LBC_HASH(txskb, u64, u64, 1024);
+
+/* One of ours leaving this namespace? Its key: pkts key (sender) or
+ * inflight key (responder), 0 if not ours. */
+static __always_inline u64 tx_key(struct sk_buff *skb, const struct pt_config *c)
+{
+	struct pt_pkt p;
+
+	if (c->mode == PT_MODE_OFF || !in_netns(skb, c) || parse_skb(skb, false, &p))
+		return 0;
+	if (c->mode == PT_MODE_SENDER)
+		return p.type == ICMP_ECHO_T && p.id == c->id ? pkt_key(p.id, p.seq) : 0;
+	return p.type == ICMP_ECHOREPLY_T ? reply_key(&p, false) : 0;
+}
+
+SEC("tp/net/net_dev_queue")
+int pt_dev_queue(struct trace_event_raw_net_dev_template *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	u64 key;
+
+	if (!c)
+		return 0;
+	key = tx_key((struct sk_buff *)ctx->skbaddr, c);
+	if (key && c->mode == PT_MODE_SENDER)
+		stamp((u32)key, PT_DEV_QUEUE);
+	else if (key)
+		rstamp(key, PR_DEV_QUEUE);
+	return 0;
+}
+
+SEC("tp/net/net_dev_start_xmit")
+int pt_dev_start_xmit(struct trace_event_raw_net_dev_start_xmit *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	u64 skb = (u64)ctx->skbaddr, key;
+
+	if (!c)
+		return 0;
+	key = tx_key((struct sk_buff *)ctx->skbaddr, c);
+	if (key)
+		bpf_map_update_elem(&txskb, &skb, &key, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/net/net_dev_xmit")
+int pt_dev_xmit(struct trace_event_raw_net_dev_xmit *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	u64 skb = (u64)ctx->skbaddr, key, *k;
+	struct pt_reply *r;
+
+	k = bpf_map_lookup_elem(&txskb, &skb);
+	if (!c || !k)
+		return 0;
+	key = *k;
+	bpf_map_delete_elem(&txskb, &skb);
+	if (ctx->rc != 0) /* not NETDEV_TX_OK: it will be sent again */
+		return 0;
+	if (c->mode == PT_MODE_SENDER) {
+		stamp((u32)key, PT_DEV_XMIT);
+		return 0;
+	}
+	rstamp(key, PR_DEV_XMIT);
+	r = bpf_map_lookup_elem(&inflight, &key);
+	if (r) {
+		lbc_ringbuf_output(replies, r, sizeof(*r));
+		bpf_map_delete_elem(&inflight, &key);
+	}
+	return 0;
+}
+
+SEC("tp/net/netif_receive_skb")
+int pt_dev_rx(struct trace_event_raw_net_dev_template *ctx)
+{
+	struct sk_buff *skb = (struct sk_buff *)ctx->skbaddr;
+	struct pt_config *c = pt_cfg();
+	struct pt_pkt p;
+
+	if (!c || c->mode == PT_MODE_OFF || !in_netns(skb, c) || parse_skb(skb, true, &p))
+		return 0;
+	if (c->mode == PT_MODE_SENDER) {
+		if (p.type == ICMP_ECHOREPLY_T && p.id == c->id) {
+			u32 key = pkt_key(p.id, p.seq);
+
+			stamp(key, PT_DEV_RX);
+			cur_set(1, key);
+		}
+		return 0;
+	}
+	if (p.type == ICMP_ECHO_T) {
+		struct pt_reply r = {};
+		u64 key = reply_key(&p, true);
+
+		r.ts[PR_DEV_RX] = bpf_ktime_get_ns();
+		r.saddr = p.saddr;
+		r.daddr = p.daddr;
+		r.id = p.id;
+		r.seq = p.seq;
+		bpf_map_update_elem(&inflight, &key, &r, BPF_ANY);
+	}
+	return 0;
+}
+
+/* ---- IP / ICMP layer (no tracepoints: kprobes, optional) ---- */
+
+/* ---- socket layer ---- */
+
+/* The reply is queued on pingtrace's socket (tracepoint since Linux 6.6).
+ * Its record is read through a local layout, not CO-RE: kernels without
+ * the tracepoint have no such type, and the program must still load there
+ * (its attach then fails and the kprobe below stands in). */
+struct pt_sk_data_ready_ctx {
+	u64 common;
+	const void *skaddr;
+};
+
+SEC("tp/sock/sk_data_ready")
+int pt_sk_data_ready(struct pt_sk_data_ready_ctx *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	struct sock *sk = (struct sock *)ctx->skaddr;
+
+	if (!c || c->mode != PT_MODE_SENDER || !c->sock_cookie ||
+	    (u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) != c->sock_cookie)
+		return 0;
+	stamp(cur_get(1), PT_SOCK_RX);
+	return 0;
+}
+
+/* the same point where that tracepoint is missing: IP delivers to raw sockets */
+SEC("kprobe/raw_local_deliver")
+int BPF_KPROBE(pt_raw_local_deliver, struct sk_buff *skb)
+{
+	struct pt_config *c = pt_cfg();
+	struct pt_pkt p;
+
+	if (!c || c->mode != PT_MODE_SENDER || !in_netns(skb, c) || parse_skb(skb, false, &p))
+		return 0;
+	if (p.type == ICMP_ECHOREPLY_T && p.id == c->id)
+		stamp(pkt_key(p.id, p.seq), PT_SOCK_RX);
+	return 0;
+}
+
+SEC("kprobe/icmp_rcv")
+int BPF_KPROBE(pt_icmp_rcv, struct sk_buff *skb)
+{
+	struct pt_config *c = pt_cfg();
+	struct pt_pkt p;
+
+	if (!c || c->mode != PT_MODE_RESPONDER || !in_netns(skb, c) || parse_skb(skb, false, &p))
+		return 0;
+	if (p.type == ICMP_ECHO_T)
+		rstamp(reply_key(&p, true), PR_ICMP_RX);
+	return 0;
+}
+
+/* ---- sender: wake-up and user receive ---- */
+
+SEC("tp/sched/sched_wakeup")
+int pt_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	struct pt_stamps *s;
+	u32 key;
+
+	if (!c || c->mode != PT_MODE_SENDER || (u32)ctx->pid != c->tgid)
+		return 0;
+	key = cur_get(1);
+	if (!key)
+		return 0;
+	s = bpf_map_lookup_elem(&pkts, &key);
+	/* the first wake-up after the reply reached the device */
+	if (s && s->ts[PT_DEV_RX] && !s->ts[PT_WAKEUP])
+		s->ts[PT_WAKEUP] = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp/skb/skb_copy_datagram_iovec")
+int pt_copy(struct trace_event_raw_skb_copy_datagram_iovec *ctx)
+{
+	struct pt_config *c = pt_cfg();
+	struct pt_pkt p;
+
+	if (!c || !is_sender_task(c))
+		return 0;
+	/* a socket's skb has no device any more: the task is the filter */
+	if (parse_skb((struct sk_buff *)ctx->skbaddr, false, &p) == 0 &&
+	    p.type == ICMP_ECHOREPLY_T && p.id == c->id)
+		cur_set(2, pkt_key(p.id, p.seq));
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_recvfrom")
+int pt_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_config *c = pt_cfg();
+
+	if (!c || !is_sender_task(c))
+		return 0;
+	stamp(cur_get(2), PT_USER_RX);
+	cur_set(2, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

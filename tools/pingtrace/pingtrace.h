@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* pingtrace: what pingtrace.bpf.c and pingtrace.c share. */
+#ifndef PINGTRACE_H
+#define PINGTRACE_H
+
+/* first 4 payload bytes of every echo pingtrace sends ("CbPt", network order) */
+#define PT_MAGIC 0x43625074u
+
+enum pt_mode {
+	PT_MODE_OFF = 0,
+	PT_MODE_SENDER = 1,
+	PT_MODE_RESPONDER = 2,
+};
+
+/* Sender hook points, in the order a packet passes them. Stage k is the
+ * time from the previous observed point to point k. */
+enum pt_point {
+	PT_USER_SEND,	/* sys_enter_sendto of pingtrace */
+	PT_RAW_SEND,	/* kprobe raw_sendmsg: ICMP/IP output starts */
+	PT_DEV_QUEUE,	/* net_dev_queue: handed to the qdisc */
+	PT_DEV_XMIT,	/* net_dev_xmit: the driver took it */
+	PT_DEV_RX,	/* netif_receive_skb of the reply */
+	PT_SOCK_RX,	/* sk_data_ready, or kprobe raw_local_deliver: queued to the socket */
+	PT_WAKEUP,	/* sched_wakeup of pingtrace */
+	PT_USER_RX,	/* sys_exit_recvfrom that copied the reply */
+	PT_NR_POINTS,
+};
+
+/* Responder hook points. */
+enum pt_rpoint {
+	PR_DEV_RX,	/* netif_receive_skb of the echo request */
+	PR_ICMP_RX,	/* kprobe icmp_rcv */
+	PR_DEV_QUEUE,	/* net_dev_queue of the echo reply */
+	PR_DEV_XMIT,	/* net_dev_xmit of the echo reply */
+	PR_NR_POINTS,
+};
+
+struct pt_config {
+	unsigned int mode;	/* enum pt_mode */
+	unsigned int tgid;	/* the sender process */
+	unsigned int netns;	/* network namespace inode traced */
+	unsigned int id;	/* ICMP echo id of the sender */
+	unsigned long long sock_cookie; /* SO_COOKIE of the sender's socket */
+};
+
+/* one echo of the sender, keyed by (id << 16 | seq) */
+struct pt_stamps {
+	unsigned long long ts[PT_NR_POINTS];
+};
+
+/* one echo the responder answered */
+struct pt_reply {
+	unsigned long long ts[PR_NR_POINTS];
+	unsigned int saddr;	/* network order */
+	unsigned int daddr;
+	unsigned short id;
+	unsigned short seq;
+	unsigned int pad;
+};
+
+#endif
