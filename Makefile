@@ -37,7 +37,7 @@ FUZZ_BIN := $(BUILD)/tests/fuzz_request
 
 STATIC_LIB := $(BUILD)/lib/libcoolbpf.a
 SHARED_LIB := $(BUILD)/lib/libcoolbpf.so.$(VERSION)
-BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd
+BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
 
 .PHONY: all bootstrap test fuzz test-unit test-integration test-cli test-asan install clean bench format
 
@@ -73,6 +73,25 @@ $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(STATIC_LIB)
 $(BUILD)/bin/coolbpfd: $(SERVER_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJS) $(STATIC_LIB) $(LDLIBS) $(SERVER_LDLIBS)
+
+# tools/: the BPF half is compiled here by coolbpf itself (CO-RE, min BTF
+# of this kernel) and embedded, so the tool needs no compiler where it runs
+PT_DIR := tools/pingtrace
+$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o: $(PT_DIR)/pingtrace.bpf.c $(PT_DIR)/pingtrace.h bpf/lbc.h \
+		$(BUILD)/bin/coolbpf
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/coolbpf compile $< -o $@
+
+$(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o: $(PT_DIR)/pingtrace_embed.S \
+		$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o
+	$(CC) $(SANITIZE) -DPT_OBJ='"$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o"' -c $< -o $@
+
+$(BUILD)/obj/$(PT_DIR)/pingtrace.o: $(PT_DIR)/pingtrace.h
+
+$(BUILD)/bin/pingtrace: $(BUILD)/obj/$(PT_DIR)/pingtrace.o $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o \
+		$(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LDLIBS) -lm
 
 # libFuzzer on coolbpfd's request parser (clang only: -fsanitize=fuzzer)
 $(FUZZ_BIN): tests/fuzz/fuzz_request.c server/request.c server/request.h

@@ -287,6 +287,25 @@ static void print_unobserved_text(FILE *f)
 				st.pts[k].hook, st.why[k]);
 }
 
+/* The first line (text mode), and on stderr what this kernel cannot observe. */
+static void header(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void header(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.json) {
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("; per-stage times in us:");
+		for (int k = 0; k < st.nr; k++)
+			printf(" %s", st.name[k]);
+		printf("\n");
+		fflush(stdout);
+	}
+	print_unobserved_text(stderr);
+}
+
 static void summary(const char *title, const char *total_name, json_t *counts)
 {
 	struct stat4 s;
@@ -583,15 +602,7 @@ static int run_sender(void)
 	s.pkts = coolbpf_object__map(s.obj, "pkts");
 	s.id = (unsigned short)((getpid() & 0xffff) ?: 1);
 	stages_build(s.obj, sender_points, PT_NR_POINTS);
-	if (!env.json) {
-		printf("PINGTRACE %s (%s): %ld data bytes; per-stage times in us:", env.dest,
-		       s.dest_ip, env.size);
-		for (int k = 0; k < st.nr; k++)
-			printf(" %s", st.name[k]);
-		printf("\n");
-		fflush(stdout);
-	}
-	print_unobserved_text(stderr);
+	header("PINGTRACE %s (%s): %ld data bytes", env.dest, s.dest_ip, env.size);
 
 	sfd = signal_fd();
 	next_send = now_ns();
@@ -710,14 +721,7 @@ static int run_responder(void)
 						    .on_event = on_reply, .ctx = &r });
 	if (err)
 		die("cannot open the event buffer: %s", coolbpf_errmsg());
-	if (!env.json) {
-		printf("PINGTRACE responder: answering echoes; per-stage times in us:");
-		for (int k = 0; k < st.nr; k++)
-			printf(" %s", st.name[k]);
-		printf("\n");
-		fflush(stdout);
-	}
-	print_unobserved_text(stderr);
+	header("PINGTRACE responder: answering echoes");
 	sfd = signal_fd();
 	pfd[0] = (struct pollfd){ .fd = coolbpf_object__events_fd(obj), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
