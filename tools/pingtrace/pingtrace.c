@@ -45,6 +45,7 @@ static struct env {
 	double threshold_us; /* print only packets slower than this */
 	bool json;
 	bool responder;
+	bool no_trace;
 	int verbose;
 	const char *dest;
 } env = {
@@ -297,7 +298,7 @@ static void header(const char *fmt, ...)
 		va_start(ap, fmt);
 		vprintf(fmt, ap);
 		va_end(ap);
-		printf("; per-stage times in us:");
+		printf(env.no_trace ? "; not traced (--no-trace)" : "; per-stage times in us:");
 		for (int k = 0; k < st.nr; k++)
 			printf(" %s", st.name[k]);
 		printf("\n");
@@ -506,9 +507,14 @@ static void report_packet(struct sender *s, unsigned short seq, double rtt_us,
 				    "stages", stages_json(us)));
 		return;
 	}
-	printf("%ld bytes from %s: icmp_seq=%u time=%.3f ms |", env.size + 8, s->dest_ip, seq,
+	printf("%ld bytes from %s: icmp_seq=%u time=%.3f ms", env.size + 8, s->dest_ip, seq,
 	       rtt_us / 1000.0);
-	stages_text(us);
+	if (st.nr) {
+		printf(" |");
+		stages_text(us);
+	} else {
+		printf("\n");
+	}
 	fflush(stdout);
 }
 
@@ -539,8 +545,10 @@ static void receive_all(struct sender *s, int sock)
 		pend[seq].waiting = false;
 		s->received++;
 		key = (unsigned int)s->id << 16 | seq;
-		coolbpf_map__lookup(s->pkts, &key, &ps);
-		coolbpf_map__delete(s->pkts, &key);
+		if (s->pkts) {
+			coolbpf_map__lookup(s->pkts, &key, &ps);
+			coolbpf_map__delete(s->pkts, &key);
+		}
 		report_packet(s, seq, (double)(t - pend[seq].sent_ns) / 1000.0, &ps);
 	}
 }
@@ -559,7 +567,8 @@ static void expire(struct sender *s, unsigned short *oldest, unsigned short next
 			continue;
 		p->waiting = false;
 		s->lost++;
-		coolbpf_map__delete(s->pkts, &key);
+		if (s->pkts)
+			coolbpf_map__delete(s->pkts, &key);
 		if (env.json)
 			emit_json(json_pack("{s:i,s:b}", "seq", (int)*oldest, "lost", 1));
 		else
@@ -598,10 +607,12 @@ static int run_sender(void)
 	/* the socket's cookie tells the kernel side which socket is ours */
 	if (getsockopt(sock, SOL_SOCKET, SO_COOKIE, &cookie, &cookie_len))
 		cookie = 0;
-	s.obj = open_bpf(PT_MODE_SENDER, cookie);
-	s.pkts = coolbpf_object__map(s.obj, "pkts");
 	s.id = (unsigned short)((getpid() & 0xffff) ?: 1);
-	stages_build(s.obj, sender_points, PT_NR_POINTS);
+	if (!env.no_trace) {
+		s.obj = open_bpf(PT_MODE_SENDER, cookie);
+		s.pkts = coolbpf_object__map(s.obj, "pkts");
+		stages_build(s.obj, sender_points, PT_NR_POINTS);
+	}
 	header("PINGTRACE %s (%s): %ld data bytes", env.dest, s.dest_ip, env.size);
 
 	sfd = signal_fd();
@@ -722,6 +733,8 @@ static int run_responder(void)
 	if (err)
 		die("cannot open the event buffer: %s", coolbpf_errmsg());
 	header("PINGTRACE responder: answering echoes");
+	fprintf(stderr, "pingtrace: responder ready: tracing the echoes this network namespace "
+			"answers; Ctrl-C to end\n");
 	sfd = signal_fd();
 	pfd[0] = (struct pollfd){ .fd = coolbpf_object__events_fd(obj), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -769,6 +782,8 @@ static const struct argp_option options[] = {
 					      "in kernel) exceeds it; all are counted", 0 },
 	{ "json", 'j', NULL, 0, "one JSON object per packet, and a final summary", 0 },
 	{ "responder", 'R', NULL, 0, "trace the echoes this host answers", 0 },
+	{ "no-trace", 'N', NULL, 0, "send and time echoes only, load nothing into the kernel "
+				   "(the RTT without pingtrace's own overhead)", 0 },
 	{ "verbose", 'v', NULL, 0, "say more (twice: libbpf's messages too)", 0 },
 	{ 0 },
 };
@@ -811,6 +826,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'R':
 		env.responder = true;
 		break;
+	case 'N':
+		env.no_trace = true;
+		break;
 	case 'v':
 		env.verbose++;
 		break;
@@ -824,6 +842,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "give a DEST to ping, or --responder");
 		if (env.responder && env.dest)
 			argp_error(state, "--responder takes no DEST");
+		if (env.responder && env.no_trace)
+			argp_error(state, "--no-trace is for the sender");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -836,6 +856,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { options, parse_arg, "DEST\n--responder", doc, NULL,
 					  NULL, NULL };
 
+	argp_err_exit_status = 2; /* usage errors, as ping */
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	coolbpf_set_print(log_print);

@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""pingtrace on this kernel: two network namespaces joined by a veth pair
+(198.18.0.1 sender, 198.18.0.2 responder), real echoes, real delays.
+
+A delay is put on one side's egress with `tc netem delay` when the kernel has
+netem, else with a slow `tbf` (this machine's kernel has no netem: the
+packets then wait in the token bucket, which is queueing in the qdisc just
+the same). The delay must show up in the stage that holds it: the sender's
+qdisc stage for a delay on the sender, outside the sender's local stages
+(wire_peer) and in the responder's own qdisc stage for one on the responder.
+
+Needs root. Prints "N passed, N failed"; exit 0 pass, 77 skip, 1 fail.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("BUILD", "build")
+PT = os.environ.get("PINGTRACE") or os.path.join(ROOT, BUILD, "bin", "pingtrace")
+TAG = str(os.getpid() % 100000)
+NS_S, NS_R = "ptS" + TAG, "ptR" + TAG
+DEV_S, DEV_R = "pts" + TAG, "ptr" + TAG
+SRC, DST = "198.18.0.1", "198.18.0.2"
+DELAY_MS = 30
+LOCAL_MAX_US = 10000  # a local stage without a delay on it: well under this
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"  ok: {name}")
+    else:
+        failed += 1
+        print(f"  FAIL: {name}")
+        for line in str(detail).splitlines()[-20:]:
+            print(f"    | {line}")
+
+
+def sh(*argv, check_rc=True):
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if check_rc and r.returncode:
+        raise RuntimeError(f"{' '.join(argv)}: {r.stderr.strip()}")
+    return r
+
+
+def setup():
+    teardown()
+    sh("ip", "netns", "add", NS_S)
+    sh("ip", "netns", "add", NS_R)
+    sh("ip", "link", "add", DEV_S, "type", "veth", "peer", "name", DEV_R)
+    sh("ip", "link", "set", DEV_S, "netns", NS_S)
+    sh("ip", "link", "set", DEV_R, "netns", NS_R)
+    for ns, dev, addr in ((NS_S, DEV_S, SRC), (NS_R, DEV_R, DST)):
+        sh("ip", "-n", ns, "addr", "add", addr + "/24", "dev", dev)
+        sh("ip", "-n", ns, "link", "set", dev, "up")
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+
+
+def teardown():
+    for ns in (NS_S, NS_R):
+        sh("ip", "netns", "del", ns, check_rc=False)
+
+
+def add_delay(ns, dev):
+    """netem where the kernel has it, else a token bucket that queues."""
+    r = sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "netem",
+           "delay", f"{DELAY_MS}ms", check_rc=False)
+    if r.returncode == 0:
+        return "netem"
+    # 80 kbit/s: a 1042-byte frame takes 104 ms of tokens; the bucket holds one
+    sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate",
+       "80kbit", "burst", "1100", "latency", "5s")
+    return "tbf"
+
+
+def del_delay(ns, dev):
+    sh("ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", dev, "root", check_rc=False)
+
+
+def pingtrace(ns, *args, timeout=60):
+    return subprocess.run(["ip", "netns", "exec", ns, PT, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def parse_json(out):
+    pkts, summary = [], None
+    for line in out.splitlines():
+        o = json.loads(line)
+        if "summary" in o:
+            summary = o["summary"]
+        else:
+            pkts.append(o)
+    return pkts, summary
+
+
+def kernel_has_kprobes():
+    return os.path.exists("/sys/bus/event_source/devices/kprobe")
+
+
+def test_no_delay():
+    print("no delay: every stage small")
+    r = pingtrace(NS_S, "-c", "5", "-i", "0.05", "--json", DST)
+    check("exit 0", r.returncode == 0, r.stderr)
+    pkts, s = parse_json(r.stdout)
+    check("5 sent, 5 received, 0 lost", s and (s["sent"], s["received"], s["lost"]) == (5, 5, 0),
+          r.stdout)
+    check("one object per packet, seq 1..5", [p["seq"] for p in pkts] == [1, 2, 3, 4, 5],
+          r.stdout)
+    names = list(pkts[0]["stages"]) if pkts else []
+    check("a stage named qdisc, one named wire_peer",
+          any("qdisc" in n for n in names) and any("wire_peer" in n for n in names), names)
+    vals = [v for p in pkts for v in p["stages"].values()]
+    check("every stage observed in every packet", vals and None not in vals, r.stdout)
+    check(f"every stage under {LOCAL_MAX_US} us",
+          all(v is not None and 0 <= v < LOCAL_MAX_US for v in vals), r.stdout)
+    check("the stages add up to no more than the RTT",
+          all(sum(p["stages"].values()) <= p["rtt_us"] + 1 for p in pkts), r.stdout)
+    if kernel_has_kprobes() or os.path.exists("/sys/kernel/tracing/events/sock/sk_data_ready"):
+        check("ip_recv is its own stage (sk_data_ready, or kprobe raw_local_deliver)",
+              "ip_recv" in names and "wakeup" in names, names)
+    if kernel_has_kprobes():
+        check("with kprobes: user_send and ip_send are separate stages",
+              "user_send" in names and "ip_send" in names, names)
+    else:
+        check("without kprobes: user_send+ip_send merged, never reported as zero",
+              "user_send+ip_send" in names and "ip_send" not in names, names)
+        hooks = {u["hook"]: u["reason"] for u in s["unobserved"]}
+        check("without kprobes: the summary lists raw_sendmsg as not observable",
+              "no kprobe support" in hooks.get("kprobe raw_sendmsg", ""), s["unobserved"])
+        check("without kprobes: stderr says so",
+              "not observable on this kernel: kprobe raw_sendmsg" in r.stderr, r.stderr)
+    check("summary: min <= avg <= max per stage",
+          all(v["min"] <= v["avg"] <= v["max"] and v["p99"] <= v["max"]
+              for v in s["stages"].values()), s)
+
+
+def test_text_and_threshold():
+    print("text output, and -t printing only the slow ones")
+    r = pingtrace(NS_S, "-c", "3", "-i", "0.05", DST)
+    lines = r.stdout.splitlines()
+    check("text: header names the stages", lines and lines[0].startswith("PINGTRACE " + DST)
+          and "qdisc" in lines[0], r.stdout)
+    pkt = [line for line in lines if re.match(
+        r"64 bytes from 198\.18\.0\.2: icmp_seq=\d+ time=[\d.]+ ms \|( \S+=[\d.]+)+ us$", line)]
+    check("text: one ping-like line per packet with its stages", len(pkt) == 3, r.stdout)
+    check("text: summary line like ping's",
+          "3 packets transmitted, 3 received, 0 lost" in r.stdout, r.stdout)
+    check("text: per-stage min/avg/max/p99 table",
+          re.search(r"^qdisc\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", r.stdout, re.M), r.stdout)
+    r = pingtrace(NS_S, "-c", "3", "-i", "0.05", "-t", "1000000", "--json", DST)
+    pkts, s = parse_json(r.stdout)
+    check("-t above every RTT: no packet printed, all counted",
+          r.returncode == 0 and pkts == [] and s["received"] == 3 and s["rtt_us"]["max"] > 0,
+          r.stdout)
+
+
+def delayed(pkts):
+    return [p for p in pkts if p["rtt_us"] >= DELAY_MS * 1000 * 0.8]
+
+
+def test_sender_delay():
+    kind = add_delay(NS_S, DEV_S)
+    print(f"delay on the sender's veth ({kind}): it appears in the qdisc stage")
+    args = ["-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json"]
+    try:
+        r = pingtrace(NS_S, *args, DST)
+        rt = pingtrace(NS_S, *args, "-t", str(DELAY_MS * 500), DST)
+    finally:
+        del_delay(NS_S, DEV_S)
+    pkts, s = parse_json(r.stdout)
+    slow = delayed(pkts)
+    check("4 received", s and s["received"] == 4, r.stdout + r.stderr)
+    check("at least 3 packets delayed", len(slow) >= 3, r.stdout)
+    qd = [n for n in (pkts[0]["stages"] if pkts else {}) if "qdisc" in n]
+    check(f"the qdisc stage holds >= 80% of each delayed RTT ({kind})",
+          slow and qd and all(p["stages"][qd[0]] >= 0.8 * p["rtt_us"] for p in slow), r.stdout)
+    check("every other stage stays small",
+          slow and all(v < LOCAL_MAX_US for p in slow for n, v in p["stages"].items()
+                       if "qdisc" not in n), r.stdout)
+    r = rt
+    pkts, s = parse_json(r.stdout)
+    check("-t: every printed packet is over the threshold, the summary counts all 4",
+          pkts and all(p["rtt_us"] > DELAY_MS * 500 for p in pkts) and s["sent"] == 4
+          and s["received"] == 4, r.stdout)
+
+
+def test_responder_delay():
+    kind = add_delay(NS_R, DEV_R)
+    print(f"delay on the responder's veth ({kind}): outside the sender's local stages, "
+          "and in the responder's own report")
+    resp = subprocess.Popen(["ip", "netns", "exec", NS_R, PT, "--responder", "-c", "4", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rerr_head = ""
+    try:
+        while "responder ready" not in rerr_head and resp.poll() is None:
+            rerr_head += resp.stderr.readline()
+        r = pingtrace(NS_S, "-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json", DST)
+        rout, rerr = resp.communicate(timeout=30)
+        rerr = rerr_head + rerr
+    finally:
+        if resp.poll() is None:
+            resp.kill()
+        del_delay(NS_R, DEV_R)
+    pkts, s = parse_json(r.stdout)
+    slow = delayed(pkts)
+    check("4 received", s and s["received"] == 4, r.stdout + r.stderr)
+    check("at least 3 packets delayed", len(slow) >= 3, r.stdout)
+    check(f"sender: wire_peer holds >= 80% of each delayed RTT ({kind})",
+          slow and all(p["stages"]["wire_peer"] >= 0.8 * p["rtt_us"] for p in slow), r.stdout)
+    check("sender: its local stages stay small",
+          slow and all(v < LOCAL_MAX_US for p in slow for n, v in p["stages"].items()
+                       if n != "wire_peer"), r.stdout)
+    check("responder: exits 0 after 4 echoes", resp.returncode == 0, rerr)
+    rp, rs = parse_json(rout) if resp.returncode == 0 else ([], None)
+    check("responder: one object per echo, from the sender, seq 1..4",
+          [(p["from"], p["seq"]) for p in rp] == [(SRC, i) for i in range(1, 5)], rout)
+    rslow = [p for p in rp if p["total_us"] >= DELAY_MS * 800]
+    check("responder: its qdisc stage holds >= 80% of its time for the delayed echoes",
+          len(rslow) >= 3 and all(p["stages"]["qdisc"] >= 0.8 * p["total_us"] for p in rslow),
+          rout)
+    check("responder: summary counts 4 answered", rs and rs["answered"] == 4, rout)
+    if kernel_has_kprobes():
+        check("responder, with kprobes: recv and icmp_reply are separate, observed stages",
+              rp and all(p["stages"].get("recv") is not None and
+                         p["stages"].get("icmp_reply") is not None for p in rp), rout)
+    else:
+        check("responder: icmp_rcv listed as not observable",
+              rs and any(u["hook"] == "kprobe icmp_rcv" for u in rs["unobserved"]), rout)
+
+
+def test_loss_and_errors():
+    print("lost echoes and bad input")
+    r = pingtrace(NS_S, "-c", "2", "-i", "0.1", "-W", "0.3", "--json", "198.18.0.77")
+    pkts, s = parse_json(r.stdout)
+    check("no host: exit 1, both counted lost",
+          r.returncode == 1 and s["lost"] == 2 and [p.get("lost") for p in pkts] == [True, True],
+          r.stdout + r.stderr)
+    cases = [
+        ("no DEST", [], "give a DEST to ping, or --responder", 2),
+        ("payload too small", ["-s", "4", DST], "invalid size '4'", 1),
+        ("zero count", ["-c", "0", DST], "invalid count '0'", 1),
+        ("bad interval", ["-i", "x", DST], "invalid interval 'x'", 1),
+        ("unknown host", ["no-such-host.invalid"], "cannot resolve 'no-such-host.invalid'", 1),
+        ("responder with DEST", ["--responder", DST], "--responder takes no DEST", 2),
+    ]
+    for name, args, msg, rc in cases:
+        r = pingtrace(NS_S, *args)
+        check(f"{name}: exit {rc}, says '{msg}'", r.returncode == rc and msg in r.stderr,
+              f"exit {r.returncode}\n{r.stderr}")
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PT, "-c",
+                        "1", DST], capture_output=True, text=True)
+    check("not root: exit 1, says so", r.returncode == 1 and "needs root" in r.stderr, r.stderr)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("test_pingtrace: needs root")
+        sys.exit(77)
+    if not os.access(PT, os.X_OK):
+        print(f"test_pingtrace: {PT} missing: run make")
+        sys.exit(1)
+    progs = lambda: sh("bpftool", "prog", "show").stdout.count(" name pt_")  # noqa: E731
+    before = progs()
+    setup()
+    try:
+        test_no_delay()
+        test_text_and_threshold()
+        test_sender_delay()
+        test_responder_delay()
+        test_loss_and_errors()
+    finally:
+        teardown()
+    check("nothing of pingtrace left in the kernel", progs() == before)
+    print(f"test_pingtrace: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
