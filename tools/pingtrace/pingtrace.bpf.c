@@ -8,7 +8,10 @@
  * echo id, and the network namespace pingtrace runs in (so two namespaces
  * on one host, as in the tests, do not see each other's stages).
  *
- * Tracepoints everywhere the kernel has one; kprobes only for the three
+ * Tracepoints everywhere the kernel has one, as raw tracepoints (no
+ * record is formatted for us: the program reads the skb it is handed;
+ * the per-syscall ones stay classic, to fire for sendto and recvfrom
+ * only); kprobes only for the three
  * points that have none (raw_sendmsg, raw_local_deliver, icmp_rcv). Every
  * program is optional: user space asks which attached and merges the
  * stages around a point the kernel could not observe.
@@ -202,15 +205,15 @@ static __always_inline u64 tx_key(struct sk_buff *skb, const struct pt_config *c
 	return p.type == ICMP_ECHOREPLY_T ? reply_key(&p, false) : 0;
 }
 
-SEC("tp/net/net_dev_queue")
-int pt_dev_queue(struct trace_event_raw_net_dev_template *ctx)
+SEC("raw_tp/net_dev_queue")
+int BPF_PROG(pt_dev_queue, struct sk_buff *skb)
 {
 	struct pt_config *c = pt_cfg();
 	u64 key;
 
 	if (!c)
 		return 0;
-	key = tx_key((struct sk_buff *)ctx->skbaddr, c);
+	key = tx_key(skb, c);
 	if (key && c->mode == PT_MODE_SENDER)
 		stamp((u32)key, PT_DEV_QUEUE);
 	else if (key)
@@ -218,33 +221,33 @@ int pt_dev_queue(struct trace_event_raw_net_dev_template *ctx)
 	return 0;
 }
 
-SEC("tp/net/net_dev_start_xmit")
-int pt_dev_start_xmit(struct trace_event_raw_net_dev_start_xmit *ctx)
+SEC("raw_tp/net_dev_start_xmit")
+int BPF_PROG(pt_dev_start_xmit, struct sk_buff *skb)
 {
 	struct pt_config *c = pt_cfg();
-	u64 skb = (u64)ctx->skbaddr, key;
+	u64 addr = (u64)skb, key;
 
 	if (!c)
 		return 0;
-	key = tx_key((struct sk_buff *)ctx->skbaddr, c);
+	key = tx_key(skb, c);
 	if (key)
-		bpf_map_update_elem(&txskb, &skb, &key, BPF_ANY);
+		bpf_map_update_elem(&txskb, &addr, &key, BPF_ANY);
 	return 0;
 }
 
-SEC("tp/net/net_dev_xmit")
-int pt_dev_xmit(struct trace_event_raw_net_dev_xmit *ctx)
+SEC("raw_tp/net_dev_xmit")
+int BPF_PROG(pt_dev_xmit, struct sk_buff *skb, int rc)
 {
 	struct pt_config *c = pt_cfg();
-	u64 skb = (u64)ctx->skbaddr, key, *k;
+	u64 addr = (u64)skb, key, *k;
 	struct pt_reply *r;
 
-	k = bpf_map_lookup_elem(&txskb, &skb);
+	k = bpf_map_lookup_elem(&txskb, &addr);
 	if (!c || !k)
 		return 0;
 	key = *k;
-	bpf_map_delete_elem(&txskb, &skb);
-	if (ctx->rc != 0) /* not NETDEV_TX_OK: it will be sent again */
+	bpf_map_delete_elem(&txskb, &addr);
+	if (rc != 0) /* not NETDEV_TX_OK: it will be sent again */
 		return 0;
 	if (c->mode == PT_MODE_SENDER) {
 		stamp((u32)key, PT_DEV_XMIT);
@@ -259,10 +262,9 @@ int pt_dev_xmit(struct trace_event_raw_net_dev_xmit *ctx)
 	return 0;
 }
 
-SEC("tp/net/netif_receive_skb")
-int pt_dev_rx(struct trace_event_raw_net_dev_template *ctx)
+SEC("raw_tp/netif_receive_skb")
+int BPF_PROG(pt_dev_rx, struct sk_buff *skb)
 {
-	struct sk_buff *skb = (struct sk_buff *)ctx->skbaddr;
 	struct pt_config *c = pt_cfg();
 	struct pt_pkt p;
 
@@ -295,20 +297,12 @@ int pt_dev_rx(struct trace_event_raw_net_dev_template *ctx)
 
 /* ---- socket layer ---- */
 
-/* The reply is queued on pingtrace's socket (tracepoint since Linux 6.6).
- * Its record is read through a local layout, not CO-RE: kernels without
- * the tracepoint have no such type, and the program must still load there
- * (its attach then fails and the kprobe below stands in). */
-struct pt_sk_data_ready_ctx {
-	u64 common;
-	const void *skaddr;
-};
-
-SEC("tp/sock/sk_data_ready")
-int pt_sk_data_ready(struct pt_sk_data_ready_ctx *ctx)
+/* The reply is queued on pingtrace's socket (tracepoint since Linux 6.6;
+ * where it is missing the attach fails and the kprobe below stands in). */
+SEC("raw_tp/sk_data_ready")
+int BPF_PROG(pt_sk_data_ready, struct sock *sk)
 {
 	struct pt_config *c = pt_cfg();
-	struct sock *sk = (struct sock *)ctx->skaddr;
 
 	if (!c || c->mode != PT_MODE_SENDER || !c->sock_cookie ||
 	    (u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) != c->sock_cookie)
@@ -346,14 +340,14 @@ int BPF_KPROBE(pt_icmp_rcv, struct sk_buff *skb)
 
 /* ---- sender: wake-up and user receive ---- */
 
-SEC("tp/sched/sched_wakeup")
-int pt_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(pt_wakeup, struct task_struct *p)
 {
 	struct pt_config *c = pt_cfg();
 	struct pt_stamps *s;
 	u32 key;
 
-	if (!c || c->mode != PT_MODE_SENDER || (u32)ctx->pid != c->tgid)
+	if (!c || c->mode != PT_MODE_SENDER || (u32)BPF_CORE_READ(p, pid) != c->tgid)
 		return 0;
 	key = cur_get(1);
 	if (!key)
@@ -365,8 +359,8 @@ int pt_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
 	return 0;
 }
 
-SEC("tp/skb/skb_copy_datagram_iovec")
-int pt_copy(struct trace_event_raw_skb_copy_datagram_iovec *ctx)
+SEC("raw_tp/skb_copy_datagram_iovec")
+int BPF_PROG(pt_copy, struct sk_buff *skb)
 {
 	struct pt_config *c = pt_cfg();
 	struct pt_pkt p;
@@ -374,7 +368,7 @@ int pt_copy(struct trace_event_raw_skb_copy_datagram_iovec *ctx)
 	if (!c || !is_sender_task(c))
 		return 0;
 	/* a socket's skb has no device any more: the task is the filter */
-	if (parse_skb((struct sk_buff *)ctx->skbaddr, false, &p) == 0 &&
+	if (parse_skb(skb, false, &p) == 0 &&
 	    p.type == ICMP_ECHOREPLY_T && p.id == c->id)
 		cur_set(2, pkt_key(p.id, p.seq));
 	return 0;

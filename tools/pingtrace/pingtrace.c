@@ -11,6 +11,7 @@
 #include <math.h>
 #include <netdb.h>
 #include <netinet/ip.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <poll.h>
 #include <signal.h>
@@ -69,22 +70,22 @@ struct point_def {
 static const struct point_def sender_points[PT_NR_POINTS] = {
 	[PT_USER_SEND] = { "tracepoint syscalls:sys_enter_sendto", "pt_sendto", NULL, NULL, NULL },
 	[PT_RAW_SEND] = { "kprobe raw_sendmsg", "pt_raw_sendmsg", NULL, NULL, "user_send" },
-	[PT_DEV_QUEUE] = { "tracepoint net:net_dev_queue", "pt_dev_queue", NULL, NULL, "ip_send" },
-	[PT_DEV_XMIT] = { "tracepoint net:net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
+	[PT_DEV_QUEUE] = { "raw tracepoint net_dev_queue", "pt_dev_queue", NULL, NULL, "ip_send" },
+	[PT_DEV_XMIT] = { "raw tracepoint net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
 			  "qdisc" },
-	[PT_DEV_RX] = { "tracepoint net:netif_receive_skb", "pt_dev_rx", NULL, NULL, "wire_peer" },
-	[PT_SOCK_RX] = { "tracepoint sock:sk_data_ready or kprobe raw_local_deliver",
+	[PT_DEV_RX] = { "raw tracepoint netif_receive_skb", "pt_dev_rx", NULL, NULL, "wire_peer" },
+	[PT_SOCK_RX] = { "raw tracepoint sk_data_ready or kprobe raw_local_deliver",
 			 "pt_sk_data_ready", NULL, "pt_raw_local_deliver", "ip_recv" },
-	[PT_WAKEUP] = { "tracepoint sched:sched_wakeup", "pt_wakeup", NULL, NULL, "wakeup" },
+	[PT_WAKEUP] = { "raw tracepoint sched_wakeup", "pt_wakeup", NULL, NULL, "wakeup" },
 	[PT_USER_RX] = { "tracepoint syscalls:sys_exit_recvfrom", "pt_recvfrom", "pt_copy",
 			 NULL, "user_recv" },
 };
 
 static const struct point_def responder_points[PR_NR_POINTS] = {
-	[PR_DEV_RX] = { "tracepoint net:netif_receive_skb", "pt_dev_rx", NULL, NULL, NULL },
+	[PR_DEV_RX] = { "raw tracepoint netif_receive_skb", "pt_dev_rx", NULL, NULL, NULL },
 	[PR_ICMP_RX] = { "kprobe icmp_rcv", "pt_icmp_rcv", NULL, NULL, "recv" },
-	[PR_DEV_QUEUE] = { "tracepoint net:net_dev_queue", "pt_dev_queue", NULL, NULL, "icmp_reply" },
-	[PR_DEV_XMIT] = { "tracepoint net:net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
+	[PR_DEV_QUEUE] = { "raw tracepoint net_dev_queue", "pt_dev_queue", NULL, NULL, "icmp_reply" },
+	[PR_DEV_XMIT] = { "raw tracepoint net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
 			  "qdisc" },
 };
 
@@ -470,6 +471,25 @@ static void send_echo(int sock, const struct sockaddr_in *dst, unsigned short id
 	}
 }
 
+/* A raw ICMP socket gets every echo reply of the namespace: a socket filter
+ * (as iputils ping has) keeps others' from waking pingtrace, which would
+ * both cost it and put wake-ups in its stages that are not its own. */
+static void only_our_replies(int sock, unsigned short id)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	      /* x = IP header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),	      /* a = ICMP echo id */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),	      /* ours: keep */
+		BPF_STMT(BPF_RET | BPF_K, 0),		      /* others': drop */
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
+		fprintf(stderr, "pingtrace: no socket filter (%s): others' echo replies will "
+				"wake it too\n", strerror(errno));
+}
+
 struct sender {
 	struct coolbpf_object *obj;
 	struct coolbpf_map *pkts;
@@ -608,6 +628,7 @@ static int run_sender(void)
 	if (getsockopt(sock, SOL_SOCKET, SO_COOKIE, &cookie, &cookie_len))
 		cookie = 0;
 	s.id = (unsigned short)((getpid() & 0xffff) ?: 1);
+	only_our_replies(sock, s.id);
 	if (!env.no_trace) {
 		s.obj = open_bpf(PT_MODE_SENDER, cookie);
 		s.pkts = coolbpf_object__map(s.obj, "pkts");
