@@ -9,9 +9,8 @@
  * on one host, as in the tests, do not see each other's stages).
  *
  * Tracepoints everywhere the kernel has one, as raw tracepoints (no
- * record is formatted for us: the program reads the skb it is handed;
- * the per-syscall ones stay classic, to fire for sendto and recvfrom
- * only); kprobes only for the three
+ * record is formatted for us: the program reads the skb it is handed);
+ * kprobes only for the three
  * points that have none (raw_sendmsg, raw_local_deliver, icmp_rcv). Every
  * program is optional: user space asks which attached and merges the
  * stages around a point the kernel could not observe.
@@ -30,13 +29,14 @@ struct {
 	__uint(max_entries, 1);
 } cfg SEC(".maps");
 
-/* sender: stamps per echo, keyed by id << 16 | seq */
-LBC_HASH(pkts, u32, struct pt_stamps, 4096);
+/* sender: stamps per echo, keyed by id << 16 | seq; pingtrace creates each
+ * entry before it sends the echo, the programs only fill it in */
+LBC_HASH(pkts, u32, struct pt_stamps, 16384);
 /* responder: echoes in flight, keyed by saddr ^ (id << 16 | seq) */
 LBC_HASH(inflight, u64, struct pt_reply, 4096);
-/* sender: slot 0 the echo being sent, 1 the last reply received by the
- * device, 2 the reply being copied to pingtrace (keys of pkts, 0: none) */
-LBC_ARRAY(cur, u32, u32, 3);
+/* sender: slot 0 the echo being sent (set by pingtrace before sendto), 1
+ * the last reply the device received (keys of pkts, 0: none) */
+LBC_ARRAY(cur, u32, u32, 2);
 LBC_RINGBUF(replies, struct pt_reply, 256 * 1024);
 
 struct pt_pkt {
@@ -149,33 +149,11 @@ static __always_inline void rstamp(u64 key, int pt)
 		r->ts[pt] = bpf_ktime_get_ns();
 }
 
-/* ---- sender: user send ---- */
+/* ---- sender: send ---- */
 
-SEC("tp/syscalls/sys_enter_sendto")
-int pt_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	struct pt_config *c = pt_cfg();
-	struct pt_stamps s = {};
-	struct icmphdr ic;
-	u32 magic, key;
-	const void *buf;
-
-	if (!c || !is_sender_task(c))
-		return 0;
-	buf = (const void *)ctx->args[1];
-	if (bpf_probe_read_user(&ic, sizeof(ic), buf) ||
-	    bpf_probe_read_user(&magic, sizeof(magic), buf + sizeof(ic)))
-		return 0;
-	if (ic.type != ICMP_ECHO_T || bpf_ntohl(magic) != PT_MAGIC ||
-	    bpf_ntohs(ic.un.echo.id) != c->id)
-		return 0;
-	key = pkt_key(c->id, bpf_ntohs(ic.un.echo.sequence));
-	s.ts[PT_USER_SEND] = bpf_ktime_get_ns();
-	bpf_map_update_elem(&pkts, &key, &s, BPF_ANY);
-	cur_set(0, key);
-	return 0;
-}
-
+/* pingtrace stamps user send and user receive itself, with the clock
+ * bpf_ktime_get_ns() reads (CLOCK_MONOTONIC): syscall tracepoints would put
+ * every system call of every process on the slow path while it runs */
 SEC("kprobe/raw_sendmsg")
 int BPF_KPROBE(pt_raw_sendmsg)
 {
@@ -338,7 +316,7 @@ int BPF_KPROBE(pt_icmp_rcv, struct sk_buff *skb)
 	return 0;
 }
 
-/* ---- sender: wake-up and user receive ---- */
+/* ---- sender: wake-up ---- */
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(pt_wakeup, struct task_struct *p)
@@ -356,33 +334,6 @@ int BPF_PROG(pt_wakeup, struct task_struct *p)
 	/* the first wake-up after the reply reached the device */
 	if (s && s->ts[PT_DEV_RX] && !s->ts[PT_WAKEUP])
 		s->ts[PT_WAKEUP] = bpf_ktime_get_ns();
-	return 0;
-}
-
-SEC("raw_tp/skb_copy_datagram_iovec")
-int BPF_PROG(pt_copy, struct sk_buff *skb)
-{
-	struct pt_config *c = pt_cfg();
-	struct pt_pkt p;
-
-	if (!c || !is_sender_task(c))
-		return 0;
-	/* a socket's skb has no device any more: the task is the filter */
-	if (parse_skb(skb, false, &p) == 0 &&
-	    p.type == ICMP_ECHOREPLY_T && p.id == c->id)
-		cur_set(2, pkt_key(p.id, p.seq));
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_recvfrom")
-int pt_recvfrom(struct trace_event_raw_sys_exit *ctx)
-{
-	struct pt_config *c = pt_cfg();
-
-	if (!c || !is_sender_task(c))
-		return 0;
-	stamp(cur_get(2), PT_USER_RX);
-	cur_set(2, 0);
 	return 0;
 }
 

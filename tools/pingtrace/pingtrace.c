@@ -61,14 +61,14 @@ static struct env {
 
 struct point_def {
 	const char *hook;  /* what the kernel offers at this point */
-	const char *prog;  /* the program that stamps it */
+	const char *prog;  /* the program that stamps it; NULL: pingtrace does */
 	const char *prog2; /* a second program it needs, or NULL */
 	const char *alt;   /* a program that stamps it instead, or NULL */
 	const char *stage; /* the stage that ends here */
 };
 
 static const struct point_def sender_points[PT_NR_POINTS] = {
-	[PT_USER_SEND] = { "tracepoint syscalls:sys_enter_sendto", "pt_sendto", NULL, NULL, NULL },
+	[PT_USER_SEND] = { "pingtrace's clock before sendto", NULL, NULL, NULL, NULL },
 	[PT_RAW_SEND] = { "kprobe raw_sendmsg", "pt_raw_sendmsg", NULL, NULL, "user_send" },
 	[PT_DEV_QUEUE] = { "raw tracepoint net_dev_queue", "pt_dev_queue", NULL, NULL, "ip_send" },
 	[PT_DEV_XMIT] = { "raw tracepoint net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
@@ -77,8 +77,7 @@ static const struct point_def sender_points[PT_NR_POINTS] = {
 	[PT_SOCK_RX] = { "raw tracepoint sk_data_ready or kprobe raw_local_deliver",
 			 "pt_sk_data_ready", NULL, "pt_raw_local_deliver", "ip_recv" },
 	[PT_WAKEUP] = { "raw tracepoint sched_wakeup", "pt_wakeup", NULL, NULL, "wakeup" },
-	[PT_USER_RX] = { "tracepoint syscalls:sys_exit_recvfrom", "pt_recvfrom", "pt_copy",
-			 NULL, "user_recv" },
+	[PT_USER_RX] = { "pingtrace's clock after recv", NULL, NULL, NULL, "user_recv" },
 };
 
 static const struct point_def responder_points[PR_NR_POINTS] = {
@@ -177,7 +176,8 @@ static void stages_build(const struct coolbpf_object *obj, const struct point_de
 	st.pts = pts;
 	st.nr_pts = nr;
 	for (int k = 0; k < nr; k++) {
-		int e1 = prog_err(obj, pts[k].prog, st.why[k], sizeof(st.why[k]));
+		/* no program: pingtrace's own clock stamps it */
+		int e1 = pts[k].prog ? prog_err(obj, pts[k].prog, st.why[k], sizeof(st.why[k])) : 0;
 		int e2 = pts[k].prog2 ? prog_err(obj, pts[k].prog2, st.why[k], sizeof(st.why[k]))
 				      : 0;
 
@@ -448,29 +448,6 @@ static unsigned short icmp_csum(const void *data, size_t len)
 	return htons((unsigned short)~sum);
 }
 
-static void send_echo(int sock, const struct sockaddr_in *dst, unsigned short id,
-		      unsigned short seq)
-{
-	unsigned char buf[sizeof(struct icmphdr) + MAX_PAYLOAD] = { 0 };
-	struct icmphdr *ic = (struct icmphdr *)buf;
-	unsigned int magic = htonl(PT_MAGIC);
-	size_t len = sizeof(*ic) + (size_t)env.size;
-
-	ic->type = ICMP_ECHO;
-	ic->un.echo.id = htons(id);
-	ic->un.echo.sequence = htons(seq);
-	memcpy(buf + sizeof(*ic), &magic, sizeof(magic));
-	for (size_t i = sizeof(*ic) + 8; i < len; i++)
-		buf[i] = (unsigned char)i; /* ping's pattern */
-	ic->checksum = icmp_csum(buf, len);
-	pend[seq].sent_ns = now_ns();
-	pend[seq].waiting = true;
-	if (sendto(sock, buf, len, 0, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
-		fprintf(stderr, "pingtrace: sendto %s: %s\n", env.dest, strerror(errno));
-		pend[seq].waiting = false;
-	}
-}
-
 /* A raw ICMP socket gets every echo reply of the namespace: a socket filter
  * (as iputils ping has) keeps others' from waking pingtrace, which would
  * both cost it and put wake-ups in its stages that are not its own. */
@@ -492,11 +469,44 @@ static void only_our_replies(int sock, unsigned short id)
 
 struct sender {
 	struct coolbpf_object *obj;
-	struct coolbpf_map *pkts;
+	struct coolbpf_map *pkts, *cur;
 	unsigned short id;
 	unsigned long sent, received, lost;
 	char dest_ip[INET_ADDRSTRLEN];
 };
+
+static void send_echo(struct sender *s, int sock, const struct sockaddr_in *dst,
+		      unsigned short seq)
+{
+	unsigned short id = s->id;
+	unsigned int key = (unsigned int)id << 16 | seq, zero = 0;
+	unsigned char buf[sizeof(struct icmphdr) + MAX_PAYLOAD] = { 0 };
+	struct icmphdr *ic = (struct icmphdr *)buf;
+	unsigned int magic = htonl(PT_MAGIC);
+	size_t len = sizeof(*ic) + (size_t)env.size;
+
+	ic->type = ICMP_ECHO;
+	ic->un.echo.id = htons(id);
+	ic->un.echo.sequence = htons(seq);
+	memcpy(buf + sizeof(*ic), &magic, sizeof(magic));
+	for (size_t i = sizeof(*ic) + 8; i < len; i++)
+		buf[i] = (unsigned char)i; /* ping's pattern */
+	ic->checksum = icmp_csum(buf, len);
+	if (s->pkts) {
+		/* the entry the programs stamp, and which echo is being sent */
+		struct pt_stamps ps = { 0 };
+
+		coolbpf_map__update(s->pkts, &key, &ps, 0);
+		coolbpf_map__update(s->cur, &zero, &key, 0);
+	}
+	/* user send: the kernel's monotonic clock, as bpf_ktime_get_ns() */
+	pend[seq].sent_ns = now_ns();
+	pend[seq].waiting = true;
+	if (sendto(sock, buf, len, 0, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+		fprintf(stderr, "pingtrace: sendto %s: %s\n", env.dest, strerror(errno));
+		pend[seq].waiting = false;
+	}
+}
 
 static void report_packet(struct sender *s, unsigned short seq, double rtt_us,
 			  const struct pt_stamps *ps)
@@ -569,6 +579,8 @@ static void receive_all(struct sender *s, int sock)
 			coolbpf_map__lookup(s->pkts, &key, &ps);
 			coolbpf_map__delete(s->pkts, &key);
 		}
+		ps.ts[PT_USER_SEND] = pend[seq].sent_ns;
+		ps.ts[PT_USER_RX] = t; /* user receive: recv has returned */
 		report_packet(s, seq, (double)(t - pend[seq].sent_ns) / 1000.0, &ps);
 	}
 }
@@ -632,6 +644,7 @@ static int run_sender(void)
 	if (!env.no_trace) {
 		s.obj = open_bpf(PT_MODE_SENDER, cookie);
 		s.pkts = coolbpf_object__map(s.obj, "pkts");
+		s.cur = coolbpf_object__map(s.obj, "cur");
 		stages_build(s.obj, sender_points, PT_NR_POINTS);
 	}
 	header("PINGTRACE %s (%s): %ld data bytes", env.dest, s.dest_ip, env.size);
@@ -646,7 +659,7 @@ static int run_sender(void)
 		bool sending = !env.count || (long)s.sent < env.count;
 
 		if (sending && t >= next_send) {
-			send_echo(sock, &dst, s.id, seq);
+			send_echo(&s, sock, &dst, seq);
 			s.sent++;
 			seq++;
 			if (!seq)

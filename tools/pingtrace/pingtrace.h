@@ -15,14 +15,14 @@ enum pt_mode {
 /* Sender hook points, in the order a packet passes them. Stage k is the
  * time from the previous observed point to point k. */
 enum pt_point {
-	PT_USER_SEND,	/* sys_enter_sendto of pingtrace */
+	PT_USER_SEND,	/* pingtrace's clock right before sendto */
 	PT_RAW_SEND,	/* kprobe raw_sendmsg: ICMP/IP output starts */
 	PT_DEV_QUEUE,	/* net_dev_queue: handed to the qdisc */
 	PT_DEV_XMIT,	/* net_dev_xmit: the driver took it */
 	PT_DEV_RX,	/* netif_receive_skb of the reply */
 	PT_SOCK_RX,	/* sk_data_ready, or kprobe raw_local_deliver: queued to the socket */
 	PT_WAKEUP,	/* sched_wakeup of pingtrace */
-	PT_USER_RX,	/* sys_exit_recvfrom that copied the reply */
+	PT_USER_RX,	/* pingtrace's clock right after recv returned it */
 	PT_NR_POINTS,
 };
 
