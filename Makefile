@@ -46,12 +46,13 @@ all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB)
 bootstrap:
 	@scripts/bootstrap
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/coolbpf/*.h lib/*.h cli/*.h server/*.h)
+# order-only: on a fresh machine the headers come from bootstrap, also under make -j
+$(BUILD)/obj/%.o: %.c $(wildcard include/coolbpf/*.h lib/*.h cli/*.h server/*.h) | bootstrap
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
 # lib/*.S embed files (lbc.h) with .incbin; they depend on what they embed
-$(BUILD)/obj/%.o: %.S bpf/lbc.h
+$(BUILD)/obj/%.o: %.S bpf/lbc.h | bootstrap
 	@mkdir -p $(dir $@)
 	$(CC) $(SANITIZE) -c $< -o $@
 
