@@ -79,10 +79,6 @@ int compile_tools_find(struct compile_tools *tools)
 {
 	static const char *const clang[] = { "clang", "clang-19", "clang-18", "clang-17",
 					     "clang-16", "clang-15", "clang-14", NULL };
-	static const char *const objcopy[] = { "llvm-objcopy", "llvm-objcopy-19",
-					       "llvm-objcopy-18", "llvm-objcopy-17",
-					       "llvm-objcopy-16", "llvm-objcopy-15",
-					       "llvm-objcopy-14", NULL };
 	static const char *const bpftool[] = { "bpftool", NULL };
 	/* bpftool lives in sbin, often not in a user's PATH */
 	static const char *const sbin[] = { "/usr/sbin", "/usr/local/sbin", "/sbin", NULL };
@@ -96,16 +92,11 @@ int compile_tools_find(struct compile_tools *tools)
 		pr_warn("bpftool not found: install bpftool (scripts/bootstrap)\n");
 		return cb_err(-ENOENT);
 	}
-	if (find_in_path(objcopy, NULL, tools->objcopy, sizeof(tools->objcopy))) {
-		pr_warn("llvm-objcopy not found: install llvm (scripts/bootstrap)\n");
-		return cb_err(-ENOENT);
-	}
 	ctx = sha256_ctx_new();
 	if (!ctx)
 		return cb_err(-ENOMEM);
 	tool_identity(ctx, tools->clang);
 	tool_identity(ctx, tools->bpftool);
-	tool_identity(ctx, tools->objcopy);
 	sha256_ctx_final_hex(ctx, tools->id);
 	return 0;
 }
@@ -422,7 +413,11 @@ static void rm_tmpdir(const char *dir)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (!pathf(path, sizeof(path), "%s/%s", dir, de->d_name))
+		if (pathf(path, sizeof(path), "%s/%s", dir, de->d_name))
+			continue;
+		if (de->d_type == DT_DIR)
+			rm_tmpdir(path); /* slim/ */
+		else
 			unlink(path);
 	}
 	closedir(d);
@@ -468,7 +463,16 @@ struct compile_job {
 	const char *buf_dir;
 };
 
-static int run_clang(const struct compile_tools *tools, const struct kernel_dir *kd,
+/* What clang sees before the program: the slim header of slim.c in a
+ * directory of its own, or the kernel directory's precompiled one. */
+struct prelude {
+	const char *dirs[2];
+	/* "-include" or "-include-pch" */
+	const char *how;
+	const char *path;
+};
+
+static int run_clang(const struct compile_tools *tools, const struct prelude *pre,
 		     const struct compile_job *job, const char *tmpdir, const char *src_dir,
 		     struct strbuf *log)
 {
@@ -500,10 +504,10 @@ static int run_clang(const struct compile_tools *tools, const struct kernel_dir 
 	argv[n++] = "bpf";
 	argv[n++] = target_arch_define();
 	argv[n++] = "-fno-color-diagnostics";
-	argv[n++] = "-I";
-	argv[n++] = kd->pdir;
-	argv[n++] = "-I";
-	argv[n++] = kd->kdir;
+	for (size_t i = 0; i < ARRAY_SIZE(pre->dirs) && pre->dirs[i]; i++) {
+		argv[n++] = "-I";
+		argv[n++] = pre->dirs[i];
+	}
 	for (const char *const *p = incs; p && *p; p++) {
 		argv[n++] = "-I";
 		argv[n++] = *p;
@@ -521,8 +525,8 @@ static int run_clang(const struct compile_tools *tools, const struct kernel_dir 
 		argv[n++] = "-gdwarf-5";
 		argv[n++] = "-gembed-source";
 	}
-	argv[n++] = "-include-pch";
-	argv[n++] = kd->pch;
+	argv[n++] = pre->how;
+	argv[n++] = pre->path;
 	argv[n++] = "-MD";
 	argv[n++] = "-MF";
 	argv[n++] = deps;
@@ -538,35 +542,137 @@ static int run_clang(const struct compile_tools *tools, const struct kernel_dir 
 	return rc;
 }
 
+/* Write <tmpdir>/slim/{vmlinux.h,vmlinux.btf,lbc.h,prelude.h} for this
+ * program. */
+static int slim_prepare(const struct compile_target *t, const struct compile_job *job,
+			const char *src_dir, const char *tmpdir, char *dir, size_t dir_sz,
+			char *prelude, size_t prelude_sz, char *btf, size_t btf_sz)
+{
+	const char *const *incs = OPT(job->opts, include_dirs);
+	const char *const *defines = OPT(job->opts, defines);
+	const char **dirs = NULL, **extra = NULL;
+	struct strbuf hdr = STRBUF_INIT, pre = STRBUF_INIT;
+	char path[PATH_MAX];
+	size_t n = 0, n_def = 0, n_types = 0;
+	double t0 = now_ms();
+	int err;
+
+	for (const char *const *p = incs; p && *p; p++)
+		n++;
+	for (const char *const *p = defines; p && *p; p++)
+		n_def++;
+	dirs = calloc(n + 3, sizeof(*dirs));
+	extra = calloc(n_def + 2, sizeof(*extra));
+	if (!dirs || !extra) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		dirs[i] = incs[i];
+	dirs[n] = "/usr/local/include";
+	dirs[n + 1] = "/usr/include";
+	extra[0] = cb_lbc_h;
+	for (size_t i = 0; i < n_def; i++)
+		extra[i + 1] = defines[i];
+	if (pathf(dir, dir_sz, "%s/slim", tmpdir) ||
+	    pathf(prelude, prelude_sz, "%s/prelude.h", dir) ||
+	    pathf(btf, btf_sz, "%s/vmlinux.btf", dir)) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	if (mkdir(dir, 0700)) {
+		err = -errno;
+		goto out;
+	}
+	{
+		struct slim_input in = { .src = job->src, .src_len = job->src_len,
+					 .src_dir = src_dir, .include_dirs = dirs,
+					 .extra = extra };
+
+		err = slim_vmlinux_h(t->btf_path, &in, &hdr, btf, &n_types);
+	}
+	if (!err)
+		err = prelude_text(&pre);
+	if (!err)
+		err = pathf(path, sizeof(path), "%s/vmlinux.h", dir);
+	if (!err)
+		err = write_file_atomic(path, hdr.buf, hdr.len);
+	if (!err)
+		err = pathf(path, sizeof(path), "%s/lbc.h", dir);
+	if (!err)
+		err = write_file_atomic(path, cb_lbc_h, (size_t)(cb_lbc_h_end - cb_lbc_h));
+	if (!err)
+		err = write_file_atomic(prelude, pre.buf, pre.len);
+	if (!err)
+		pr_debug("compile: slim vmlinux.h: %zu types, %zu bytes (%.1f ms)\n", n_types,
+			 hdr.len, now_ms() - t0);
+out:
+	free(dirs);
+	free(extra);
+	strbuf_release(&hdr);
+	strbuf_release(&pre);
+	return err;
+}
+
 static int compile_miss(const struct compile_tools *tools, const struct compile_target *t,
 			const char *root, const struct compile_job *job, const char *mkey,
 			const char *tmpdir, struct coolbpf_compile_result *res)
 {
 	struct strbuf log = STRBUF_INIT, manifest = STRBUF_INIT;
-	char src_dir[PATH_MAX], path[PATH_MAX], cwd[PATH_MAX];
+	char src_dir[PATH_MAX], path[PATH_MAX], cwd[PATH_MAX], slim_dir[PATH_MAX],
+		slim_pre[PATH_MAX], slim_btf[PATH_MAX];
+	const char *core_btf = t->btf_path;
 	struct kernel_dir kd;
+	double t_art;
 	void *deps = NULL;
 	size_t deps_len;
 	int rc, err;
 
 	err = kernel_dir_paths(root, t, tools, &kd);
-	if (!err)
-		err = kernel_dir_prepare(tools, t, &kd, false);
 	if (err)
 		return err;
 	if (!getcwd(cwd, sizeof(cwd)))
 		return -errno;
 	abs_path(job->src_path, src_dir, sizeof(src_dir));
 	*strrchr(src_dir, '/') = '\0';
+	if (!src_dir[0])
+		strlcpy_cb(src_dir, "/", sizeof(src_dir));
 
-	rc = run_clang(tools, &kd, job, tmpdir, src_dir[0] ? src_dir : "/", &log);
-	if (rc > 0 && strstr(strbuf_str(&log), "precompiled header")) {
-		pr_info("compile: precompiled header is stale, rebuilding it\n");
-		strbuf_reset(&log);
-		err = kernel_dir_prepare(tools, t, &kd, true);
+	/* the slim header first; the full one when clang rejects it */
+	rc = 1;
+	if (!getenv("COOLBPF_COMPILE_FULL") &&
+	    slim_prepare(t, job, src_dir, tmpdir, slim_dir, sizeof(slim_dir), slim_pre,
+			 sizeof(slim_pre), slim_btf, sizeof(slim_btf)) == 0) {
+		struct prelude pre = { { slim_dir }, "-include", slim_pre };
+
+		double t0 = now_ms();
+
+		rc = run_clang(tools, &pre, job, tmpdir, src_dir, &log);
+		pr_debug("compile: clang with the slim vmlinux.h: %.1f ms\n", now_ms() - t0);
+		if (rc == 0)
+			core_btf = slim_btf;
+		if (rc > 0) {
+			pr_info("compile: '%s' needs the full vmlinux.h (a name the slim one lacks)\n",
+				job->display);
+			pr_debug("compile: with the slim vmlinux.h: %s\n", strbuf_str(&log));
+			strbuf_reset(&log);
+		}
+	}
+	if (rc > 0) {
+		struct prelude pre = { { kd.pdir, kd.kdir }, "-include-pch", kd.pch };
+
+		err = kernel_dir_prepare(tools, t, &kd, false);
 		if (err)
 			goto out;
-		rc = run_clang(tools, &kd, job, tmpdir, src_dir, &log);
+		rc = run_clang(tools, &pre, job, tmpdir, src_dir, &log);
+		if (rc > 0 && strstr(strbuf_str(&log), "precompiled header")) {
+			pr_info("compile: precompiled header is stale, rebuilding it\n");
+			strbuf_reset(&log);
+			err = kernel_dir_prepare(tools, t, &kd, true);
+			if (err)
+				goto out;
+			rc = run_clang(tools, &pre, job, tmpdir, src_dir, &log);
+		}
 	}
 	if (job->buf_dir) {
 		pathf(path, sizeof(path), "%s/", job->buf_dir);
@@ -584,7 +690,9 @@ static int compile_miss(const struct compile_tools *tools, const struct compile_
 	}
 
 	pathf(path, sizeof(path), "%s/obj.o", tmpdir);
-	err = artifact_build(tools, path, t, tmpdir, &res->obj, &res->obj_sz);
+	t_art = now_ms();
+	err = artifact_build(tools, path, core_btf, t, tmpdir, &res->obj, &res->obj_sz);
+	pr_debug("compile: min BTF and artifact: %.1f ms\n", now_ms() - t_art);
 	if (err)
 		goto out;
 
@@ -594,7 +702,9 @@ static int compile_miss(const struct compile_tools *tools, const struct compile_
 		char src_abs[PATH_MAX];
 
 		abs_path(job->src_path, src_abs, sizeof(src_abs));
-		err = cache_manifest_from_deps(deps, cwd, kd.kdir, src_abs, &manifest);
+		/* the kernel dir and the slim header under tmp/ are the cache's
+		 * own, covered by the key */
+		err = cache_manifest_from_deps(deps, cwd, root, src_abs, &manifest);
 	}
 	/* an unwritable cache costs speed, not the compile */
 	if (!err)

@@ -13,7 +13,7 @@ extern const char cb_lbc_h[];
 extern const char cb_lbc_h_end[];
 
 /* Bumped whenever the pipeline's output changes for the same inputs. */
-#define COMPILE_PIPELINE_VERSION "coolbpf-compile-2"
+#define COMPILE_PIPELINE_VERSION "coolbpf-compile-3"
 
 /* The kernel a compile targets and the BTF that describes it. */
 struct compile_target {
@@ -27,7 +27,6 @@ struct compile_target {
 struct compile_tools {
 	char clang[PATH_MAX];
 	char bpftool[PATH_MAX];
-	char objcopy[PATH_MAX];
 	/* their paths, sizes and mtimes: a cache key input, no exec needed */
 	char id[65];
 };
@@ -38,6 +37,30 @@ int compile_tools_find(struct compile_tools *tools);
 /* Choose the target BTF (see coolbpf_compile_opts) and identify it.
  * -ENOENT with a message naming the file looked for. */
 int compile_target_resolve(const char *kernel, const char *btf_path, struct compile_target *t);
+
+/* slim.c ------------------------------------------------------------ */
+
+struct slim_input {
+	/* the program: scanned for identifiers and #includes */
+	const char *src;
+	size_t src_len;
+	/* where its quoted includes are looked up first; may be NULL */
+	const char *src_dir;
+	/* then these, for quoted and <> includes alike; NULL-terminated */
+	const char *const *include_dirs;
+	/* more text to take identifiers from (lbc.h, -D values); NULL-terminated */
+	const char *const *extra;
+};
+
+/*
+ * A vmlinux.h for one program from the target BTF: the kernel types its
+ * identifiers name, with the members it names (see slim.c). btf_out, when
+ * not NULL, is written with the same types as raw BTF: every type a CO-RE
+ * relocation of the program can match, a small input for min_core_btf.
+ * n_types, when not NULL, gets the number of BTF types kept.
+ */
+int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct strbuf *out,
+		   const char *btf_out, size_t *n_types);
 
 /* cache.c ----------------------------------------------------------- */
 
@@ -88,12 +111,13 @@ int cache_store(const char *root, const char *mkey, const char *manifest, const 
 /* artifact.c -------------------------------------------------------- */
 
 /*
- * Make the artifact from clang's object obj_path: minimized BTF of the
- * target (bpftool gen min_core_btf), DWARF stripped and sections
- * .lbc.minbtf and .lbc.target added (llvm-objcopy). Scratch files go to
- * tmpdir. The result is malloc'd.
+ * Make the artifact from clang's object obj_path: the target's BTF reduced
+ * to what its CO-RE relocations use (bpftool gen min_core_btf on
+ * core_btf: the slim BTF of the program, or the target's), DWARF emptied
+ * and sections .lbc.minbtf and .lbc.target added, in process with libelf.
+ * Scratch files go to tmpdir. The result is malloc'd.
  */
-int artifact_build(const struct compile_tools *tools, const char *obj_path,
+int artifact_build(const struct compile_tools *tools, const char *obj_path, const char *core_btf,
 		   const struct compile_target *t, const char *tmpdir, void **out, size_t *out_sz);
 
 /* remote.c ---------------------------------------------------------- */

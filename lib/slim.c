@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A per-program vmlinux.h holding only the kernel types the program can
+ * name, so that clang neither parses nor emits debug info for the rest.
+ *
+ * A program reaches kernel types through identifiers: type names, member
+ * names, enumerators. We collect every identifier of the source, the
+ * headers it includes (lbc.h, libbpf's, the user's) and the -D values,
+ * then walk the target BTF:
+ *
+ *   FULL  a struct/union/enum/typedef named by an identifier: every
+ *         member, and what its members hold by value in full too (the
+ *         decoder shows embedded kernel types exactly)
+ *   PART  reached through a member the program names: only the members
+ *         it names (and anonymous ones, filtered the same way); the
+ *         layout stays exact, btf_dump pads the gaps
+ *   DECL  only pointed to by members the program never names: a forward
+ *         declaration
+ *
+ * CO-RE relocates by name, so the object relocates exactly as with the
+ * full vmlinux.h. An identifier made by token pasting is invisible here:
+ * the caller falls back to the full vmlinux.h when clang rejects the slim
+ * one, so the worst case is a slower compile, never a wrong one.
+ */
+#include <bpf/btf.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "compile.h"
+
+#define SLIM_MAX_FILES 256
+#define SLIM_MAX_DEPTH 16
+#define SLIM_MAX_FILE_SZ (4 << 20)
+
+enum lvl { L_NONE, L_DECL, L_PART, L_FULL };
+
+/* identifier set ---------------------------------------------------- */
+
+struct word {
+	const char *s;
+	uint32_t len;
+	uint32_t hash;
+};
+
+struct words {
+	struct word *slot;
+	size_t cap;
+	size_t n;
+};
+
+static uint32_t hash_mem(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static struct word *words_find(const struct words *w, const char *s, size_t len, uint32_t h)
+{
+	for (size_t i = h & (w->cap - 1);; i = (i + 1) & (w->cap - 1)) {
+		struct word *e = &w->slot[i];
+
+		if (!e->s || (e->hash == h && e->len == len && !memcmp(e->s, s, len)))
+			return e;
+	}
+}
+
+static int words_add(struct words *w, const char *s, size_t len)
+{
+	uint32_t h = hash_mem(s, len);
+	struct word *e;
+
+	if ((w->n + 1) * 2 > w->cap) {
+		struct words bigger = { .cap = w->cap ? w->cap * 2 : 4096 };
+
+		bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
+		if (!bigger.slot)
+			return -ENOMEM;
+		for (size_t i = 0; i < w->cap; i++) {
+			if (w->slot[i].s)
+				*words_find(&bigger, w->slot[i].s, w->slot[i].len, w->slot[i].hash) =
+					w->slot[i];
+		}
+		bigger.n = w->n;
+		free(w->slot);
+		*w = bigger;
+	}
+	e = words_find(w, s, len, h);
+	if (!e->s) {
+		*e = (struct word){ .s = s, .len = (uint32_t)len, .hash = h };
+		w->n++;
+	}
+	return 0;
+}
+
+static bool words_has(const struct words *w, const char *s)
+{
+	size_t len = strlen(s);
+
+	return w->cap && words_find(w, s, len, hash_mem(s, len))->s;
+}
+
+static bool ident_start(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Every identifier outside comments and literals; numbers are skipped
+ * whole so that 0x1f yields nothing. */
+static int scan_idents(struct words *w, const char *p, size_t len)
+{
+	const char *end = p + len;
+	int err = 0;
+
+	while (p < end && !err) {
+		if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+			const char *q = memmem(p + 2, (size_t)(end - p - 2), "*/", 2);
+
+			p = q ? q + 2 : end;
+		} else if (p + 1 < end && p[0] == '/' && p[1] == '/') {
+			const char *q = memchr(p, '\n', (size_t)(end - p));
+
+			p = q ? q : end;
+		} else if (*p == '"' || *p == '\'') {
+			char quote = *p++;
+
+			while (p < end && *p != quote && *p != '\n')
+				p += (*p == '\\' && p + 1 < end) ? 2 : 1;
+			p++;
+		} else if (ident_start(*p)) {
+			const char *s = p;
+
+			const char *flavor;
+
+			while (p < end && ident_char(*p))
+				p++;
+			err = words_add(w, s, (size_t)(p - s));
+			/* CO-RE matches "foo___v2" against the kernel's "foo" */
+			flavor = memmem(s, (size_t)(p - s), "___", 3);
+			if (!err && flavor && flavor > s)
+				err = words_add(w, s, (size_t)(flavor - s));
+		} else if (*p >= '0' && *p <= '9') {
+			while (p < end && ident_char(*p))
+				p++;
+		} else {
+			p++;
+		}
+	}
+	return err;
+}
+
+/* included files ---------------------------------------------------- */
+
+struct scan {
+	struct words words;
+	/* the texts the words point into */
+	char *bufs[SLIM_MAX_FILES];
+	size_t n_bufs;
+	const char *const *dirs;
+};
+
+static bool scanned(const struct scan *sc, const char *real)
+{
+	for (size_t i = 0; i < sc->n_bufs; i++) {
+		/* each buffer starts with its file's real path and a NUL */
+		if (!strcmp(sc->bufs[i], real))
+			return true;
+	}
+	return false;
+}
+
+static int scan_file(struct scan *sc, const char *path, int depth);
+
+/* "#include "x"" or <x>: look where clang would, scan what is found.
+ * Not found is not an error: the fallback covers whatever we miss. */
+static int scan_includes(struct scan *sc, const char *text, size_t len, const char *cur_dir,
+			 int depth)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q = p;
+		char name[PATH_MAX], path[PATH_MAX];
+		size_t n;
+		char close;
+
+		eol = eol ? eol : end;
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < eol && *q == '#') {
+			q++;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			if (eol - q > 7 && !strncmp(q, "include", 7)) {
+				q += 7;
+				while (q < eol && (*q == ' ' || *q == '\t'))
+					q++;
+				close = q < eol && *q == '"' ? '"' : q < eol && *q == '<' ? '>' : 0;
+				n = close ? strcspn(q + 1, close == '"' ? "\"\n" : ">\n") : 0;
+				if (n && n < sizeof(name) && q + 1 + n < eol) {
+					memcpy(name, q + 1, n);
+					name[n] = '\0';
+					bool found = false;
+
+					if (close == '"' && cur_dir &&
+					    !pathf(path, sizeof(path), "%s/%s", cur_dir, name) &&
+					    access(path, R_OK) == 0)
+						found = true;
+					for (const char *const *d = sc->dirs; !found && d && *d; d++) {
+						if (!pathf(path, sizeof(path), "%s/%s", *d, name) &&
+						    access(path, R_OK) == 0)
+							found = true;
+					}
+					if (found) {
+						int err = scan_file(sc, path, depth + 1);
+
+						if (err)
+							return err;
+					}
+				}
+			}
+		}
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static int scan_text(struct scan *sc, const char *text, size_t len, const char *dir, int depth)
+{
+	int err = scan_idents(&sc->words, text, len);
+
+	return err ? err : scan_includes(sc, text, len, dir, depth);
+}
+
+static int scan_file(struct scan *sc, const char *path, int depth)
+{
+	char real[PATH_MAX], *buf, *dir;
+	void *data;
+	size_t len, rlen;
+	int err;
+
+	if (depth > SLIM_MAX_DEPTH || sc->n_bufs == SLIM_MAX_FILES || !realpath(path, real) ||
+	    scanned(sc, real))
+		return 0;
+	err = read_file(real, &data, &len);
+	if (err || len > SLIM_MAX_FILE_SZ) {
+		free(err ? NULL : data);
+		return 0;
+	}
+	rlen = strlen(real) + 1;
+	buf = malloc(rlen + len + 1);
+	if (!buf) {
+		free(data);
+		return -ENOMEM;
+	}
+	memcpy(buf, real, rlen);
+	memcpy(buf + rlen, data, len);
+	buf[rlen + len] = '\0';
+	free(data);
+	sc->bufs[sc->n_bufs++] = buf;
+	dir = strrchr(buf, '/');
+	*dir = '\0';
+	err = scan_text(sc, buf + rlen, len, buf, depth);
+	*dir = '/';
+	return err;
+}
+
+/* type selection ---------------------------------------------------- */
+
+struct slim {
+	const struct btf *src;
+	const struct words *words;
+	/* struct/union: enum lvl; other kinds: bit (lvl * 2 + named) seen */
+	unsigned char *mark;
+	int err;
+};
+
+static bool name_in(const struct slim *s, __u32 name_off)
+{
+	const char *n = name_off ? btf__name_by_offset(s->src, name_off) : NULL;
+
+	return n && *n && words_has(s->words, n);
+}
+
+static bool member_kept(const struct slim *s, enum lvl l, const struct btf_member *m)
+{
+	return l == L_FULL || !m->name_off || name_in(s, m->name_off);
+}
+
+/* lvl: how complete a record reached from here by value must be; named:
+ * whether pointers from here were reached through a member the program
+ * names (their targets then need the members it names, else a decl) */
+static void need(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
+{
+	const struct btf_type *t;
+	unsigned char bit;
+
+	if (!id || s->err)
+		return;
+	if (depth > 4096) {
+		s->err = -ELOOP;
+		return;
+	}
+	t = btf__type_by_id(s->src, id);
+	if (!t) {
+		s->err = -EINVAL;
+		return;
+	}
+	if (btf_is_composite(t)) {
+		const struct btf_member *m = btf_members(t);
+		enum lvl l = name_in(s, t->name_off) ? L_FULL : lvl;
+
+		if (l == L_DECL && !t->name_off)
+			l = L_PART; /* an anonymous type cannot be declared ahead */
+		if (s->mark[id] >= l)
+			return;
+		s->mark[id] = (unsigned char)l;
+		if (l == L_DECL)
+			return;
+		for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
+			if (member_kept(s, l, &m[0]))
+				need(s, m->type, l, m->name_off && name_in(s, m->name_off), depth + 1);
+		}
+		return;
+	}
+	bit = (unsigned char)(1u << (lvl * 2 + named));
+	if (s->mark[id] & bit)
+		return;
+	s->mark[id] |= bit;
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR:
+		need(s, t->type, named ? L_PART : L_DECL, named, depth + 1);
+		break;
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		need(s, t->type, lvl, named, depth + 1);
+		break;
+	case BTF_KIND_ARRAY:
+		need(s, btf_array(t)->type, lvl, named, depth + 1);
+		need(s, btf_array(t)->index_type, L_PART, false, depth + 1);
+		break;
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *p = btf_params(t);
+
+		need(s, t->type, L_PART, false, depth + 1);
+		for (__u16 i = 0; i < btf_vlen(t); i++)
+			need(s, p[i].type, L_PART, false, depth + 1);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static bool enum_named(const struct slim *s, const struct btf_type *t)
+{
+	if (btf_is_enum(t)) {
+		const struct btf_enum *e = btf_enum(t);
+
+		for (__u16 i = 0; i < btf_vlen(t); i++) {
+			if (name_in(s, e[i].name_off))
+				return true;
+		}
+	} else if (btf_is_enum64(t)) {
+		const struct btf_enum64 *e = btf_enum64(t);
+
+		for (__u16 i = 0; i < btf_vlen(t); i++) {
+			if (name_in(s, e[i].name_off))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void select_types(struct slim *s)
+{
+	__u32 n = btf__type_cnt(s->src);
+
+	for (__u32 id = 1; id < n && !s->err; id++) {
+		const struct btf_type *t = btf__type_by_id(s->src, id);
+
+		switch (btf_kind(t)) {
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_FWD:
+			if (name_in(s, t->name_off))
+				need(s, id, L_FULL, true, 0);
+			break;
+		case BTF_KIND_ENUM:
+		case BTF_KIND_ENUM64:
+			if (name_in(s, t->name_off) || enum_named(s, t))
+				need(s, id, L_FULL, true, 0);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* emission ---------------------------------------------------------- */
+
+static int emit_type(const struct slim *s, struct btf *dst, __u32 id, const __u32 *map)
+{
+	const struct btf_type *t = btf__type_by_id(s->src, id);
+	const char *name = btf__name_by_offset(s->src, t->name_off);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		enum lvl l = (enum lvl)s->mark[id];
+		const struct btf_member *m = btf_members(t);
+		int rc;
+
+		if (l == L_DECL)
+			return btf__add_fwd(dst, name,
+					    btf_is_union(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+		rc = btf_is_union(t) ? btf__add_union(dst, name, t->size) :
+				       btf__add_struct(dst, name, t->size);
+		for (__u16 i = 0; rc > 0 && i < btf_vlen(t); i++) {
+			int err;
+
+			if (!member_kept(s, l, &m[i]))
+				continue;
+			err = btf__add_field(dst, btf__name_by_offset(s->src, m[i].name_off),
+					     (int)map[m[i].type], btf_member_bit_offset(t, i),
+					     btf_member_bitfield_size(t, i));
+			if (err)
+				rc = err;
+		}
+		return rc;
+	}
+	case BTF_KIND_PTR:
+		return btf__add_ptr(dst, (int)map[t->type]);
+	case BTF_KIND_TYPEDEF:
+		return btf__add_typedef(dst, name, (int)map[t->type]);
+	case BTF_KIND_CONST:
+		return btf__add_const(dst, (int)map[t->type]);
+	case BTF_KIND_VOLATILE:
+		return btf__add_volatile(dst, (int)map[t->type]);
+	case BTF_KIND_RESTRICT:
+		return btf__add_restrict(dst, (int)map[t->type]);
+	case BTF_KIND_TYPE_TAG:
+		return btf__add_type_tag(dst, name, (int)map[t->type]);
+	case BTF_KIND_ARRAY:
+		return btf__add_array(dst, (int)map[btf_array(t)->index_type],
+				      (int)map[btf_array(t)->type], btf_array(t)->nelems);
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *p = btf_params(t);
+		int rc = btf__add_func_proto(dst, (int)map[t->type]);
+
+		for (__u16 i = 0; rc > 0 && i < btf_vlen(t); i++) {
+			int err = btf__add_func_param(dst, btf__name_by_offset(s->src, p[i].name_off),
+						      (int)map[p[i].type]);
+			if (err)
+				rc = err;
+		}
+		return rc;
+	}
+	default:
+		/* int, float, enum, enum64, fwd: nothing to remap */
+		return btf__add_type(dst, s->src, t);
+	}
+}
+
+static void dump_printf(void *ctx, const char *fmt, va_list args)
+{
+	struct strbuf *sb = ctx;
+	va_list copy;
+	int n;
+
+	va_copy(copy, args);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n > 0 && !strbuf_grow(sb, (size_t)n + 1)) {
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, args);
+		strbuf_setlen(sb, sb->len + (size_t)n);
+	}
+}
+
+static int emit_header(const struct slim *s, struct strbuf *out, const char *btf_out)
+{
+	__u32 n = btf__type_cnt(s->src), next = 0;
+	struct btf_dump *d = NULL;
+	struct btf *dst = NULL;
+	__u32 *map;
+	int err = 0;
+
+	map = calloc(n, sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	for (__u32 id = 1; id < n; id++) {
+		if (s->mark[id])
+			map[id] = ++next;
+	}
+	dst = btf__new_empty();
+	if (!dst) {
+		err = -errno;
+		goto out;
+	}
+	for (__u32 id = 1; id < n && !err; id++) {
+		if (!s->mark[id])
+			continue;
+		int rc = emit_type(s, dst, id, map);
+
+		if (rc < 0)
+			err = rc;
+		else if ((__u32)rc != map[id])
+			err = -EINVAL; /* ids out of step: a bug, not bad input */
+	}
+	if (!err)
+		err = strbuf_addstr(out, "/* generated by coolbpf: the kernel types this program names */\n"
+					 "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
+					 "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+					 "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n"
+					 "#endif\n\n");
+	if (!err) {
+		d = btf_dump__new(dst, dump_printf, out, NULL);
+		if (!d)
+			err = -errno;
+	}
+	for (__u32 id = 1; !err && id <= next; id++)
+		err = btf_dump__dump_type(d, id);
+	if (!err && btf_out) {
+		__u32 sz;
+		const void *raw = btf__raw_data(dst, &sz);
+
+		err = raw ? write_file_atomic(btf_out, raw, sz) : -ENOMEM;
+	}
+	if (!err)
+		err = strbuf_addstr(out, "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+					 "#pragma clang attribute pop\n#endif\n\n"
+					 "#endif /* __VMLINUX_H__ */\n");
+out:
+	btf_dump__free(d);
+	btf__free(dst);
+	free(map);
+	return err;
+}
+
+int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct strbuf *out,
+		   const char *btf_out, size_t *n_types)
+{
+	struct scan sc = { .dirs = in->include_dirs };
+	struct slim s = { 0 };
+	struct btf *btf;
+	int err;
+
+	err = scan_text(&sc, in->src, in->src_len, in->src_dir, 0);
+	for (const char *const *p = in->extra; !err && p && *p; p++)
+		err = scan_text(&sc, *p, strlen(*p), NULL, 0);
+	if (err)
+		goto out_words;
+	btf = btf__parse(btf_path, NULL);
+	if (!btf) {
+		err = -errno;
+		pr_warn("compile: cannot read BTF '%s': %s\n", btf_path, strerror(-err));
+		goto out_words;
+	}
+	s.src = btf;
+	s.words = &sc.words;
+	s.mark = calloc(btf__type_cnt(btf), 1);
+	if (!s.mark) {
+		err = -ENOMEM;
+		goto out_btf;
+	}
+	select_types(&s);
+	err = s.err;
+	if (!err)
+		err = emit_header(&s, out, btf_out);
+	if (!err && n_types) {
+		*n_types = 0;
+		for (__u32 id = 1; id < btf__type_cnt(btf); id++)
+			*n_types += s.mark[id] != 0;
+	}
+	free(s.mark);
+out_btf:
+	btf__free(btf);
+out_words:
+	for (size_t i = 0; i < sc.n_bufs; i++)
+		free(sc.bufs[i]);
+	free(sc.words.slot);
+	return err;
+}
