@@ -136,7 +136,10 @@ test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
+# the baselines coolbpf is measured against, from Debian
+BENCH_PKGS := bpftrace libbpf-tools bpfcc-tools
 bench: all
+	@COOLBPF_BOOTSTRAP_EXTRA="$(BENCH_PKGS)" scripts/bootstrap
 	bench/run-all
 
 install: all
