@@ -250,6 +250,36 @@ def test_responder_delay():
               rs and any(u["hook"] == "kprobe icmp_rcv" for u in rs["unobserved"]), rout)
 
 
+def test_pid_namespace():
+    """In a container's pid namespace getpid() is not the pid the kernel's
+    hooks report: pingtrace must still find its own wake-ups (and, with
+    kprobes, its own sends), not silently fold them into user_recv."""
+    pidns = ["unshare", "--pid", "--fork", "--mount-proc"]
+    if subprocess.run(pidns + ["true"], capture_output=True).returncode:
+        print("pid namespace: unshare --pid --fork --mount-proc unavailable here, skipped")
+        return
+    kind = add_delay(NS_R, DEV_R)
+    print(f"in its own pid namespace, a delay on the responder ({kind}): the sender "
+          "sleeps for each reply and its wake-up is still stamped")
+    try:
+        r = subprocess.run(["ip", "netns", "exec", NS_S, *pidns, PT, "-c", "4", "-i", "0.02",
+                            "-s", "1000", "-W", "3", "--json", DST],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        del_delay(NS_R, DEV_R)
+    pkts, s = parse_json(r.stdout) if r.returncode == 0 else ([], None)
+    slow = delayed(pkts)
+    check("pid namespace: 4 received, at least 3 delayed",
+          s and s["received"] == 4 and len(slow) >= 3, r.stdout + r.stderr)
+    check("pid namespace: every delayed echo has a wake-up (sched_wakeup matched)",
+          slow and all(p["stages"]["wakeup"] > 0 for p in slow), r.stdout)
+    check("pid namespace: every stage observed in every packet",
+          pkts and all(v is not None for p in pkts for v in p["stages"].values()), r.stdout)
+    if kernel_has_kprobes():
+        check("pid namespace, with kprobes: user_send is its own stage (raw_sendmsg matched)",
+              pkts and all(p["stages"].get("user_send") is not None for p in pkts), r.stdout)
+
+
 def test_loss_and_errors():
     print("lost echoes and bad input")
     r = pingtrace(NS_S, "-c", "2", "-i", "0.1", "-W", "0.3", "--json", "198.18.0.77")
@@ -289,6 +319,7 @@ def main():
         test_text_and_threshold()
         test_sender_delay()
         test_responder_delay()
+        test_pid_namespace()
         test_loss_and_errors()
     finally:
         teardown()

@@ -111,9 +111,27 @@ static __always_inline bool in_netns(struct sk_buff *skb, const struct pt_config
 	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) == c->netns;
 }
 
-static __always_inline bool is_sender_task(const struct pt_config *c)
+/* pingtrace's tgid as the kernel's hooks see it. Run in a pid namespace
+ * (a container), its getpid() is not that: the first hook that runs in its
+ * context, recognised by its namespace and pid there, learns it. */
+static __always_inline u32 sender_tgid(struct pt_config *c)
 {
-	return c->mode == PT_MODE_SENDER && (bpf_get_current_pid_tgid() >> 32) == c->tgid;
+	struct bpf_pidns_info ns = {};
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (c->tgid)
+		return c->tgid;
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_ns_current_pid_tgid) ||
+	    bpf_get_ns_current_pid_tgid(c->pidns_dev, c->pidns_ino, &ns, sizeof(ns)) ||
+	    ns.tgid != c->ns_tgid)
+		return 0;
+	c->tgid = tgid;
+	return tgid;
+}
+
+static __always_inline bool is_sender_task(struct pt_config *c)
+{
+	return c->mode == PT_MODE_SENDER && (bpf_get_current_pid_tgid() >> 32) == sender_tgid(c);
 }
 
 static __always_inline u32 pkt_key(u16 id, u16 seq)
@@ -192,8 +210,11 @@ int BPF_PROG(pt_dev_queue, struct sk_buff *skb)
 	if (!c)
 		return 0;
 	key = tx_key(skb, c);
-	if (key && c->mode == PT_MODE_SENDER)
+	if (key && c->mode == PT_MODE_SENDER) {
+		/* queued from sendto, in pingtrace's context (checked) */
+		sender_tgid(c);
 		stamp((u32)key, PT_DEV_QUEUE);
+	}
 	else if (key)
 		rstamp(key, PR_DEV_QUEUE);
 	return 0;
@@ -325,7 +346,7 @@ int BPF_PROG(pt_wakeup, struct task_struct *p)
 	struct pt_stamps *s;
 	u32 key;
 
-	if (!c || c->mode != PT_MODE_SENDER || (u32)BPF_CORE_READ(p, pid) != c->tgid)
+	if (!c || c->mode != PT_MODE_SENDER || !c->tgid || (u32)BPF_CORE_READ(p, pid) != c->tgid)
 		return 0;
 	key = cur_get(1);
 	if (!key)

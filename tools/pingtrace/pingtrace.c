@@ -37,6 +37,7 @@ extern const char pt_bpf_obj[], pt_bpf_obj_end[];
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_PAYLOAD 1472 /* one Ethernet frame: no fragments to follow */
 #define MIN_PAYLOAD 8	 /* the magic word and a pad word */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial pid namespace's inode, fixed */
 
 static struct env {
 	long count;	     /* 0: until interrupted */
@@ -387,6 +388,15 @@ static struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long soc
 	if (stat("/proc/self/ns/net", &sb))
 		die("cannot read /proc/self/ns/net: %s (is /proc mounted?)", strerror(errno));
 	c.netns = (unsigned int)sb.st_ino;
+	if (stat("/proc/self/ns/pid", &sb))
+		die("cannot read /proc/self/ns/pid: %s (is /proc mounted?)", strerror(errno));
+	if (sb.st_ino != PROC_PID_INIT_INO) {
+		/* not the initial pid namespace: the programs learn our tgid */
+		c.tgid = 0;
+		c.ns_tgid = (unsigned int)getpid();
+		c.pidns_dev = (unsigned long long)sb.st_dev;
+		c.pidns_ino = (unsigned long long)sb.st_ino;
+	}
 	c.id = (unsigned int)(getpid() & 0xffff) ?: 1;
 	obj = coolbpf_object__open_mem(pt_bpf_obj, (size_t)(pt_bpf_obj_end - pt_bpf_obj),
 				       &(struct coolbpf_object_opts){ .sz = sizeof(struct coolbpf_object_opts),

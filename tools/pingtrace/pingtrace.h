@@ -37,10 +37,19 @@ enum pt_rpoint {
 
 struct pt_config {
 	unsigned int mode;	/* enum pt_mode */
-	unsigned int tgid;	/* the sender process */
+	/* the sender process in the initial pid namespace (what
+	 * sched_wakeup and bpf_get_current_pid_tgid() report); 0 until the
+	 * programs learn it, when pingtrace runs in another pid namespace */
+	unsigned int tgid;
 	unsigned int netns;	/* network namespace inode traced */
 	unsigned int id;	/* ICMP echo id of the sender */
 	unsigned long long sock_cookie; /* SO_COOKIE of the sender's socket */
+	/* pingtrace's own pid namespace (stat of /proc/self/ns/pid) and its
+	 * pid there: how the programs recognise it to learn tgid */
+	unsigned long long pidns_dev;
+	unsigned long long pidns_ino;
+	unsigned int ns_tgid;
+	unsigned int pad;
 };
 
 /* one echo of the sender, keyed by (id << 16 | seq) */
