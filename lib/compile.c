@@ -652,7 +652,9 @@ static int compile_miss(const struct compile_tools *tools, const struct compile_
 		if (rc == 0)
 			core_btf = slim_btf;
 		if (rc > 0) {
-			pr_info("compile: '%s' needs the full vmlinux.h (a name the slim one lacks)\n",
+			/* a name the scan could not see (## pasting), or an error
+			 * in the program: the full header tells which */
+			pr_info("compile: '%s': clang rejected the slim vmlinux.h, compiling with the full one\n",
 				job->display);
 			pr_debug("compile: with the slim vmlinux.h: %s\n", strbuf_str(&log));
 			strbuf_reset(&log);

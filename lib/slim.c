@@ -182,58 +182,69 @@ static bool scanned(const struct scan *sc, const char *real)
 
 static int scan_file(struct scan *sc, const char *path, int depth);
 
-/* "#include "x"" or <x>: look where clang would, scan what is found.
- * Not found is not an error: the fallback covers whatever we miss. */
+/* The file an "#include" line names, or 0 if the line is none; *quoted:
+ * "x" rather than <x>. */
+static size_t include_name(const char *p, const char *eol, char *name, size_t sz, bool *quoted)
+{
+	size_t n;
+
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == eol || *p++ != '#')
+		return 0;
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (eol - p < 8 || strncmp(p, "include", 7))
+		return 0;
+	p += 7;
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == eol || (*p != '"' && *p != '<'))
+		return 0;
+	*quoted = *p == '"';
+	p++;
+	n = strcspn(p, *quoted ? "\"\n" : ">\n");
+	if (!n || n >= sz || p + n >= eol)
+		return 0;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return n;
+}
+
+/* Look where clang would: a quoted name next to the includer first. */
+static bool find_include(const struct scan *sc, const char *name, bool quoted,
+			 const char *cur_dir, char path[PATH_MAX])
+{
+	if (quoted && cur_dir && !pathf(path, PATH_MAX, "%s/%s", cur_dir, name) &&
+	    access(path, R_OK) == 0)
+		return true;
+	for (const char *const *d = sc->dirs; d && *d; d++) {
+		if (!pathf(path, PATH_MAX, "%s/%s", *d, name) && access(path, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Scan what the #include lines of text name. Not found is no error: the
+ * fallback to the full vmlinux.h covers whatever the scan misses. */
 static int scan_includes(struct scan *sc, const char *text, size_t len, const char *cur_dir,
 			 int depth)
 {
 	const char *p = text, *end = text + len;
+	int err = 0;
 
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q = p;
+	while (p < end && !err) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		char name[PATH_MAX], path[PATH_MAX];
-		size_t n;
-		char close;
+		bool quoted;
 
 		eol = eol ? eol : end;
-		while (q < eol && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q < eol && *q == '#') {
-			q++;
-			while (q < eol && (*q == ' ' || *q == '\t'))
-				q++;
-			if (eol - q > 7 && !strncmp(q, "include", 7)) {
-				q += 7;
-				while (q < eol && (*q == ' ' || *q == '\t'))
-					q++;
-				close = q < eol && *q == '"' ? '"' : q < eol && *q == '<' ? '>' : 0;
-				n = close ? strcspn(q + 1, close == '"' ? "\"\n" : ">\n") : 0;
-				if (n && n < sizeof(name) && q + 1 + n < eol) {
-					memcpy(name, q + 1, n);
-					name[n] = '\0';
-					bool found = false;
-
-					if (close == '"' && cur_dir &&
-					    !pathf(path, sizeof(path), "%s/%s", cur_dir, name) &&
-					    access(path, R_OK) == 0)
-						found = true;
-					for (const char *const *d = sc->dirs; !found && d && *d; d++) {
-						if (!pathf(path, sizeof(path), "%s/%s", *d, name) &&
-						    access(path, R_OK) == 0)
-							found = true;
-					}
-					if (found) {
-						int err = scan_file(sc, path, depth + 1);
-
-						if (err)
-							return err;
-					}
-				}
-			}
-		}
+		if (include_name(p, eol, name, sizeof(name), &quoted) &&
+		    find_include(sc, name, quoted, cur_dir, path))
+			err = scan_file(sc, path, depth + 1);
 		p = eol + 1;
 	}
-	return 0;
+	return err;
 }
 
 static int scan_text(struct scan *sc, const char *text, size_t len, const char *dir, int depth)
