@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """pingtrace on this kernel: two network namespaces joined by a veth pair
-(198.18.0.1 sender, 198.18.0.2 responder), real echoes, real delays.
+(198.18.0.1 sender, 198.18.0.2 responder; over IPv6 2001:2::1 and 2001:2::2,
+RFC 5180's benchmarking prefix), real echoes, real delays.
 
 A delay is put on one side's egress with `tc netem delay` when the kernel has
 netem, else with a slow `tbf` (this machine's kernel has no netem: the
@@ -25,6 +26,7 @@ TAG = str(os.getpid() % 100000)
 NS_S, NS_R = "ptS" + TAG, "ptR" + TAG
 DEV_S, DEV_R = "pts" + TAG, "ptr" + TAG
 SRC, DST = "198.18.0.1", "198.18.0.2"
+SRC6, DST6 = "2001:2::1", "2001:2::2"
 DELAY_MS = 30
 LOCAL_MAX_US = 10000  # a local stage without a delay on it: well under this
 
@@ -50,7 +52,11 @@ def sh(*argv, check_rc=True):
     return r
 
 
+HAVE_V6 = False
+
+
 def setup():
+    global HAVE_V6
     teardown()
     sh("ip", "netns", "add", NS_S)
     sh("ip", "netns", "add", NS_R)
@@ -61,6 +67,10 @@ def setup():
         sh("ip", "-n", ns, "addr", "add", addr + "/24", "dev", dev)
         sh("ip", "-n", ns, "link", "set", dev, "up")
         sh("ip", "-n", ns, "link", "set", "lo", "up")
+    # nodad: usable at once, no duplicate address detection to wait for
+    HAVE_V6 = all(sh("ip", "-n", ns, "addr", "add", addr + "/64", "dev", dev, "nodad",
+                     check_rc=False).returncode == 0
+                  for ns, dev, addr in ((NS_S, DEV_S, SRC6), (NS_R, DEV_R, DST6)))
 
 
 def teardown():
@@ -207,22 +217,32 @@ def test_sender_delay():
           and s["received"] == 4, r.stdout)
 
 
+def with_responder(count, *runs):
+    """A responder in the responder's namespace for count echoes while each
+    of runs (pingtrace arguments) runs on the sender: (sender results,
+    responder stdout, stderr, exit status)."""
+    resp = subprocess.Popen(["ip", "netns", "exec", NS_R, PT, "--responder", "-c", str(count),
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    head = ""
+    try:
+        while "responder ready" not in head and resp.poll() is None:
+            head += resp.stderr.readline()
+        results = [pingtrace(NS_S, *args) for args in runs]
+        rout, rerr = resp.communicate(timeout=30)
+    finally:
+        if resp.poll() is None:
+            resp.kill()
+    return results, rout, head + rerr, resp.returncode
+
+
 def test_responder_delay():
     kind = add_delay(NS_R, DEV_R)
     print(f"delay on the responder's veth ({kind}): outside the sender's local stages, "
           "and in the responder's own report")
-    resp = subprocess.Popen(["ip", "netns", "exec", NS_R, PT, "--responder", "-c", "4", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rerr_head = ""
     try:
-        while "responder ready" not in rerr_head and resp.poll() is None:
-            rerr_head += resp.stderr.readline()
-        r = pingtrace(NS_S, "-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json", DST)
-        rout, rerr = resp.communicate(timeout=30)
-        rerr = rerr_head + rerr
+        (r,), rout, rerr, rrc = with_responder(
+            4, ["-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json", DST])
     finally:
-        if resp.poll() is None:
-            resp.kill()
         del_delay(NS_R, DEV_R)
     pkts, s = parse_json(r.stdout)
     slow = delayed(pkts)
@@ -232,8 +252,8 @@ def test_responder_delay():
           holds_delay(slow, "wire_peer"), r.stdout)
     check("sender: its local stages stay small (median)",
           others_small(slow, lambda n: n == "wire_peer"), r.stdout)
-    check("responder: exits 0 after 4 echoes", resp.returncode == 0, rerr)
-    rp, rs = parse_json(rout) if resp.returncode == 0 else ([], None)
+    check("responder: exits 0 after 4 echoes", rrc == 0, rerr)
+    rp, rs = parse_json(rout) if rrc == 0 else ([], None)
     check("responder: one object per echo, from the sender, seq 1..4",
           [(p["from"], p["seq"]) for p in rp] == [(SRC, i) for i in range(1, 5)], rout)
     rslow = [p for p in rp if p["total_us"] >= DELAY_MS * 800]
@@ -247,7 +267,8 @@ def test_responder_delay():
                          p["stages"].get("icmp_reply") is not None for p in rp), rout)
     else:
         check("responder: icmp_rcv listed as not observable",
-              rs and any(u["hook"] == "kprobe icmp_rcv" for u in rs["unobserved"]), rout)
+              rs and any(u["hook"].startswith("kprobe icmp_rcv") for u in rs["unobserved"]),
+              rout)
 
 
 def test_pid_namespace():
@@ -278,6 +299,57 @@ def test_pid_namespace():
     if kernel_has_kprobes():
         check("pid namespace, with kprobes: user_send is its own stage (raw_sendmsg matched)",
               pkts and all(p["stages"].get("user_send") is not None for p in pkts), r.stdout)
+
+
+def test_ipv6():
+    """The same stages over IPv6 (ICMPv6 echoes, the IPv6 twins of the
+    kprobed functions), and a responder answering both families."""
+    if not HAVE_V6:
+        print("IPv6: cannot add IPv6 addresses here (IPv6 disabled?), skipped")
+        return
+    print("IPv6, no delay: every stage observed, same names as over IPv4")
+    r = pingtrace(NS_S, "-c", "5", "-i", "0.05", "--json", DST6)
+    pkts, s = parse_json(r.stdout) if r.returncode == 0 else ([], None)
+    check("IPv6: 5 sent, 5 received", s and (s["sent"], s["received"]) == (5, 5),
+          r.stdout + r.stderr)
+    check("IPv6: the summary names the IPv6 destination", s and s["dest"] == DST6, s)
+    names = list(pkts[0]["stages"]) if pkts else []
+    check("IPv6: every stage observed in every packet, adding up to the RTT",
+          pkts and all(None not in p["stages"].values() and
+                       abs(sum(p["stages"].values()) - p["rtt_us"]) <= 0.1 * len(names) + 0.1
+                       for p in pkts), r.stdout)
+    if kernel_has_kprobes():
+        check("IPv6, with kprobes: user_send and ip_send separate (rawv6_sendmsg)",
+              "user_send" in names and "ip_send" in names, names)
+    else:
+        check("IPv6, without kprobes: rawv6_sendmsg listed as not observable",
+              any(u["hook"] == "kprobe rawv6_sendmsg" for u in s["unobserved"]) if s else False,
+              s)
+    r = pingtrace(NS_S, "-4", "-c", "1", DST6)
+    check("IPv6: -4 with an IPv6 DEST: exit 1, says so",
+          r.returncode == 1 and "cannot resolve" in r.stderr, r.stderr)
+
+    kind = add_delay(NS_R, DEV_R)
+    print(f"IPv6, delay on the responder ({kind}): in wire_peer, and in the responder's "
+          "report, which answers both families")
+    try:
+        (r, r4), rout, rerr, rrc = with_responder(
+            5, ["-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json", DST6],
+            ["-c", "1", "-W", "3", "--json", DST])
+    finally:
+        del_delay(NS_R, DEV_R)
+    pkts, s = parse_json(r.stdout) if r.returncode == 0 else ([], None)
+    slow = delayed(pkts)
+    check("IPv6: at least 3 echoes delayed, wire_peer holds >= 80% of their RTT",
+          len(slow) >= 3 and holds_delay(slow, "wire_peer"), r.stdout + r.stderr)
+    rp, rs = parse_json(rout) if rrc == 0 else ([], None)
+    check("IPv6 responder: the IPv6 echoes from the sender, seq 1..4, then the IPv4 one",
+          [(p["from"], p["seq"]) for p in rp] == [(SRC6, i) for i in range(1, 5)] + [(SRC, 1)],
+          rout + rerr + r4.stdout)
+    rslow = [p for p in rp if p["from"] == SRC6 and p["total_us"] >= DELAY_MS * 800]
+    check("IPv6 responder: its qdisc stage holds >= 80% of its time for the delayed echoes",
+          len(rslow) >= 3 and sum(p["stages"]["qdisc"] for p in rslow)
+          >= 0.8 * sum(p["total_us"] for p in rslow), rout)
 
 
 def test_loss_and_errors():
@@ -320,6 +392,7 @@ def main():
         test_sender_delay()
         test_responder_delay()
         test_pid_namespace()
+        test_ipv6()
         test_loss_and_errors()
     finally:
         teardown()

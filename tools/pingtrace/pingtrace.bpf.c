@@ -3,24 +3,48 @@
  * pingtrace: timestamps each ICMP echo pingtrace sends (or, with
  * --responder, answers) at every stage the kernel offers a hook for.
  *
- * Packets are recognised by their contents, not by socket: IPv4, ICMP
- * echo or echo reply, PT_MAGIC as the first payload word, the sender's
+ * Packets are recognised by their contents, not by socket: IPv4 ICMP or
+ * IPv6 ICMPv6 echo or echo reply, PT_MAGIC as the first payload word, the sender's
  * echo id, and the network namespace pingtrace runs in (so two namespaces
  * on one host, as in the tests, do not see each other's stages).
  *
  * Tracepoints everywhere the kernel has one, as raw tracepoints (no
  * record is formatted for us: the program reads the skb it is handed);
  * kprobes only for the three
- * points that have none (raw_sendmsg, raw_local_deliver, icmp_rcv). Every
+ * points that have none (raw_sendmsg, raw_local_deliver, icmp_rcv, and
+ * their IPv6 twins). Every
  * program is optional: user space asks which attached and merges the
  * stages around a point the kernel could not observe.
  */
 #include "lbc.h"
 #include "pingtrace.h"
 
-#define ETH_P_IP_BE 0x0008 /* htons(ETH_P_IP) */
+#define ETH_P_IP_BE 0x0008   /* htons(ETH_P_IP) */
+#define ETH_P_IPV6_BE 0xDD86 /* htons(ETH_P_IPV6) */
 #define ICMP_ECHOREPLY_T 0
 #define ICMP_ECHO_T 8
+#define ICMPV6_ECHO_REQUEST_T 128
+#define ICMPV6_ECHO_REPLY_T 129
+#define NEXTHDR_ICMPV6 58
+
+/* wire formats: our own definitions, no CO-RE (they never change) */
+struct pt_ip6hdr {
+	u8 vtc;
+	u8 flow[3];
+	u16 payload_len;
+	u8 nexthdr;
+	u8 hop_limit;
+	u32 saddr[4];
+	u32 daddr[4];
+};
+
+struct pt_echohdr {
+	u8 type;
+	u8 code;
+	u16 csum;
+	u16 id;
+	u16 seq;
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -40,9 +64,12 @@ LBC_ARRAY(cur, u32, u32, 2);
 LBC_RINGBUF(replies, struct pt_reply, 256 * 1024);
 
 struct pt_pkt {
+	/* IPv4 addresses; for IPv6 the four words xor-ed (keys only) */
 	u32 saddr, daddr;
 	u16 id, seq;
-	u8 type;
+	u8 type; /* ICMP_ECHO_T or ICMP_ECHOREPLY_T, for both families */
+	u8 family; /* 4 or 6 */
+	u32 saddr6[4], daddr6[4];
 };
 
 static __always_inline struct pt_config *pt_cfg(void)
@@ -91,18 +118,50 @@ static __always_inline int parse_ip(const void *iph, struct pt_pkt *p)
 	return 0;
 }
 
+/* The same for an IPv6 header directly followed by ICMPv6 (extension
+ * headers: not ours). */
+static __always_inline int parse_ip6(const void *iph, struct pt_pkt *p)
+{
+	struct pt_ip6hdr ip;
+	struct pt_echohdr ic;
+	u32 magic;
+
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), iph) ||
+	    (ip.vtc >> 4) != 6 || ip.nexthdr != NEXTHDR_ICMPV6)
+		return -1;
+	if (bpf_probe_read_kernel(&ic, sizeof(ic), iph + sizeof(ip)) ||
+	    bpf_probe_read_kernel(&magic, sizeof(magic), iph + sizeof(ip) + sizeof(ic)))
+		return -1;
+	if ((ic.type != ICMPV6_ECHO_REQUEST_T && ic.type != ICMPV6_ECHO_REPLY_T) || ic.code != 0 ||
+	    bpf_ntohl(magic) != PT_MAGIC)
+		return -1;
+	__builtin_memcpy(p->saddr6, ip.saddr, sizeof(p->saddr6));
+	__builtin_memcpy(p->daddr6, ip.daddr, sizeof(p->daddr6));
+	p->saddr = ip.saddr[0] ^ ip.saddr[1] ^ ip.saddr[2] ^ ip.saddr[3];
+	p->daddr = ip.daddr[0] ^ ip.daddr[1] ^ ip.daddr[2] ^ ip.daddr[3];
+	p->id = bpf_ntohs(ic.id);
+	p->seq = bpf_ntohs(ic.seq);
+	p->type = ic.type == ICMPV6_ECHO_REQUEST_T ? ICMP_ECHO_T : ICMP_ECHOREPLY_T;
+	p->family = 6;
+	return 0;
+}
+
 /* Parse an skb whose network header is set (transmit, IP and socket
  * layers); on device receive it is not set yet: data points at it. */
 static __always_inline int parse_skb(struct sk_buff *skb, bool at_data, struct pt_pkt *p)
 {
+	u16 proto = BPF_CORE_READ(skb, protocol);
 	const void *iph;
 
-	if (BPF_CORE_READ(skb, protocol) != ETH_P_IP_BE)
+	if (proto != ETH_P_IP_BE && proto != ETH_P_IPV6_BE)
 		return -1;
 	if (at_data)
 		iph = BPF_CORE_READ(skb, data);
 	else
 		iph = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
+	if (proto == ETH_P_IPV6_BE)
+		return parse_ip6(iph, p);
+	p->family = 4;
 	return parse_ip(iph, p);
 }
 
@@ -172,14 +231,25 @@ static __always_inline void rstamp(u64 key, int pt)
 /* pingtrace stamps user send and user receive itself, with the clock
  * bpf_ktime_get_ns() reads (CLOCK_MONOTONIC): syscall tracepoints would put
  * every system call of every process on the slow path while it runs */
-SEC("kprobe/raw_sendmsg")
-int BPF_KPROBE(pt_raw_sendmsg)
+static __always_inline int raw_send(void)
 {
 	struct pt_config *c = pt_cfg();
 
 	if (c && is_sender_task(c))
 		stamp(cur_get(0), PT_RAW_SEND);
 	return 0;
+}
+
+SEC("kprobe/raw_sendmsg")
+int BPF_KPROBE(pt_raw_sendmsg)
+{
+	return raw_send();
+}
+
+SEC("kprobe/rawv6_sendmsg")
+int BPF_KPROBE(pt_rawv6_sendmsg)
+{
+	return raw_send();
 }
 
 /* ---- both: the device layer ---- */
@@ -283,8 +353,14 @@ int BPF_PROG(pt_dev_rx, struct sk_buff *skb)
 		u64 key = reply_key(&p, true);
 
 		r.ts[PR_DEV_RX] = bpf_ktime_get_ns();
-		r.saddr = p.saddr;
-		r.daddr = p.daddr;
+		r.family = p.family;
+		if (p.family == 6) {
+			__builtin_memcpy(r.saddr6, p.saddr6, sizeof(r.saddr6));
+			__builtin_memcpy(r.daddr6, p.daddr6, sizeof(r.daddr6));
+		} else {
+			r.saddr = p.saddr;
+			r.daddr = p.daddr;
+		}
 		r.id = p.id;
 		r.seq = p.seq;
 		bpf_map_update_elem(&inflight, &key, &r, BPF_ANY);
@@ -311,8 +387,7 @@ int BPF_PROG(pt_sk_data_ready, struct sock *sk)
 }
 
 /* the same point where that tracepoint is missing: IP delivers to raw sockets */
-SEC("kprobe/raw_local_deliver")
-int BPF_KPROBE(pt_raw_local_deliver, struct sk_buff *skb)
+static __always_inline int raw_deliver(struct sk_buff *skb)
 {
 	struct pt_config *c = pt_cfg();
 	struct pt_pkt p;
@@ -324,8 +399,19 @@ int BPF_KPROBE(pt_raw_local_deliver, struct sk_buff *skb)
 	return 0;
 }
 
-SEC("kprobe/icmp_rcv")
-int BPF_KPROBE(pt_icmp_rcv, struct sk_buff *skb)
+SEC("kprobe/raw_local_deliver")
+int BPF_KPROBE(pt_raw_local_deliver, struct sk_buff *skb)
+{
+	return raw_deliver(skb);
+}
+
+SEC("kprobe/raw6_local_deliver")
+int BPF_KPROBE(pt_raw6_local_deliver, struct sk_buff *skb)
+{
+	return raw_deliver(skb);
+}
+
+static __always_inline int icmp_in(struct sk_buff *skb)
 {
 	struct pt_config *c = pt_cfg();
 	struct pt_pkt p;
@@ -335,6 +421,18 @@ int BPF_KPROBE(pt_icmp_rcv, struct sk_buff *skb)
 	if (p.type == ICMP_ECHO_T)
 		rstamp(reply_key(&p, true), PR_ICMP_RX);
 	return 0;
+}
+
+SEC("kprobe/icmp_rcv")
+int BPF_KPROBE(pt_icmp_rcv, struct sk_buff *skb)
+{
+	return icmp_in(skb);
+}
+
+SEC("kprobe/icmpv6_rcv")
+int BPF_KPROBE(pt_icmpv6_rcv, struct sk_buff *skb)
+{
+	return icmp_in(skb);
 }
 
 /* ---- sender: wake-up ---- */

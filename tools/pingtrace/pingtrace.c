@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <linux/filter.h>
 #include <linux/icmp.h>
@@ -37,6 +38,7 @@ extern const char pt_bpf_obj[], pt_bpf_obj_end[];
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_PAYLOAD 1472 /* one Ethernet frame: no fragments to follow */
 #define MIN_PAYLOAD 8	 /* the magic word and a pad word */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial pid namespace's inode, fixed */
 
 static struct env {
@@ -45,6 +47,7 @@ static struct env {
 	long size;	     /* payload bytes */
 	double timeout;	     /* seconds a reply may take */
 	double threshold_us; /* print only packets slower than this */
+	int family; /* AF_INET, AF_INET6, or 0: as DEST resolves */
 	bool json;
 	bool responder;
 	bool no_trace;
@@ -81,9 +84,24 @@ static const struct point_def sender_points[PT_NR_POINTS] = {
 	[PT_USER_RX] = { "pingtrace's clock after recv", NULL, NULL, NULL, "user_recv" },
 };
 
+/* the same over IPv6: the two kprobed functions have IPv6 twins */
+static const struct point_def *sender_points_v6(void)
+{
+	static struct point_def pts[PT_NR_POINTS];
+
+	memcpy(pts, sender_points, sizeof(pts));
+	pts[PT_RAW_SEND].hook = "kprobe rawv6_sendmsg";
+	pts[PT_RAW_SEND].prog = "pt_rawv6_sendmsg";
+	pts[PT_SOCK_RX].hook = "raw tracepoint sk_data_ready or kprobe raw6_local_deliver";
+	pts[PT_SOCK_RX].alt = "pt_raw6_local_deliver";
+	return pts;
+}
+
+/* the responder answers both families: it needs both ICMP kprobes */
 static const struct point_def responder_points[PR_NR_POINTS] = {
 	[PR_DEV_RX] = { "raw tracepoint netif_receive_skb", "pt_dev_rx", NULL, NULL, NULL },
-	[PR_ICMP_RX] = { "kprobe icmp_rcv", "pt_icmp_rcv", NULL, NULL, "recv" },
+	[PR_ICMP_RX] = { "kprobe icmp_rcv and icmpv6_rcv", "pt_icmp_rcv", "pt_icmpv6_rcv", NULL,
+			 "recv" },
 	[PR_DEV_QUEUE] = { "raw tracepoint net_dev_queue", "pt_dev_queue", NULL, NULL, "icmp_reply" },
 	[PR_DEV_XMIT] = { "raw tracepoint net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
 			  "qdisc" },
@@ -162,6 +180,8 @@ static int prog_err(const struct coolbpf_object *obj, const char *prog, char *wh
 
 		if (strcmp(ai->prog, prog))
 			continue;
+		if (ai->err && ai->note && strstr(why, ai->note))
+			return ai->err; /* said already (a point with two programs) */
 		if (ai->err && l < sz)
 			snprintf(why + l, sz - l, "%s%s", l ? "; " : "",
 				 ai->note ? ai->note : strerror(-ai->err));
@@ -460,17 +480,27 @@ static unsigned short icmp_csum(const void *data, size_t len)
 
 /* A raw ICMP socket gets every echo reply of the namespace: a socket filter
  * (as iputils ping has) keeps others' from waking pingtrace, which would
- * both cost it and put wake-ups in its stages that are not its own. */
-static void only_our_replies(int sock, unsigned short id)
+ * both cost it and put wake-ups in its stages that are not its own. An
+ * IPv4 raw socket sees the IP header first; an IPv6 one, ICMPv6. */
+static void only_our_replies(int sock, unsigned short id, int family)
 {
-	struct sock_filter code[] = {
+	struct sock_filter code4[] = {
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	      /* x = IP header length */
 		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),	      /* a = ICMP echo id */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),	      /* ours: keep */
 		BPF_STMT(BPF_RET | BPF_K, 0),		      /* others': drop */
 	};
-	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	struct sock_filter code6[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),	      /* a = ICMPv6 echo id */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = ARRAY_LEN(code4), .filter = code4 };
+
+	if (family == AF_INET6)
+		prog = (struct sock_fprog){ .len = ARRAY_LEN(code6), .filter = code6 };
 
 	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
 		fprintf(stderr, "pingtrace: no socket filter (%s): others' echo replies will "
@@ -482,11 +512,14 @@ struct sender {
 	struct coolbpf_map *pkts, *cur;
 	unsigned short id;
 	unsigned long sent, received, lost;
-	char dest_ip[INET_ADDRSTRLEN];
+	int family;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	char dest_ip[INET6_ADDRSTRLEN];
 };
 
-static void send_echo(struct sender *s, int sock, const struct sockaddr_in *dst,
-		      unsigned short seq)
+/* ICMP and ICMPv6 echoes share a layout: type, code, checksum, id, seq */
+static void send_echo(struct sender *s, int sock, unsigned short seq)
 {
 	unsigned short id = s->id;
 	unsigned int key = (unsigned int)id << 16 | seq, zero = 0;
@@ -495,13 +528,15 @@ static void send_echo(struct sender *s, int sock, const struct sockaddr_in *dst,
 	unsigned int magic = htonl(PT_MAGIC);
 	size_t len = sizeof(*ic) + (size_t)env.size;
 
-	ic->type = ICMP_ECHO;
+	ic->type = s->family == AF_INET6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
 	ic->un.echo.id = htons(id);
 	ic->un.echo.sequence = htons(seq);
 	memcpy(buf + sizeof(*ic), &magic, sizeof(magic));
 	for (size_t i = sizeof(*ic) + 8; i < len; i++)
 		buf[i] = (unsigned char)i; /* ping's pattern */
-	ic->checksum = icmp_csum(buf, len);
+	/* ICMPv6's checksum covers a pseudo-header: the kernel fills it in */
+	if (s->family == AF_INET)
+		ic->checksum = icmp_csum(buf, len);
 	if (s->pkts) {
 		/* the entry the programs stamp, and which echo is being sent */
 		struct pt_stamps ps = { 0 };
@@ -512,7 +547,7 @@ static void send_echo(struct sender *s, int sock, const struct sockaddr_in *dst,
 	/* user send: the kernel's monotonic clock, as bpf_ktime_get_ns() */
 	pend[seq].sent_ns = now_ns();
 	pend[seq].waiting = true;
-	if (sendto(sock, buf, len, 0, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+	if (sendto(sock, buf, len, 0, (const struct sockaddr *)&s->dst, s->dst_len) < 0) {
 		fprintf(stderr, "pingtrace: sendto %s: %s\n", env.dest, strerror(errno));
 		pend[seq].waiting = false;
 	}
@@ -570,14 +605,15 @@ static void receive_all(struct sender *s, int sock)
 		struct pt_stamps ps = { 0 };
 		unsigned int magic, key;
 		unsigned short seq;
-		size_t hl = (size_t)ip->ihl * 4;
+		/* an IPv6 raw socket returns ICMPv6 without the IP header */
+		size_t hl = s->family == AF_INET6 ? 0 : (size_t)ip->ihl * 4;
+		int reply = s->family == AF_INET6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY;
 
 		if ((size_t)n < hl + sizeof(*ic) + sizeof(magic))
 			continue;
 		ic = (const struct icmphdr *)(buf + hl);
 		memcpy(&magic, buf + hl + sizeof(*ic), sizeof(magic));
-		if (ic->type != ICMP_ECHOREPLY || ntohs(ic->un.echo.id) != s->id ||
-		    ntohl(magic) != PT_MAGIC)
+		if (ic->type != reply || ntohs(ic->un.echo.id) != s->id || ntohl(magic) != PT_MAGIC)
 			continue;
 		seq = ntohs(ic->un.echo.sequence);
 		if (!pend[seq].waiting)
@@ -622,9 +658,9 @@ static void expire(struct sender *s, unsigned short *oldest, unsigned short next
 static int run_sender(void)
 {
 	struct sender s = { 0 };
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_RAW }, *ai;
-	struct sockaddr_in dst;
+	struct addrinfo hints = { .ai_family = env.family, .ai_socktype = SOCK_RAW }, *ai;
 	struct icmp_filter filt = { .data = ~(1U << ICMP_ECHOREPLY) };
+	struct icmp6_filter filt6;
 	unsigned long long next_send, interval = (unsigned long long)(env.interval * 1e9);
 	unsigned short seq = 1, oldest = 1;
 	bool stop = false;
@@ -635,27 +671,43 @@ static int run_sender(void)
 
 	err = getaddrinfo(env.dest, NULL, &hints, &ai);
 	if (err)
-		die("cannot resolve '%s': %s (give an IPv4 address or host name)", env.dest,
-		    gai_strerror(err));
-	memcpy(&dst, ai->ai_addr, sizeof(dst));
+		die("cannot resolve '%s': %s (give an IPv4 or IPv6 address or host name%s)",
+		    env.dest, gai_strerror(err), env.family ? ", or drop -4/-6" : "");
+	s.family = ai->ai_family;
+	s.dst_len = ai->ai_addrlen;
+	memcpy(&s.dst, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	inet_ntop(AF_INET, &dst.sin_addr, s.dest_ip, sizeof(s.dest_ip));
+	if (s.family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&s.dst)->sin6_addr, s.dest_ip,
+			  sizeof(s.dest_ip));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&s.dst)->sin_addr, s.dest_ip,
+			  sizeof(s.dest_ip));
 
-	sock = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	sock = socket(s.family, SOCK_RAW | SOCK_CLOEXEC,
+		      s.family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (sock < 0)
-		die("cannot open a raw ICMP socket: %s (run as root: CAP_NET_RAW)", strerror(errno));
-	setsockopt(sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt));
+		die("cannot open a raw %s socket: %s (run as root: CAP_NET_RAW)",
+		    s.family == AF_INET6 ? "ICMPv6" : "ICMP", strerror(errno));
+	if (s.family == AF_INET6) {
+		ICMP6_FILTER_SETBLOCKALL(&filt6);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt6);
+		setsockopt(sock, IPPROTO_ICMPV6, ICMP6_FILTER, &filt6, sizeof(filt6));
+	} else {
+		setsockopt(sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt));
+	}
 
 	/* the socket's cookie tells the kernel side which socket is ours */
 	if (getsockopt(sock, SOL_SOCKET, SO_COOKIE, &cookie, &cookie_len))
 		cookie = 0;
 	s.id = (unsigned short)((getpid() & 0xffff) ?: 1);
-	only_our_replies(sock, s.id);
+	only_our_replies(sock, s.id, s.family);
 	if (!env.no_trace) {
 		s.obj = open_bpf(PT_MODE_SENDER, cookie);
 		s.pkts = coolbpf_object__map(s.obj, "pkts");
 		s.cur = coolbpf_object__map(s.obj, "cur");
-		stages_build(s.obj, sender_points, PT_NR_POINTS);
+		stages_build(s.obj, s.family == AF_INET6 ? sender_points_v6() : sender_points,
+			     PT_NR_POINTS);
 	}
 	header("PINGTRACE %s (%s): %ld data bytes", env.dest, s.dest_ip, env.size);
 
@@ -669,7 +721,7 @@ static int run_sender(void)
 		bool sending = !env.count || (long)s.sent < env.count;
 
 		if (sending && t >= next_send) {
-			send_echo(&s, sock, &dst, seq);
+			send_echo(&s, sock, seq);
 			s.sent++;
 			seq++;
 			if (!seq)
@@ -727,7 +779,7 @@ static int on_reply(void *ctx, struct coolbpf_map *map, const void *data, size_t
 	struct responder *r = ctx;
 	const struct pt_reply *e = data;
 	double us[MAX_STAGES], total;
-	char from[INET_ADDRSTRLEN];
+	char from[INET6_ADDRSTRLEN];
 
 	(void)map;
 	if (size < sizeof(*e))
@@ -740,7 +792,10 @@ static int on_reply(void *ctx, struct coolbpf_map *map, const void *data, size_t
 	}
 	total = (double)(e->ts[PR_DEV_XMIT] - e->ts[PR_DEV_RX]) / 1000.0;
 	samples_add(&st.total, total);
-	inet_ntop(AF_INET, &e->saddr, from, sizeof(from));
+	if (e->family == 6)
+		inet_ntop(AF_INET6, e->saddr6, from, sizeof(from));
+	else
+		inet_ntop(AF_INET, &e->saddr, from, sizeof(from));
 	if (total > env.threshold_us) {
 		if (env.json) {
 			emit_json(json_pack("{s:s,s:i,s:i,s:f,s:o}", "from", from, "id", (int)e->id,
@@ -807,16 +862,18 @@ static int run_responder(void)
 const char *argp_program_version = "pingtrace (coolbpf) 0.1.0";
 static const char doc[] =
 	"pingtrace: where ping latency comes from, stage by stage.\v"
-	"Sends ICMP echoes to DEST and prints, per packet, the round-trip time and the time "
+	"Sends ICMP (or ICMPv6) echoes to DEST and prints, per packet, the round-trip time and the time "
 	"spent in each kernel stage: user_send, ip_send, qdisc (net_dev_queue to "
 	"net_dev_xmit), wire_peer (the network and the peer), ip_recv, wakeup (of pingtrace), "
 	"user_recv. Stages whose boundary this kernel cannot observe are merged (named "
 	"a+b) and listed. With --responder, runs on the peer and reports its own stages "
 	"(recv, icmp_reply, qdisc) for the echoes it answers.\n\n"
-	"Examples:\n  pingtrace -c 10 10.0.0.2\n  pingtrace -i 0.2 -t 1000 10.0.0.2   "
+	"Examples:\n  pingtrace -c 10 10.0.0.2\n  pingtrace -c 10 2001:db8::2\n  pingtrace -i 0.2 -t 1000 10.0.0.2   "
 	"(print only echoes slower than 1 ms)\n  pingtrace --responder --json";
 
 static const struct argp_option options[] = {
+	{ "ipv4", '4', NULL, 0, "IPv4 only (DEST resolved as such)", 0 },
+	{ "ipv6", '6', NULL, 0, "IPv6 only (ICMPv6 echoes)", 0 },
 	{ "count", 'c', "COUNT", 0, "stop after COUNT echoes (responder: answered); "
 				    "default: until interrupted", 0 },
 	{ "interval", 'i', "SECONDS", 0, "between echoes (default 1; at least 0.001)", 0 },
@@ -847,6 +904,12 @@ static double parse_num(const char *name, const char *arg, double min, double ma
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
+	case '4':
+	case '6':
+		if (env.family && env.family != (key == '4' ? AF_INET : AF_INET6))
+			argp_error(state, "-4 and -6 together");
+		env.family = key == '4' ? AF_INET : AF_INET6;
+		break;
 	case 'c':
 		env.count = (long)parse_num("count", arg, 1, 1e9);
 		if (env.count != strtod(arg, NULL))
@@ -888,6 +951,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--responder takes no DEST");
 		if (env.responder && env.no_trace)
 			argp_error(state, "--no-trace is for the sender");
+		if (env.responder && env.family)
+			argp_error(state, "the responder traces IPv4 and IPv6 alike: no -4/-6");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
