@@ -23,11 +23,14 @@
  * one, so the worst case is a slower compile, never a wrong one.
  */
 #include <bpf/btf.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compile.h"
@@ -287,10 +290,168 @@ static int scan_file(struct scan *sc, const char *path, int depth)
 	return err;
 }
 
+/* the target BTF, read in place ------------------------------------ */
+
+/*
+ * libbpf's btf__parse() holds two copies of the file while it parses (5.5
+ * MB each for a kernel), the peak RSS of a first compile. The walk below
+ * only needs the types where they lie and an index of their offsets, so a
+ * raw BTF file is mapped (or read) once and indexed; anything else (an
+ * ELF file, the other byte order, a kind this code does not know) goes
+ * through libbpf.
+ */
+struct btf_view {
+	const char *types;
+	const char *strs;
+	__u32 types_len, str_len;
+	__u32 *off; /* offset of type id in types; 0: unused */
+	__u32 nr;   /* type ids are 1..nr-1 */
+	void *map;
+	size_t map_sz;
+	void *buf;
+	struct btf *btf; /* libbpf's, when not raw */
+};
+
+static const struct btf_type *view_type(const struct btf_view *v, __u32 id)
+{
+	if (v->btf)
+		return btf__type_by_id(v->btf, id);
+	return id && id < v->nr ? (const struct btf_type *)(v->types + v->off[id]) : NULL;
+}
+
+static const char *view_name(const struct btf_view *v, __u32 off)
+{
+	if (v->btf)
+		return btf__name_by_offset(v->btf, off);
+	return off < v->str_len ? v->strs + off : NULL;
+}
+
+/* bytes of the type at t (header included), 0 for a kind not known here */
+static size_t type_size(const struct btf_type *t)
+{
+	size_t n = sizeof(*t), vlen = btf_vlen(t);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		return n + sizeof(__u32);
+	case BTF_KIND_ARRAY:
+		return n + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return n + vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return n + vlen * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return n + vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return n + vlen * sizeof(struct btf_param);
+	case BTF_KIND_VAR:
+		return n + sizeof(struct btf_var);
+	case BTF_KIND_DATASEC:
+		return n + vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_DECL_TAG:
+		return n + sizeof(struct btf_decl_tag);
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return n;
+	default:
+		return 0;
+	}
+}
+
+/* Index a raw BTF image of sz bytes: 0, or -EINVAL when it is not one
+ * this code reads (the caller then asks libbpf). */
+static int view_index(struct btf_view *v, const void *data, size_t sz)
+{
+	const struct btf_header *h = data;
+	size_t pos;
+	__u32 n = 0;
+
+	if (sz < sizeof(*h) || h->magic != BTF_MAGIC || h->version != 1 ||
+	    h->hdr_len < sizeof(*h) || h->hdr_len > sz || h->type_off > sz - h->hdr_len ||
+	    h->type_len > sz - h->hdr_len - h->type_off || h->str_off > sz - h->hdr_len ||
+	    h->str_len > sz - h->hdr_len - h->str_off || !h->str_len)
+		return -EINVAL;
+	v->types = (const char *)data + h->hdr_len + h->type_off;
+	v->types_len = h->type_len;
+	v->strs = (const char *)data + h->hdr_len + h->str_off;
+	v->str_len = h->str_len;
+	if (v->strs[v->str_len - 1])
+		return -EINVAL;
+	for (int pass = 0; pass < 2; pass++) {
+		for (pos = 0, n = 1; pos < v->types_len; n++) {
+			const struct btf_type *t = (const void *)(v->types + pos);
+			size_t tsz = v->types_len - pos >= sizeof(*t) ? type_size(t) : 0;
+
+			if (!tsz || tsz > v->types_len - pos)
+				return -EINVAL;
+			if (pass)
+				v->off[n] = (__u32)pos;
+			pos += tsz;
+		}
+		if (!pass && !(v->off = calloc(n, sizeof(*v->off))))
+			return -ENOMEM;
+	}
+	v->nr = n;
+	return 0;
+}
+
+static void view_close(struct btf_view *v)
+{
+	if (v->map)
+		munmap(v->map, v->map_sz);
+	free(v->buf);
+	free(v->off);
+	btf__free(v->btf);
+	memset(v, 0, sizeof(*v));
+}
+
+static int view_open(struct btf_view *v, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	struct stat st;
+	size_t len = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+		v->map_sz = (size_t)st.st_size;
+		v->map = mmap(NULL, v->map_sz, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (v->map == MAP_FAILED) {
+			/* sysfs files may not map: read it, once */
+			v->map = NULL;
+			close(fd);
+			fd = -1;
+			err = read_file(path, &v->buf, &len);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!err && (v->map || v->buf)) {
+		err = view_index(v, v->map ? v->map : v->buf, v->map ? v->map_sz : len);
+		if (!err)
+			return 0;
+	}
+	view_close(v);
+	if (err == -ENOMEM)
+		return err;
+	v->btf = btf__parse(path, NULL);
+	if (!v->btf)
+		return -errno;
+	v->nr = btf__type_cnt(v->btf);
+	return 0;
+}
+
 /* type selection ---------------------------------------------------- */
 
 struct slim {
-	const struct btf *src;
+	const struct btf_view *src;
 	const struct words *words;
 	/* struct/union: enum lvl; other kinds: bit (lvl * 2 + named) seen */
 	unsigned char *mark;
@@ -299,7 +460,7 @@ struct slim {
 
 static bool name_in(const struct slim *s, __u32 name_off)
 {
-	const char *n = name_off ? btf__name_by_offset(s->src, name_off) : NULL;
+	const char *n = name_off ? view_name(s->src, name_off) : NULL;
 
 	return n && *n && words_has(s->words, n);
 }
@@ -323,7 +484,7 @@ static void need(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
 		s->err = -ELOOP;
 		return;
 	}
-	t = btf__type_by_id(s->src, id);
+	t = view_type(s->src, id);
 	if (!t) {
 		s->err = -EINVAL;
 		return;
@@ -399,10 +560,10 @@ static bool enum_named(const struct slim *s, const struct btf_type *t)
 
 static void select_types(struct slim *s)
 {
-	__u32 n = btf__type_cnt(s->src);
+	__u32 n = s->src->nr;
 
 	for (__u32 id = 1; id < n && !s->err; id++) {
-		const struct btf_type *t = btf__type_by_id(s->src, id);
+		const struct btf_type *t = view_type(s->src, id);
 
 		switch (btf_kind(t)) {
 		case BTF_KIND_STRUCT:
@@ -427,8 +588,8 @@ static void select_types(struct slim *s)
 
 static int emit_type(const struct slim *s, struct btf *dst, __u32 id, const __u32 *map)
 {
-	const struct btf_type *t = btf__type_by_id(s->src, id);
-	const char *name = btf__name_by_offset(s->src, t->name_off);
+	const struct btf_type *t = view_type(s->src, id);
+	const char *name = view_name(s->src, t->name_off);
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
@@ -447,7 +608,7 @@ static int emit_type(const struct slim *s, struct btf *dst, __u32 id, const __u3
 
 			if (!member_kept(s, l, &m[i]))
 				continue;
-			err = btf__add_field(dst, btf__name_by_offset(s->src, m[i].name_off),
+			err = btf__add_field(dst, view_name(s->src, m[i].name_off),
 					     (int)map[m[i].type], btf_member_bit_offset(t, i),
 					     btf_member_bitfield_size(t, i));
 			if (err)
@@ -475,16 +636,50 @@ static int emit_type(const struct slim *s, struct btf *dst, __u32 id, const __u3
 		int rc = btf__add_func_proto(dst, (int)map[t->type]);
 
 		for (__u16 i = 0; rc > 0 && i < btf_vlen(t); i++) {
-			int err = btf__add_func_param(dst, btf__name_by_offset(s->src, p[i].name_off),
+			int err = btf__add_func_param(dst, view_name(s->src, p[i].name_off),
 						      (int)map[p[i].type]);
 			if (err)
 				rc = err;
 		}
 		return rc;
 	}
+	case BTF_KIND_INT:
+		/* a bitfield int (offset, or fewer bits) cannot be added: never
+		 * seen in a kernel; the full vmlinux.h then compiles it */
+		if (btf_int_offset(t) || btf_int_bits(t) != t->size * 8)
+			return -EINVAL;
+		return btf__add_int(dst, name, (size_t)t->size, btf_int_encoding(t));
+	case BTF_KIND_FLOAT:
+		return btf__add_float(dst, name, (size_t)t->size);
+	case BTF_KIND_FWD:
+		return btf__add_fwd(dst, name, btf_kflag(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+	case BTF_KIND_ENUM: {
+		const struct btf_enum *e = btf_enum(t);
+		int rc = btf__add_enum(dst, name, t->size);
+
+		for (__u16 i = 0; rc > 0 && i < btf_vlen(t); i++) {
+			__s64 val = btf_kflag(t) ? (__s64)e[i].val : (__s64)(__u32)e[i].val;
+			int err = btf__add_enum_value(dst, view_name(s->src, e[i].name_off), val);
+
+			if (err)
+				rc = err;
+		}
+		return rc;
+	}
+	case BTF_KIND_ENUM64: {
+		const struct btf_enum64 *e = btf_enum64(t);
+		int rc = btf__add_enum64(dst, name, t->size, btf_kflag(t));
+
+		for (__u16 i = 0; rc > 0 && i < btf_vlen(t); i++) {
+			int err = btf__add_enum64_value(dst, view_name(s->src, e[i].name_off),
+							btf_enum64_value(&e[i]));
+			if (err)
+				rc = err;
+		}
+		return rc;
+	}
 	default:
-		/* int, float, enum, enum64, fwd: nothing to remap */
-		return btf__add_type(dst, s->src, t);
+		return -EINVAL;
 	}
 }
 
@@ -505,7 +700,7 @@ static void dump_printf(void *ctx, const char *fmt, va_list args)
 
 static int emit_header(const struct slim *s, struct strbuf *out, const char *btf_out)
 {
-	__u32 n = btf__type_cnt(s->src), next = 0;
+	__u32 n = s->src->nr, next = 0;
 	struct btf_dump *d = NULL;
 	struct btf *dst = NULL;
 	__u32 *map;
@@ -568,7 +763,7 @@ int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct str
 {
 	struct scan sc = { .dirs = in->include_dirs };
 	struct slim s = { 0 };
-	struct btf *btf;
+	struct btf_view v;
 	int err;
 
 	err = scan_text(&sc, in->src, in->src_len, in->src_dir, 0);
@@ -576,15 +771,14 @@ int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct str
 		err = scan_text(&sc, *p, strlen(*p), NULL, 0);
 	if (err)
 		goto out_words;
-	btf = btf__parse(btf_path, NULL);
-	if (!btf) {
-		err = -errno;
+	err = view_open(&v, btf_path);
+	if (err) {
 		pr_warn("compile: cannot read BTF '%s': %s\n", btf_path, strerror(-err));
 		goto out_words;
 	}
-	s.src = btf;
+	s.src = &v;
 	s.words = &sc.words;
-	s.mark = calloc(btf__type_cnt(btf), 1);
+	s.mark = calloc(v.nr, 1);
 	if (!s.mark) {
 		err = -ENOMEM;
 		goto out_btf;
@@ -595,12 +789,12 @@ int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct str
 		err = emit_header(&s, out, btf_out);
 	if (!err && n_types) {
 		*n_types = 0;
-		for (__u32 id = 1; id < btf__type_cnt(btf); id++)
+		for (__u32 id = 1; id < v.nr; id++)
 			*n_types += s.mark[id] != 0;
 	}
 	free(s.mark);
 out_btf:
-	btf__free(btf);
+	view_close(&v);
 out_words:
 	for (size_t i = 0; i < sc.n_bufs; i++)
 		free(sc.bufs[i]);

@@ -127,6 +127,73 @@ static void test_slim_keeps_what_the_program_names(void **state)
 	strbuf_release(&hdr);
 }
 
+/* A copy of the kernel's BTF in a regular file reads the same; garbage and
+ * truncation are errors; an ELF file goes through libbpf. */
+static void test_slim_reads_files_and_refuses_garbage(void **state)
+{
+	static const char src[] = "struct task_struct *t; int f(void) { return t->pid; }\n";
+	struct slim_input in = { .src = src, .src_len = strlen(src) };
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, c = STRBUF_INIT;
+	char path[PATH_MAX];
+	void *data;
+	size_t len;
+
+	(void)state;
+	if (access(SYS_BTF, R_OK))
+		skip();
+	assert_int_equal(read_file(SYS_BTF, &data, &len), 0);
+	assert_int_equal(slim_vmlinux_h(SYS_BTF, &in, &a, NULL, NULL), 0);
+	assert_int_equal(pathf(path, sizeof(path), "%s/copy.btf", dir), 0);
+	assert_int_equal(write_file_atomic(path, data, len), 0);
+	assert_int_equal(slim_vmlinux_h(path, &in, &b, NULL, NULL), 0);
+	assert_string_equal(a.buf, b.buf);
+
+	/* truncated anywhere: an error, never a crash or a header */
+	for (size_t cut = 0; cut < len; cut += cut < 256 ? 7 : len / 9) {
+		assert_int_equal(write_file_atomic(path, data, cut), 0);
+		strbuf_reset(&c);
+		assert_true(slim_vmlinux_h(path, &in, &c, NULL, NULL) < 0);
+	}
+	/* a type's kind byte corrupted: refused or read, never out of bounds */
+	srand(2);
+	for (int i = 0; i < 50; i++) {
+		unsigned char *copy = malloc(len);
+		size_t at = 24 + (size_t)rand() % (len / 2);
+
+		memcpy(copy, data, len);
+		copy[at] = (unsigned char)rand();
+		assert_int_equal(write_file_atomic(path, copy, len), 0);
+		strbuf_reset(&c);
+		slim_vmlinux_h(path, &in, &c, NULL, NULL);
+		free(copy);
+	}
+	free(data);
+
+	/* an ELF object with .BTF: libbpf reads it */
+	{
+		struct coolbpf_compile_result r;
+		char cache[PATH_MAX];
+		static const char prog[] = "#include \"lbc.h\"\n"
+					   "struct ev { int pid; } last;\n"
+					   "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+
+		assert_int_equal(pathf(cache, sizeof(cache), "%s/cache", dir), 0);
+		COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache);
+		assert_int_equal(coolbpf_compile_buf("e.bpf.c", prog, strlen(prog), &opts, &r), 0);
+		assert_int_equal(pathf(path, sizeof(path), "%s/obj.o", dir), 0);
+		assert_int_equal(write_file_atomic(path, r.obj, r.obj_sz), 0);
+		strbuf_reset(&c);
+		in.src = "struct ev e;";
+		in.src_len = strlen(in.src);
+		assert_int_equal(slim_vmlinux_h(path, &in, &c, NULL, NULL), 0);
+		assert_non_null(strstr(c.buf, "struct ev {"));
+		coolbpf_compile_result__release(&r);
+	}
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&c);
+}
+
 static const void *section(const struct coolbpf_compile_result *r, const char *want,
 			   size_t *sz)
 {
@@ -257,6 +324,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slim_keeps_what_the_program_names),
+		cmocka_unit_test(test_slim_reads_files_and_refuses_garbage),
 		cmocka_unit_test(test_slim_and_full_agree_on_min_btf),
 		cmocka_unit_test(test_slim_falls_back_to_full),
 	};
