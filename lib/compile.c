@@ -640,11 +640,13 @@ static int compile_miss(const struct compile_tools *tools, const struct compile_
 
 	/* the slim header first; the full one when clang rejects it */
 	rc = 1;
-	if (!getenv("COOLBPF_COMPILE_FULL") &&
-	    slim_prepare(t, job, src_dir, tmpdir, slim_dir, sizeof(slim_dir), slim_pre,
-			 sizeof(slim_pre), slim_btf, sizeof(slim_btf)) == 0) {
+	if (getenv("COOLBPF_COMPILE_FULL")) {
+		pr_debug("compile: COOLBPF_COMPILE_FULL: the full vmlinux.h\n");
+	} else if ((err = slim_prepare(t, job, src_dir, tmpdir, slim_dir, sizeof(slim_dir),
+				       slim_pre, sizeof(slim_pre), slim_btf, sizeof(slim_btf)))) {
+		pr_debug("compile: no slim vmlinux.h (%s): the full one\n", strerror(-err));
+	} else {
 		struct prelude pre = { { slim_dir }, "-include", slim_pre };
-
 		double t0 = now_ms();
 
 		rc = run_clang(tools, &pre, job, tmpdir, src_dir, &log);
