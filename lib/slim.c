@@ -500,9 +500,9 @@ static void need(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
 		s->mark[id] = (unsigned char)l;
 		if (l == L_DECL)
 			return;
-		for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
-			if (member_kept(s, l, &m[0]))
-				need(s, m->type, l, m->name_off && name_in(s, m->name_off), depth + 1);
+		for (__u16 i = 0; i < btf_vlen(t); i++) {
+			if (member_kept(s, l, &m[i]))
+				need(s, m[i].type, l, name_in(s, m[i].name_off), depth + 1);
 		}
 		return;
 	}

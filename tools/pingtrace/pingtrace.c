@@ -482,7 +482,7 @@ static unsigned short icmp_csum(const void *data, size_t len)
  * (as iputils ping has) keeps others' from waking pingtrace, which would
  * both cost it and put wake-ups in its stages that are not its own. An
  * IPv4 raw socket sees the IP header first; an IPv6 one, ICMPv6. */
-static void only_our_replies(int sock, unsigned short id, int family)
+static void only_our_replies(int sock, unsigned short id, bool ip_header)
 {
 	struct sock_filter code4[] = {
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	      /* x = IP header length */
@@ -499,7 +499,7 @@ static void only_our_replies(int sock, unsigned short id, int family)
 	};
 	struct sock_fprog prog = { .len = ARRAY_LEN(code4), .filter = code4 };
 
-	if (family == AF_INET6)
+	if (!ip_header)
 		prog = (struct sock_fprog){ .len = ARRAY_LEN(code6), .filter = code6 };
 
 	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
@@ -507,18 +507,34 @@ static void only_our_replies(int sock, unsigned short id, int family)
 				"wake it too\n", strerror(errno));
 }
 
+/* What differs between ICMP over IPv4 and ICMPv6: echoes share a layout
+ * (type, code, checksum, id, seq), the socket and the types do not. */
+struct family {
+	int af, proto;
+	unsigned char echo, reply;
+	const char *name;
+	/* an IPv4 raw socket returns the IP header, an IPv6 one only ICMPv6 */
+	bool ip_header;
+	/* ICMPv6's checksum covers a pseudo-header: the kernel fills it in */
+	bool csum;
+};
+
+static const struct family ipv4 = { AF_INET, IPPROTO_ICMP, ICMP_ECHO, ICMP_ECHOREPLY, "ICMP",
+				    true, true };
+static const struct family ipv6 = { AF_INET6, IPPROTO_ICMPV6, ICMP6_ECHO_REQUEST,
+				    ICMP6_ECHO_REPLY, "ICMPv6", false, false };
+
 struct sender {
 	struct coolbpf_object *obj;
 	struct coolbpf_map *pkts, *cur;
 	unsigned short id;
 	unsigned long sent, received, lost;
-	int family;
+	const struct family *fam;
 	struct sockaddr_storage dst;
 	socklen_t dst_len;
-	char dest_ip[INET6_ADDRSTRLEN];
+	char dest_ip[NI_MAXHOST];
 };
 
-/* ICMP and ICMPv6 echoes share a layout: type, code, checksum, id, seq */
 static void send_echo(struct sender *s, int sock, unsigned short seq)
 {
 	unsigned short id = s->id;
@@ -528,14 +544,13 @@ static void send_echo(struct sender *s, int sock, unsigned short seq)
 	unsigned int magic = htonl(PT_MAGIC);
 	size_t len = sizeof(*ic) + (size_t)env.size;
 
-	ic->type = s->family == AF_INET6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+	ic->type = s->fam->echo;
 	ic->un.echo.id = htons(id);
 	ic->un.echo.sequence = htons(seq);
 	memcpy(buf + sizeof(*ic), &magic, sizeof(magic));
 	for (size_t i = sizeof(*ic) + 8; i < len; i++)
 		buf[i] = (unsigned char)i; /* ping's pattern */
-	/* ICMPv6's checksum covers a pseudo-header: the kernel fills it in */
-	if (s->family == AF_INET)
+	if (s->fam->csum)
 		ic->checksum = icmp_csum(buf, len);
 	if (s->pkts) {
 		/* the entry the programs stamp, and which echo is being sent */
@@ -605,15 +620,13 @@ static void receive_all(struct sender *s, int sock)
 		struct pt_stamps ps = { 0 };
 		unsigned int magic, key;
 		unsigned short seq;
-		/* an IPv6 raw socket returns ICMPv6 without the IP header */
-		size_t hl = s->family == AF_INET6 ? 0 : (size_t)ip->ihl * 4;
-		int reply = s->family == AF_INET6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY;
+		size_t hl = s->fam->ip_header ? (size_t)ip->ihl * 4 : 0;
 
 		if ((size_t)n < hl + sizeof(*ic) + sizeof(magic))
 			continue;
 		ic = (const struct icmphdr *)(buf + hl);
 		memcpy(&magic, buf + hl + sizeof(*ic), sizeof(magic));
-		if (ic->type != reply || ntohs(ic->un.echo.id) != s->id || ntohl(magic) != PT_MAGIC)
+		if (ic->type != s->fam->reply || ntohs(ic->un.echo.id) != s->id || ntohl(magic) != PT_MAGIC)
 			continue;
 		seq = ntohs(ic->un.echo.sequence);
 		if (!pend[seq].waiting)
@@ -673,23 +686,18 @@ static int run_sender(void)
 	if (err)
 		die("cannot resolve '%s': %s (give an IPv4 or IPv6 address or host name%s)",
 		    env.dest, gai_strerror(err), env.family ? ", or drop -4/-6" : "");
-	s.family = ai->ai_family;
+	s.fam = ai->ai_family == AF_INET6 ? &ipv6 : &ipv4;
 	s.dst_len = ai->ai_addrlen;
 	memcpy(&s.dst, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	if (s.family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&s.dst)->sin6_addr, s.dest_ip,
-			  sizeof(s.dest_ip));
-	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&s.dst)->sin_addr, s.dest_ip,
-			  sizeof(s.dest_ip));
+	getnameinfo((const struct sockaddr *)&s.dst, s.dst_len, s.dest_ip, sizeof(s.dest_ip), NULL,
+		    0, NI_NUMERICHOST);
 
-	sock = socket(s.family, SOCK_RAW | SOCK_CLOEXEC,
-		      s.family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	sock = socket(s.fam->af, SOCK_RAW | SOCK_CLOEXEC, s.fam->proto);
 	if (sock < 0)
-		die("cannot open a raw %s socket: %s (run as root: CAP_NET_RAW)",
-		    s.family == AF_INET6 ? "ICMPv6" : "ICMP", strerror(errno));
-	if (s.family == AF_INET6) {
+		die("cannot open a raw %s socket: %s (run as root: CAP_NET_RAW)", s.fam->name,
+		    strerror(errno));
+	if (s.fam == &ipv6) {
 		ICMP6_FILTER_SETBLOCKALL(&filt6);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt6);
 		setsockopt(sock, IPPROTO_ICMPV6, ICMP6_FILTER, &filt6, sizeof(filt6));
@@ -701,12 +709,12 @@ static int run_sender(void)
 	if (getsockopt(sock, SOL_SOCKET, SO_COOKIE, &cookie, &cookie_len))
 		cookie = 0;
 	s.id = (unsigned short)((getpid() & 0xffff) ?: 1);
-	only_our_replies(sock, s.id, s.family);
+	only_our_replies(sock, s.id, s.fam->ip_header);
 	if (!env.no_trace) {
 		s.obj = open_bpf(PT_MODE_SENDER, cookie);
 		s.pkts = coolbpf_object__map(s.obj, "pkts");
 		s.cur = coolbpf_object__map(s.obj, "cur");
-		stages_build(s.obj, s.family == AF_INET6 ? sender_points_v6() : sender_points,
+		stages_build(s.obj, s.fam == &ipv6 ? sender_points_v6() : sender_points,
 			     PT_NR_POINTS);
 	}
 	header("PINGTRACE %s (%s): %ld data bytes", env.dest, s.dest_ip, env.size);
