@@ -1,9 +1,11 @@
 # coolbpf top-level Makefile.
-#   make             build everything under build/
-#   make test        every test suite (unit, integration on this kernel, CLI)
-#   make test-asan   the same suites built with ASan + UBSan (build-asan/)
+#   make               build everything under build/
+#   make test          every test suite (tests/run-all), after the source checks
+#   make test-asan     the same suites built with ASan + UBSan (build-asan/)
 #   make install PREFIX=/usr/local DESTDIR=
-#   make bench       benchmarks under bench/ (not part of make test)
+#   make bench         benchmarks under bench/ (not part of make test)
+#   make format        clang-format every C file; make check-format: only check
+# The layout is explained in docs/ARCHITECTURE.md.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -11,52 +13,87 @@ BUILD ?= build
 CC ?= cc
 SANITIZE ?=
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 SOVERSION := 0
 
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wmissing-prototypes -Wshadow \
+	-Wformat=2
 BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
-	-Iinclude -Ilib $(SANITIZE)
+	-Iinclude -Ilib -MMD -MP $(SANITIZE)
 LDLIBS := -lbpf -lelf -lz -lmd -ljansson
 LDFLAGS += $(SANITIZE)
 
-LIB_SRCS := $(sort $(wildcard lib/*.c))
-LIB_ASM := $(sort $(wildcard lib/*.S))
+# lib/, one folder per concept, each floor built on the ones before it
+LIB_FLOORS := base btf format compile object
+LIB_SRCS := $(foreach f,$(LIB_FLOORS),$(sort $(wildcard lib/$(f)/*.c)))
+LIB_ASM := $(sort $(wildcard lib/*/*.S))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
+BASE_SRCS := $(sort $(wildcard lib/base/*.c))
+BASE_OBJS := $(BASE_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+SERVER_SRCS := $(sort $(wildcard server/*.c))
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
+SERVER_LDLIBS := -lmicrohttpd -lpthread
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
-SERVER_SRCS := $(sort $(wildcard server/*.c))
-SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
-SERVER_LDLIBS := -lmicrohttpd -lpthread
 FUZZ_BIN := $(BUILD)/tests/fuzz_request
 
+# libcoolbpf.a is one relocatable object whose only global symbols are
+# the coolbpf_* API (everything else is hidden, then made local), so a
+# program linking it statically cannot collide with its internals.
 STATIC_LIB := $(BUILD)/lib/libcoolbpf.a
 SHARED_LIB := $(BUILD)/lib/libcoolbpf.so.$(VERSION)
+# Not installed: lib/base for the project's own programs, and every
+# object with its internals visible for the unit tests.
+BASE_LIB := $(BUILD)/lib/libcoolbpf-base.a
+INTERNAL_LIB := $(BUILD)/lib/libcoolbpf-internal.a
+PROG_LIBS := $(STATIC_LIB) $(BASE_LIB)
 BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
 
-.PHONY: all bootstrap test fuzz test-unit test-integration test-cli test-asan install clean bench format
+# every C file of the project (BPF sides included), for format and checks
+C_FILES := $(sort $(wildcard include/coolbpf/*.h lib/*/*.[ch] cli/*.[ch] server/*.[ch] \
+	tools/*/*.[ch] bench/*.c bench/*/*.c tests/*/*.c tests/*/*.h tests/vm/progs/*.[ch] \
+	examples/*.c tests/data/*.c))
+
+.PHONY: all bootstrap test check fuzz test-unit test-integration test-cli test-asan install \
+	clean bench format check-format check-source
 
 all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB)
 
 bootstrap:
 	@scripts/bootstrap
 
-# order-only: on a fresh machine the headers come from bootstrap, also under make -j
-$(BUILD)/obj/%.o: %.c $(wildcard include/coolbpf/*.h lib/*.h cli/*.h server/*.h) | bootstrap
+# order-only: on a fresh machine the headers come from bootstrap, also under
+# make -j; header dependencies come from the compiler (-MMD)
+$(BUILD)/obj/%.o: %.c | bootstrap
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
-# lib/*.S embed files (lbc.h) with .incbin; they depend on what they embed
+# lib/*/*.S embed files (lbc.h) with .incbin; they depend on what they embed
 $(BUILD)/obj/%.o: %.S bpf/lbc.h | bootstrap
 	@mkdir -p $(dir $@)
 	$(CC) $(SANITIZE) -c $< -o $@
 
-$(STATIC_LIB): $(LIB_OBJS)
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+$(BUILD)/obj/libcoolbpf.o: $(LIB_OBJS)
+	$(LD) -r -o $@.tmp $(LIB_OBJS)
+	objcopy --localize-hidden $@.tmp $@
+	rm -f $@.tmp
+
+$(STATIC_LIB): $(BUILD)/obj/libcoolbpf.o
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $<
+
+$(BASE_LIB): $(BASE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(INTERNAL_LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -67,17 +104,19 @@ $(SHARED_LIB): $(LIB_OBJS) lib/libcoolbpf.map
 	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so.$(SOVERSION)
 	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so
 
-$(BUILD)/bin/coolbpf: $(CLI_OBJS) $(STATIC_LIB)
+$(BUILD)/bin/coolbpf: $(CLI_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROG_LIBS) $(LDLIBS)
 
-$(BUILD)/bin/coolbpfd: $(SERVER_OBJS) $(STATIC_LIB)
+$(BUILD)/bin/coolbpfd: $(SERVER_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJS) $(STATIC_LIB) $(LDLIBS) $(SERVER_LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJS) $(PROG_LIBS) $(LDLIBS) $(SERVER_LDLIBS)
 
 # tools/: the BPF half is compiled here by coolbpf itself (CO-RE, min BTF
 # of this kernel) and embedded, so the tool needs no compiler where it runs
 PT_DIR := tools/pingtrace
+PT_SRCS := $(filter-out %.bpf.c,$(sort $(wildcard $(PT_DIR)/*.c)))
+PT_OBJS := $(PT_SRCS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o: $(PT_DIR)/pingtrace.bpf.c $(PT_DIR)/pingtrace.h bpf/lbc.h \
 		$(BUILD)/bin/coolbpf
 	@mkdir -p $(dir $@)
@@ -87,29 +126,39 @@ $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o: $(PT_DIR)/pingtrace_embed.S \
 		$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o
 	$(CC) $(SANITIZE) -DPT_OBJ='"$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o"' -c $< -o $@
 
-$(BUILD)/obj/$(PT_DIR)/pingtrace.o: $(PT_DIR)/pingtrace.h
-
-$(BUILD)/bin/pingtrace: $(BUILD)/obj/$(PT_DIR)/pingtrace.o $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o \
-		$(STATIC_LIB)
+$(BUILD)/bin/pingtrace: $(PT_OBJS) $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LDLIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PROG_LIBS) $(LDLIBS) -lm
 
 # libFuzzer on coolbpfd's request parser (clang only: -fsanitize=fuzzer)
-$(FUZZ_BIN): tests/fuzz/fuzz_request.c server/request.c server/request.h
+$(FUZZ_BIN): tests/fuzz/fuzz_request.c server/request.c server/request.h $(BASE_SRCS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -Iserver \
 		-fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_request.c server/request.c \
 		-ljansson
 
-$(BUILD)/tests/%: tests/unit/%.c $(STATIC_LIB)
+# unit tests reach the internals; integration tests use the public API only
+$(BUILD)/tests/%: tests/unit/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
+	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(INTERNAL_LIB) $(LDLIBS) \
+		-lcmocka
 
-$(BUILD)/tests/%: tests/integration/%.c $(STATIC_LIB)
+$(BUILD)/tests/%: tests/integration/%.c $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS) -lcmocka
+	$(CC) $(BASE_CFLAGS) -Wno-unused-parameter $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(LDLIBS) \
+		-lcmocka
 
-test: all $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BIN)
+# the source rules make test holds the tree to: formatting, the layering of
+# lib/, banned functions, the library's exported symbols
+check-format: bootstrap
+	@clang-format --dry-run --Werror $(C_FILES) && echo "check-format: $(words $(C_FILES)) files formatted"
+
+check-source: all
+	@BUILD=$(BUILD) CC="$(CC)" CFLAGS="$(BASE_CFLAGS)" scripts/check-source $(filter %.c,$(C_FILES))
+
+check: check-format check-source
+
+test: all check $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BIN)
 	@BUILD=$(BUILD) tests/run-all
 
 # the request-parser fuzzer for FUZZ_SECONDS (make test runs it 20 s)
@@ -161,7 +210,7 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 format:
-	clang-format -i $(LIB_SRCS) $(CLI_SRCS) include/coolbpf/*.h lib/*.h
+	clang-format -i $(C_FILES)
 
 clean:
 	rm -rf build build-asan

@@ -4,13 +4,15 @@
  * keep-alive, one request in flight per connection, one epoll thread
  * (so the client costs little of the 2 CPUs the server is measured on).
  *
- *   server_load PORT SOURCE.bpf.c CONNS SECONDS|-N [unique]
+ *   server_load --port PORT --source SOURCE.bpf.c [--conns C]
+ *               (--seconds S | --requests N) [--unique]
  *
- * SECONDS: run that long; -N: stop after N requests. "unique" makes every
- * request's source different (a cold compile each), otherwise all are
- * the same request (cache hits after the first). Prints requests/s,
- * p50/p99/max latency and the count of non-200 answers.
+ * --seconds: run that long; --requests: stop after N requests. --unique
+ * makes every request's source different (a cold compile each), otherwise
+ * all are the same request (cache hits after the first). Prints
+ * requests/s, p50/p99/max latency and the count of non-200 answers.
  */
+#include <argp.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,6 +25,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/banned.h"
 
 struct conn {
 	int fd;
@@ -119,7 +123,7 @@ static int response_done(struct conn *c)
 	body = strtoull(cl + 15, NULL, 10);
 	if (c->len < (size_t)(hdr_end + 4 - c->buf) + body)
 		return 0;
-	return atoi(c->buf + 9);
+	return (int)strtol(c->buf + 9, NULL, 10);
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -129,10 +133,69 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static struct {
+	long port, conns, seconds, requests;
+	const char *source;
+} opt = { .conns = 64 };
+
+static int parse_num(const char *name, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max) {
+		fprintf(stderr, "server_load: invalid %s '%s': expected %ld..%ld\n", name, arg, min,
+			max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p':
+		return parse_num("--port", arg, 1, 65535, &opt.port) ? EINVAL : 0;
+	case 's':
+		opt.source = arg;
+		break;
+	case 'c':
+		return parse_num("--conns", arg, 1, 4096, &opt.conns) ? EINVAL : 0;
+	case 'd':
+		return parse_num("--seconds", arg, 1, 3600, &opt.seconds) ? EINVAL : 0;
+	case 'n':
+		return parse_num("--requests", arg, 1, 20000000, &opt.requests) ? EINVAL : 0;
+	case 'u':
+		unique = true;
+		break;
+	case ARGP_KEY_END:
+		if (!opt.port || !opt.source || !opt.seconds == !opt.requests)
+			argp_error(state, "give --port, --source and one of --seconds, --requests");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct argp_option options[] = {
+		{ "port", 'p', "PORT", 0, "coolbpfd's port on 127.0.0.1", 0 },
+		{ "source", 's', "FILE", 0, "the BPF source every request sends", 0 },
+		{ "conns", 'c', "N", 0, "concurrent keep-alive connections (default 64)", 0 },
+		{ "seconds", 'd', "S", 0, "run this long", 0 },
+		{ "requests", 'n', "N", 0, "stop after N requests", 0 },
+		{ "unique", 'u', NULL, 0, "a different source per request (cold compiles)", 0 },
+		{},
+	};
+	static const struct argp argp = { options, parse_opt, NULL,
+					  "Load generator for coolbpfd (bench/server).", NULL, NULL,
+					  NULL };
 	int port, conns, ep;
-	long limit;
 	double duration = 0, start, end;
 	unsigned long done = 0, failed = 0, max_req;
 	double *lat;
@@ -141,20 +204,15 @@ int main(int argc, char **argv)
 	char *src;
 	long sz;
 
-	if (argc < 5) {
-		fprintf(stderr, "usage: server_load PORT SOURCE CONNS SECONDS|-N [unique]\n");
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	}
-	port = atoi(argv[1]);
-	conns = atoi(argv[3]);
-	limit = atol(argv[4]);
-	unique = argc > 5 && !strcmp(argv[5], "unique");
-	if (limit > 0)
-		duration = (double)limit;
-	max_req = limit < 0 ? (unsigned long)-limit : 50000000UL;
-	f = fopen(argv[2], "r");
+	port = (int)opt.port;
+	conns = (int)opt.conns;
+	duration = (double)opt.seconds;
+	max_req = opt.requests ? (unsigned long)opt.requests : 50000000UL;
+	f = fopen(opt.source, "r");
 	if (!f) {
-		perror(argv[2]);
+		perror(opt.source);
 		return 1;
 	}
 	fseek(f, 0, SEEK_END);
@@ -165,7 +223,7 @@ int main(int argc, char **argv)
 		return 1;
 	fclose(f);
 	src_esc = json_escape(src);
-	lat = malloc(sizeof(double) * (limit < 0 ? max_req : 20000000UL));
+	lat = malloc(sizeof(double) * (opt.requests ? max_req : 20000000UL));
 	cs = calloc((size_t)conns, sizeof(*cs));
 	ep = epoll_create1(0);
 	start = now();

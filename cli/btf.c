@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* coolbpf btf: make BTF (gen, min), keep it (archive), fetch it (fetch-debian). */
 #include <dirent.h>
-#include <getopt.h>
+#include <argp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,59 +12,61 @@
 #include <bpf/btf.h>
 
 #include "cli.h"
-#include "internal.h"
 
-static void btf_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: coolbpf btf gen --vmlinux FILE -o OUT.btf\n"
-		"       coolbpf btf min OBJ.o... (--btf FULL.btf | --kernel RELEASE) -o OUT.btf\n"
-		"       coolbpf btf archive add FILE --release RELEASE [--arch ARCH] [--dir DIR]\n"
-		"       coolbpf btf archive list [--dir DIR]\n"
-		"       coolbpf btf archive get RELEASE [-o OUT.btf] [--arch ARCH] [--dir DIR]\n"
-		"       coolbpf btf fetch-debian [--dir DIR] [--cache DIR] [--keep-deb] [--force]\n"
-		"                                PACKAGE-OR-RELEASE...\n"
-		"\n"
-		"  gen           BTF from a vmlinux with DWARF (pahole)\n"
-		"  min           only the types the objects' CO-RE relocations use\n"
-		"                (bpftool gen min_core_btf); FULL may be a .btf.gz\n"
-		"  archive       the BTF archive DIR/<arch>/<release>.btf.gz (gzip of raw BTF),\n"
-		"                DIR from --dir or $COOLBPF_BTF_DIR; coolbpf run and compile\n"
-		"                read it for kernels without /sys/kernel/btf/vmlinux, and\n"
-		"                coolbpfd serves it with --btf-dir DIR\n"
-		"  fetch-debian  download a Debian kernel's -dbg package (5.10: bullseye,\n"
-		"                6.1, 6.12: bookworm, a release such as 6.1.0-56-amd64, or\n"
-		"                a linux-image-*-dbg package), generate its BTF and add it\n"
-		"                to the archive. Packages go to <cache>/debs ($COOLBPF_CACHE_DIR,\n"
-		"                default ~/.cache/coolbpf); an interrupted download resumes; the\n"
-		"                BTF is kept in <cache>/btf/debian and the .deb is removed\n"
-		"                unless --keep-deb\n"
-		"\n"
-		"EXAMPLES:\n"
-		"  coolbpf btf fetch-debian 5.10 6.1 6.12 --dir /srv/btf\n"
-		"  coolbpf btf gen --vmlinux /usr/lib/debug/boot/vmlinux-6.1.0-56-amd64 -o 6.1.btf\n"
-		"  coolbpf btf min tool.o other.o --btf 6.1.btf -o tool-6.1.btf\n"
-		"  coolbpf btf archive add 6.1.btf --release 6.1.0-56-amd64\n"
-		"  COOLBPF_BTF_DIR=/srv/btf coolbpf run tool.o   # on a kernel without BTF\n");
-}
+static const char btf_usage_text[] =
+	"Usage: coolbpf btf gen --vmlinux FILE -o OUT.btf\n"
+	"       coolbpf btf min OBJ.o... (--btf FULL.btf | --kernel RELEASE) -o OUT.btf\n"
+	"       coolbpf btf archive add FILE --release RELEASE [--arch ARCH] [--dir DIR]\n"
+	"       coolbpf btf archive list [--dir DIR]\n"
+	"       coolbpf btf archive get RELEASE [-o OUT.btf] [--arch ARCH] [--dir DIR]\n"
+	"       coolbpf btf fetch-debian [--dir DIR] [--cache DIR] [--keep-deb] [--force]\n"
+	"                                PACKAGE-OR-RELEASE...\n";
+
+static const char btf_doc[] =
+	"Make, minimize, archive and fetch kernel BTF.\n"
+	"\n"
+	"  gen           BTF from a vmlinux with DWARF (pahole)\n"
+	"  min           only the types the objects' CO-RE relocations use\n"
+	"                (bpftool gen min_core_btf); FULL may be a .btf.gz\n"
+	"  archive       the BTF archive DIR/<arch>/<release>.btf.gz (gzip of\n"
+	"                raw BTF), DIR from --dir or $COOLBPF_BTF_DIR; coolbpf\n"
+	"                run and compile read it for kernels without\n"
+	"                /sys/kernel/btf/vmlinux, and coolbpfd serves it with\n"
+	"                --btf-dir DIR\n"
+	"  fetch-debian  download a Debian kernel's -dbg package (5.10:\n"
+	"                bullseye, 6.1, 6.12: bookworm, a release such as\n"
+	"                6.1.0-56-amd64, or a linux-image-*-dbg package),\n"
+	"                generate its BTF and add it to the archive. Packages\n"
+	"                go to <cache>/debs ($COOLBPF_CACHE_DIR, default\n"
+	"                ~/.cache/coolbpf); an interrupted download resumes;\n"
+	"                the BTF is kept in <cache>/btf/debian and the .deb is\n"
+	"                removed unless --keep-deb\n"
+	"\v"
+	"EXAMPLES:\n"
+	"  coolbpf btf fetch-debian 5.10 6.1 6.12 --dir /srv/btf\n"
+	"  coolbpf btf gen --vmlinux /usr/lib/debug/boot/vmlinux-6.1.0-56-amd64 -o 6.1.btf\n"
+	"  coolbpf btf min tool.o other.o --btf 6.1.btf -o tool-6.1.btf\n"
+	"  coolbpf btf archive add 6.1.btf --release 6.1.0-56-amd64\n"
+	"  COOLBPF_BTF_DIR=/srv/btf coolbpf run tool.o   # on a kernel without BTF\n";
 
 enum { OPT_VMLINUX = 256, OPT_BTF, OPT_RELEASE, OPT_ARCH, OPT_DIR, OPT_CACHE, OPT_KEEP,
        OPT_FORCE, OPT_KERNEL };
 
-static const struct option btf_longopts[] = {
-	{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
-	{ "btf", required_argument, NULL, OPT_BTF },
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "release", required_argument, NULL, OPT_RELEASE },
-	{ "arch", required_argument, NULL, OPT_ARCH },
-	{ "dir", required_argument, NULL, OPT_DIR },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "keep-deb", no_argument, NULL, OPT_KEEP },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "output", required_argument, NULL, 'o' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct argp_option btf_options[] = {
+	{ "vmlinux", OPT_VMLINUX, "FILE", 0, "gen: the vmlinux with DWARF", 0 },
+	{ "btf", OPT_BTF, "FULL.btf", 0, "min: the full BTF (raw, .btf.gz or ELF)", 0 },
+	{ "kernel", OPT_KERNEL, "RELEASE", 0, "min: the archive's BTF of RELEASE", 0 },
+	{ "release", OPT_RELEASE, "RELEASE", 0, "archive add: the kernel it describes", 0 },
+	{ "arch", OPT_ARCH, "ARCH", 0, "archive: the architecture (uname -m; default: this one)",
+	  0 },
+	{ "dir", OPT_DIR, "DIR", 0, "the archive root ($COOLBPF_BTF_DIR)", 0 },
+	{ "cache", OPT_CACHE, "DIR", 0, "fetch-debian: downloads and BTF made ($COOLBPF_CACHE_DIR)",
+	  0 },
+	{ "keep-deb", OPT_KEEP, NULL, 0, "fetch-debian: keep the downloaded .deb", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "fetch-debian: regenerate even when archived", 0 },
+	{ "output", 'o', "OUT.btf", 0, "the file to write", 0 },
+	{ "verbose", 'v', NULL, 0, "Say more", 0 },
+	{},
 };
 
 struct btf_args {
@@ -74,33 +76,57 @@ struct btf_args {
 	int n_pos;
 };
 
+static error_t btf_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct btf_args *a = state->input;
+
+	switch (key) {
+	case OPT_VMLINUX: a->vmlinux = arg; break;
+	case OPT_BTF: a->btf = arg; break;
+	case OPT_KERNEL: a->kernel = arg; break;
+	case OPT_RELEASE: a->release = arg; break;
+	case OPT_ARCH: a->arch = arg; break;
+	case OPT_DIR: a->dir = arg; break;
+	case OPT_CACHE: a->cache = arg; break;
+	case OPT_KEEP: a->keep_deb = true; break;
+	case OPT_FORCE: a->force = true; break;
+	case 'o': a->out = arg; break;
+	case 'v': cli_verbose++; break;
+	case ARGP_KEY_ARGS:
+		a->pos = state->argv + state->next;
+		a->n_pos = state->argc - state->next;
+		break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp btf_argp = { btf_options, btf_parse_opt, "COMMAND [ARG...]", btf_doc,
+				      NULL, NULL, NULL };
+
+static void btf_usage(FILE *f)
+{
+	fputs(btf_usage_text, f);
+	fputs("\n'coolbpf btf COMMAND --help' lists the options. See coolbpf(1).\n", f);
+}
+
 /* 0, or the exit status to return */
 static int parse(int argc, char **argv, struct btf_args *a)
 {
-	int c;
-
 	memset(a, 0, sizeof(*a));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:vh", btf_longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_VMLINUX: a->vmlinux = optarg; break;
-		case OPT_BTF: a->btf = optarg; break;
-		case OPT_KERNEL: a->kernel = optarg; break;
-		case OPT_RELEASE: a->release = optarg; break;
-		case OPT_ARCH: a->arch = optarg; break;
-		case OPT_DIR: a->dir = optarg; break;
-		case OPT_CACHE: a->cache = optarg; break;
-		case OPT_KEEP: a->keep_deb = true; break;
-		case OPT_FORCE: a->force = true; break;
-		case 'o': a->out = optarg; break;
-		case 'v': cli_verbose++; break;
-		case 'h': btf_usage(stdout); return -1;
-		default: btf_usage(stderr); return 2;
-		}
-	}
-	a->pos = argv + optind;
-	a->n_pos = argc - optind;
+	if (argp_parse(&btf_argp, argc, argv, 0, NULL, a))
+		return 2;
 	return 0;
+}
+
+/* --dir, else $COOLBPF_BTF_DIR; NULL when neither */
+static const char *archive_root(const struct btf_args *a)
+{
+	const char *env = getenv("COOLBPF_BTF_DIR");
+
+	if (a->dir && *a->dir)
+		return a->dir;
+	return env && *env ? env : NULL;
 }
 
 static int usage_err(const char *msg)
@@ -125,13 +151,12 @@ static int btf_min(struct btf_args *a)
 	if (!a->n_pos || !a->out || !!a->btf == !!a->kernel)
 		return usage_err("min takes OBJ.o..., --btf FULL.btf or --kernel RELEASE, and -o OUT.btf");
 	if (a->kernel) {
-		struct stat st;
-
-		if (btf_archive_entry(a->dir, a->kernel, a->arch, entry, sizeof(entry))) {
+		if (!archive_root(a)) {
 			cli_err("btf min: no archive: set COOLBPF_BTF_DIR or pass --dir DIR");
 			return 1;
 		}
-		if (stat(entry, &st)) {
+		if (coolbpf_btf_archive__path(archive_root(a), a->kernel, a->arch, entry,
+					      sizeof(entry))) {
 			cli_err("btf min: no BTF for kernel %s: '%s' is missing", a->kernel, entry);
 			return 1;
 		}
@@ -142,26 +167,21 @@ static int btf_min(struct btf_args *a)
 
 static int archive_add(struct btf_args *a)
 {
+	COOLBPF_BTF_OPTS(bo, .btf_path = a->n_pos == 1 ? a->pos[0] : NULL);
 	char entry[PATH_MAX];
-	struct btf *btf;
-	const void *raw;
-	__u32 raw_sz;
+	void *raw;
+	size_t raw_sz;
 	int err;
 
 	if (a->n_pos != 1 || !a->release)
 		return usage_err("archive add takes FILE and --release RELEASE");
-	if (!btf_archive_root(a->dir))
+	if (!archive_root(a))
 		return usage_err("archive add: set COOLBPF_BTF_DIR or pass --dir DIR");
-	btf = btf_load_file(a->pos[0]);
-	if (!btf) {
-		cli_err("cannot read BTF '%s': %s", a->pos[0],
-			errno == ENOENT ? "No such file or directory" : "not a valid BTF file");
+	if (coolbpf_btf__read(&bo, &raw, &raw_sz, NULL))
 		return 1;
-	}
-	raw = btf__raw_data(btf, &raw_sz);
-	err = raw ? btf_archive_add(a->dir, a->release, a->arch, raw, raw_sz, entry, sizeof(entry))
-		  : -ENOMEM;
-	btf__free(btf);
+	err = coolbpf_btf_archive__add(archive_root(a), a->release, a->arch, raw, raw_sz, entry,
+				       sizeof(entry));
+	free(raw);
 	if (err)
 		return 1;
 	if (cli_verbose)
@@ -171,7 +191,7 @@ static int archive_add(struct btf_args *a)
 
 static int archive_list(struct btf_args *a)
 {
-	const char *root = btf_archive_root(a->dir);
+	const char *root = archive_root(a);
 	struct dirent *ade;
 	DIR *rd;
 
@@ -218,21 +238,26 @@ static int archive_list(struct btf_args *a)
 
 static int archive_get(struct btf_args *a)
 {
-	char path[PATH_MAX], out[PATH_MAX];
+	COOLBPF_BTF_OPTS(bo, .btf_dir = archive_root(a));
+	char out[PATH_MAX], entry[PATH_MAX];
 	void *data;
 	size_t len;
 	int err;
 
 	if (a->n_pos != 1)
 		return usage_err("archive get takes RELEASE");
-	err = btf_archive_read(a->dir, a->pos[0], a->arch, &data, &len, path, sizeof(path));
-	if (err == -ENOENT && !btf_archive_root(a->dir))
+	if (!bo.btf_dir)
 		return usage_err("archive get: set COOLBPF_BTF_DIR or pass --dir DIR");
+	err = coolbpf_btf_archive__path(bo.btf_dir, a->pos[0], a->arch, entry, sizeof(entry));
 	if (err) {
 		cli_err("no BTF for kernel %s in the archive: cannot read '%s': %s", a->pos[0],
-			path, strerror(-err));
+			entry, strerror(-err));
 		return 1;
 	}
+	/* the entry itself, even for the running kernel: this is the archive */
+	bo.btf_path = entry;
+	if (coolbpf_btf__read(&bo, &data, &len, NULL))
+		return 1;
 	snprintf(out, sizeof(out), "%s.btf", a->pos[0]);
 	err = write_file_atomic(a->out ? a->out : out, data, len);
 	free(data);
@@ -276,8 +301,8 @@ static void progress(const char *step, uint64_t done, uint64_t total, void *ctx)
 static int fetch_debian(struct btf_args *a)
 {
 	struct btf_fetch_opts o = {
-		.archive_dir = a->dir,
-		.cache_dir = a->cache,
+		.archive_dir = archive_root(a),
+		.cache_dir = a->cache ? a->cache : cli_cache_dir(),
 		.keep_deb = a->keep_deb,
 		.force = a->force,
 		.progress = isatty(2) ? progress : NULL,
@@ -286,7 +311,7 @@ static int fetch_debian(struct btf_args *a)
 
 	if (!a->n_pos)
 		return usage_err("fetch-debian takes PACKAGE-OR-RELEASE...");
-	if (!btf_archive_root(a->dir))
+	if (!o.archive_dir)
 		return usage_err("fetch-debian: set COOLBPF_BTF_DIR or pass --dir DIR");
 	for (int i = 0; i < a->n_pos; i++) {
 		char release[256] = "";
@@ -329,7 +354,14 @@ int cmd_btf(int argc, char **argv)
 		if (strcmp(argv[1], cmds[i].noun) ||
 		    (cmds[i].verb && (argc < 3 || strcmp(argv[2], cmds[i].verb))))
 			continue;
-		rc = parse(argc - skip, argv + skip, &a);
+		{
+			static char prog[64];
+
+			snprintf(prog, sizeof(prog), "coolbpf btf %s%s%s", cmds[i].noun,
+				 cmds[i].verb ? " " : "", cmds[i].verb ? cmds[i].verb : "");
+			argv[skip] = prog;
+			rc = parse(argc - skip, argv + skip, &a);
+		}
 		if (rc)
 			return rc < 0 ? 0 : rc;
 		return cmds[i].fn(&a);

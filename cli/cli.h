@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The coolbpf command: one file per verb, main.c only dispatches. */
+/*
+ * The coolbpf command: one file per verb (run.c, compile.c, btf.c), main.c
+ * only dispatches. Like every program of the project it uses libcoolbpf's
+ * public API (coolbpf/coolbpf.h) and lib/base's generic C; nothing else of
+ * lib/ (docs/ARCHITECTURE.md).
+ */
 #ifndef COOLBPF_CLI_H
 #define COOLBPF_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "coolbpf/coolbpf.h"
+#include "base/base.h"
 
 /* Each verb gets argv starting at its own name and returns the exit status. */
 int cmd_compile(int argc, char **argv);
@@ -14,11 +21,41 @@ int cmd_btf(int argc, char **argv);
 
 /* Verbosity set by -v (0: warnings only). */
 extern int cli_verbose;
-/* Install the stderr printer for libcoolbpf diagnostics. */
+/* Install the stderr printer for libcoolbpf's diagnostics and the CLI's own. */
 void cli_setup_log(void);
 /* "coolbpf: <msg>" on stderr. */
 __attribute__((format(printf, 1, 2))) void cli_err(const char *fmt, ...);
 /* Parse a bounded integer option; on error prints "invalid NAME 'ARG'" and returns -1. */
 int cli_parse_long(const char *name, const char *arg, long min, long max, long *out);
+/* The object cache root: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
+ * ~/.cache/coolbpf (static storage). */
+const char *cli_cache_dir(void);
+
+/* btf_gen.c: pahole a vmlinux's DWARF into raw BTF at out. */
+int btf_gen_vmlinux(const char *vmlinux, const char *out);
+/* bpftool gen min_core_btf: what objs' CO-RE relocations use of full
+ * (raw, ELF or .gz) into out. objs is NULL-terminated. */
+int btf_min_objects(const char *full, const char *const *objs, const char *out);
+
+/* btf_debian.c ------------------------------------------------------ */
+
+struct btf_fetch_opts {
+	const char *archive_dir; /* the archive root */
+	const char *cache_dir;	 /* debs/, btf/debian/, apt/ */
+	bool keep_deb;		 /* keep the downloaded .deb */
+	bool force;		 /* regenerate even when archived or cached */
+	/* non-NULL: apt draws its progress on the terminal, and this is told
+	 * how far a step got (total 0: unknown) */
+	void (*progress)(const char *step, uint64_t done, uint64_t total, void *ctx);
+	void *ctx;
+};
+/*
+ * spec: "5.10" (bullseye), "6.1", "6.12" (bookworm), a release
+ * ("6.1.0-56-amd64") or a linux-image-*-dbg package. Downloads the -dbg
+ * package, generates its BTF and adds it to the archive as x86_64/<release>
+ * (written to release). 0 or -errno, with a message.
+ */
+int btf_fetch_debian(const char *spec, const struct btf_fetch_opts *o, char *release,
+		     size_t release_sz);
 
 #endif

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "banned.h"
 
 int cli_verbose;
 
@@ -34,6 +35,22 @@ static int log_print(enum coolbpf_print_level level, const char *fmt, va_list ap
 void cli_setup_log(void)
 {
 	coolbpf_set_print(log_print);
+	log_set_print(log_print); /* lib/base's copy in this program */
+}
+
+const char *cli_cache_dir(void)
+{
+	static char dir[PATH_MAX + 16];
+	char home[PATH_MAX];
+	COOLBPF_COMPILE_OPTS(o);
+
+	coolbpf_compile_opts__from_env(&o);
+	if (o.cache_dir)
+		return o.cache_dir;
+	if (home_dir(home, sizeof(home)))
+		snprintf(home, sizeof(home), "/root");
+	snprintf(dir, sizeof(dir), "%s/.cache/coolbpf", home);
+	return dir;
 }
 
 void cli_err(const char *fmt, ...)
@@ -70,8 +87,12 @@ static void usage(FILE *f)
 	fprintf(f, "\n'coolbpf VERB --help' describes a verb. See coolbpf(1).\n");
 }
 
+/* argp: usage errors exit 2, as coolbpf(1) says; --version everywhere */
+const char *argp_program_version = "coolbpf 0.2.0";
+
 int main(int argc, char **argv)
 {
+	argp_err_exit_status = 2;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -81,13 +102,19 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("coolbpf 0.1.0\n");
+		printf("%s\n", argp_program_version);
 		return 0;
 	}
 	cli_setup_log();
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].fn(argc - 1, argv + 1);
+		char prog[32];
+
+		if (strcmp(argv[1], verbs[i].name))
+			continue;
+		/* argp's messages and --help name "coolbpf VERB" */
+		snprintf(prog, sizeof(prog), "coolbpf %s", verbs[i].name);
+		argv[1] = prog;
+		return verbs[i].fn(argc - 1, argv + 1);
 	}
 	cli_err("unknown verb '%s'", argv[1]);
 	usage(stderr);

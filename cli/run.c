@@ -15,9 +15,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../lib/internal.h"
-#include "../lib/json.h"
-#include "../lib/object.h"
 
 #define MAX_LIST 64
 
@@ -35,7 +32,10 @@ static struct run_args {
 } args;
 
 static volatile sig_atomic_t exiting;
-static struct strbuf out = STRBUF_INIT;
+static struct coolbpf_buf out = COOLBPF_BUF_INIT;
+/* JSON mode: the compiler's diagnostics, for the {"error": ...} line */
+static struct coolbpf_buf compile_err = COOLBPF_BUF_INIT;
+static struct coolbpf_format_opts fmt_opts = { .sz = sizeof(fmt_opts) };
 static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
@@ -126,10 +126,10 @@ static void on_signal(int sig)
 static void flush_out(void)
 {
 	if (out.len && !out_broken) {
-		if (fwrite(out.buf, 1, out.len, stdout) != out.len || fflush(stdout))
+		if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout))
 			out_broken = true; /* reader went away: stop, clean up, exit */
 	}
-	strbuf_reset(&out);
+	coolbpf_buf__reset(&out);
 	if (out_broken)
 		exiting = 1;
 }
@@ -138,9 +138,9 @@ static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t
 {
 	(void)ctx;
 	if (!args.json && several_event_maps)
-		strbuf_addf(&out, "%s: ", coolbpf_map__name(map));
-	map_event_append(map, data, size, args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT, &out);
-	strbuf_addch(&out, '\n');
+		coolbpf_buf__printf(&out, "%s: ", coolbpf_map__name(map));
+	coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
+	coolbpf_buf__append(&out, "\n", 1);
 	if (out.len >= 60 * 1024)
 		flush_out();
 	return 0;
@@ -150,8 +150,10 @@ static void on_lost(void *ctx, struct coolbpf_map *map, int cpu, __u64 count)
 {
 	(void)ctx;
 	if (args.json) {
-		strbuf_addf(&out, "{\"map\": \"%s\", \"lost\": %llu, \"cpu\": %d}\n",
-			    coolbpf_map__name(map), (unsigned long long)count, cpu);
+		coolbpf_buf__printf(&out, "{\"map\": ");
+		coolbpf_buf__json_string(&out, coolbpf_map__name(map));
+		coolbpf_buf__printf(&out, ", \"lost\": %llu, \"cpu\": %d}\n",
+				    (unsigned long long)count, cpu);
 	} else {
 		flush_out();
 		fprintf(stderr, "coolbpf: lost %llu events of map '%s' on CPU %d\n",
@@ -169,10 +171,11 @@ static void report_ringbuf_lost(struct coolbpf_object *obj)
 
 		if (!n)
 			continue;
-		if (args.json)
-			strbuf_addf(&out, "{\"map\": \"%s\", \"lost\": %llu}\n",
-				    coolbpf_map__name(m), (unsigned long long)n);
-		else
+		if (args.json) {
+			coolbpf_buf__printf(&out, "{\"map\": ");
+			coolbpf_buf__json_string(&out, coolbpf_map__name(m));
+			coolbpf_buf__printf(&out, ", \"lost\": %llu}\n", (unsigned long long)n);
+		} else
 			fprintf(stderr, "coolbpf: lost %llu events of map '%s': the ring buffer was "
 				"full (make it larger in LBC_RINGBUF)\n",
 				(unsigned long long)n, coolbpf_map__name(m));
@@ -183,16 +186,11 @@ static void on_trace(void *ctx, const char *line)
 {
 	(void)ctx;
 	if (args.json) {
-		struct jw w;
-
-		jw_init(&w, &out);
-		jw_begin_object(&w);
-		jw_key(&w, "printk");
-		jw_string(&w, line);
-		jw_end_object(&w);
-		strbuf_addch(&out, '\n');
+		coolbpf_buf__printf(&out, "{\"printk\": ");
+		coolbpf_buf__json_string(&out, line);
+		coolbpf_buf__printf(&out, "}\n");
 	} else {
-		strbuf_addf(&out, "%s\n", line);
+		coolbpf_buf__printf(&out, "%s\n", line);
 	}
 }
 
@@ -202,28 +200,23 @@ static void report_attach(const struct coolbpf_object *obj)
 		const struct coolbpf_attach_info *ai = coolbpf_object__attach_info(obj, i);
 
 		if (args.json) {
-			struct strbuf sb = STRBUF_INIT;
-			struct jw w;
+			struct coolbpf_buf b = COOLBPF_BUF_INIT;
 
-			jw_init(&w, &sb);
-			jw_begin_object(&w);
-			jw_key(&w, "program");
-			jw_string(&w, ai->prog);
-			jw_key(&w, "section");
-			jw_string(&w, ai->section);
-			jw_key(&w, "attached");
-			jw_bool(&w, ai->err == 0 && strcmp(ai->kind, "loaded"));
-			jw_key(&w, "kind");
-			jw_string(&w, ai->kind);
-			jw_key(&w, "target");
-			jw_string(&w, ai->target);
+			coolbpf_buf__printf(&b, "{\"program\": ");
+			coolbpf_buf__json_string(&b, ai->prog);
+			coolbpf_buf__printf(&b, ", \"section\": ");
+			coolbpf_buf__json_string(&b, ai->section);
+			coolbpf_buf__printf(&b, ", \"attached\": %s, \"kind\": ",
+					    ai->err == 0 && strcmp(ai->kind, "loaded") ? "true" : "false");
+			coolbpf_buf__json_string(&b, ai->kind);
+			coolbpf_buf__printf(&b, ", \"target\": ");
+			coolbpf_buf__json_string(&b, ai->target);
 			if (ai->note) {
-				jw_key(&w, ai->err ? "error" : "note");
-				jw_string(&w, ai->note);
+				coolbpf_buf__printf(&b, ", \"%s\": ", ai->err ? "error" : "note");
+				coolbpf_buf__json_string(&b, ai->note);
 			}
-			jw_end_object(&w);
-			fprintf(stderr, "%s\n", strbuf_str(&sb));
-			strbuf_release(&sb);
+			fprintf(stderr, "%s}\n", b.data);
+			coolbpf_buf__release(&b);
 		} else if (ai->err) {
 			fprintf(stderr, "coolbpf: not attached: %s (%s): %s\n", ai->prog, ai->section,
 				ai->note ? ai->note : strerror(-ai->err));
@@ -238,19 +231,15 @@ static void report_attach(const struct coolbpf_object *obj)
 /* JSON mode: errors are JSON on stderr too. */
 static int fail(const char *what)
 {
-	const char *msg = coolbpf_errmsg();
+	const char *msg = compile_err.len ? compile_err.data : coolbpf_errmsg();
 
 	if (args.json) {
-		struct strbuf sb = STRBUF_INIT;
-		struct jw w;
+		struct coolbpf_buf b = COOLBPF_BUF_INIT;
 
-		jw_init(&w, &sb);
-		jw_begin_object(&w);
-		jw_key(&w, "error");
-		jw_string(&w, msg[0] ? msg : what);
-		jw_end_object(&w);
-		fprintf(stderr, "%s\n", strbuf_str(&sb));
-		strbuf_release(&sb);
+		coolbpf_buf__printf(&b, "{\"error\": ");
+		coolbpf_buf__json_string(&b, msg[0] ? msg : what);
+		fprintf(stderr, "%s}\n", b.data);
+		coolbpf_buf__release(&b);
 	} else if (!msg[0]) {
 		cli_err("%s: %s", what, strerror(errno));
 	}
@@ -286,7 +275,9 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 	const char *base;
 	int err;
 
-	if (!str_has_suffix(args.path, ".c"))
+	size_t n = strlen(args.path);
+
+	if (n < 2 || strcmp(args.path + n - 2, ".c"))
 		return coolbpf_object__open_file(args.path, oopts);
 	if (access(args.path, R_OK)) {
 		err = errno;
@@ -301,13 +292,14 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 		if (!args.json && res.log && res.log[0])
 			cli_err("cannot compile '%s'", args.path);
 		else if (args.json && res.log && res.log[0])
-			pr_warn("cannot compile '%s':\n%s", args.path, res.log);
+			coolbpf_buf__printf(&compile_err, "cannot compile '%s':\n%s", args.path,
+					    res.log);
 		coolbpf_compile_result__release(&res);
 		errno = -err;
 		return NULL;
 	}
 	base = strrchr(args.path, '/');
-	strlcpy_cb(name, base ? base + 1 : args.path, sizeof(name));
+	snprintf(name, sizeof(name), "%s", base ? base + 1 : args.path);
 	name[strcspn(name, ".")] = '\0';
 	oopts->name = name;
 	obj = coolbpf_object__open_mem(res.obj, res.obj_sz, oopts);
@@ -397,11 +389,15 @@ int cmd_run(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
+	fmt_opts.fmt = args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT;
 	if (args.json)
 		json_log_setup();
+	/* --btf is the compile's target BTF and the load's CO-RE BTF alike */
 	COOLBPF_COMPILE_OPTS(copts, .defines = args.defines, .include_dirs = args.includes,
-			     .server = args.server, .kernel = args.kernel);
+			     .server = args.server, .kernel = args.kernel, .btf_path = args.btf);
 	COOLBPF_OBJECT_OPTS(oopts, .btf_path = args.btf, .compile = &copts);
+	coolbpf_compile_opts__from_env(&copts);
+	coolbpf_object_opts__from_env(&oopts);
 
 	/* no SA_RESTART: a signal must interrupt the wait for events */
 	sigaction(SIGINT, &sa, NULL);
@@ -454,7 +450,7 @@ int cmd_run(int argc, char **argv)
 	coolbpf_object__detach(obj); /* stop the events before reading the maps */
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
 	     m = coolbpf_object__next_map(obj, m)) {
-		map_dump_append(m, args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT, &out);
+		coolbpf_map__format(m, &fmt_opts, &out);
 	}
 	report_ringbuf_lost(obj);
 	if (coolbpf_object__lost_events(obj) && !args.json)
@@ -464,7 +460,8 @@ int cmd_run(int argc, char **argv)
 	rc = out_broken ? 1 : 0;
 out:
 	coolbpf_object__close(obj);
-	strbuf_release(&out);
+	coolbpf_buf__release(&out);
+	coolbpf_buf__release(&compile_err);
 	return rc;
 }
 

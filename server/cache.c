@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "internal.h"
+#include "base/base.h"
 
 struct resp_cache {
 	char dir[PATH_MAX];

@@ -28,14 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "cache.h"
-#include "compile.h"
-#include "json.h"
 #include "request.h"
 #include "sandbox.h"
 
 #define BODY_MAX (1024 * 1024)
-#define SYS_BTF "/sys/kernel/btf/vmlinux"
 
 /* metrics ----------------------------------------------------------- */
 
@@ -238,6 +236,8 @@ static bool answer_from_cache(struct conn *c)
 
 /* compile threads ---------------------------------------------------- */
 
+static int unpack_target_btf(struct conn *c);
+
 static void run_job(struct conn *c)
 {
 	struct sandbox_result r;
@@ -246,6 +246,10 @@ static void run_job(struct conn *c)
 	if (answer_from_cache(c))
 		return;
 	c->cache = 0;
+	if (unpack_target_btf(c)) {
+		set_error(c, 500, "cannot unpack the target kernel's BTF", coolbpf_errmsg());
+		return;
+	}
 	switch (sandbox_compile(&S.sb, &c->req, c->kernel, c->btf_path[0] ? c->btf_path : NULL,
 				&r)) {
 	case SANDBOX_OK:
@@ -347,30 +351,59 @@ static void request_key(const struct compile_request *req, const char *salt, cha
 }
 
 
-/* The request's target: its BTF from --btf-dir, the running kernel's,
- * or (neither) the default BTF, which the answer's log says. Salted into
- * the key with the BTF file's identity, so a BTF added later misses. */
+/* The request's target: its BTF as the resolver finds it (the running
+ * kernel's, or --btf-dir's archive entry), or (neither) the default BTF,
+ * which the answer's log says. Salted into the key with the BTF file's
+ * identity, so a BTF added later misses. */
 static void choose_target(struct conn *c, char *salt, size_t salt_sz)
 {
+	COOLBPF_BTF_OPTS(bo, .kernel = c->req.kernel, .arch = c->req.arch, .btf_dir = S.btf_dir);
+	struct coolbpf_btf_info info;
 	struct stat st;
-	char path[PATH_MAX];
 
 	c->kernel = NULL;
 	c->btf_path[0] = '\0';
 	c->have_target_btf = false;
-	if (S.btf_dir &&
-	    snprintf(path, sizeof(path), "%s/%s/%s.btf", S.btf_dir, c->req.arch, c->req.kernel) <
-		    (int)sizeof(path) &&
-	    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-		strlcpy_cb(c->btf_path, path, sizeof(c->btf_path));
+	if (coolbpf_btf__locate(&bo, &info) == 0 && !strcmp(info.source, "archive") &&
+	    stat(info.path, &st) == 0 && S_ISREG(st.st_mode)) {
+		strlcpy_cb(c->btf_path, info.path, sizeof(c->btf_path));
 		c->kernel = c->req.kernel;
 		c->have_target_btf = true;
-		snprintf(salt, salt_sz, "%s\nbtf %s %lld %lld.%09ld", S.salt, path,
+		snprintf(salt, salt_sz, "%s\nbtf %s %lld %lld.%09ld", S.salt, info.path,
 			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		return;
 	}
 	c->have_target_btf = !strcmp(c->req.kernel, host_kernel_release());
 	snprintf(salt, salt_sz, "%s\n%s", S.salt, c->have_target_btf ? "running" : "default");
+}
+
+/* A gzip'd archive entry goes to the worker as raw BTF, unpacked once into
+ * <pipeline>/btf/<sha256>.btf. */
+static int unpack_target_btf(struct conn *c)
+{
+	COOLBPF_BTF_OPTS(bo, .btf_path = c->btf_path);
+	char sha[65], path[PATH_MAX];
+	struct stat st;
+	void *data;
+	size_t len;
+	int err;
+
+	if (!str_has_suffix(c->btf_path, ".gz"))
+		return 0;
+	if (coolbpf_btf__read(&bo, &data, &len, NULL))
+		return -EINVAL;
+	sha256_hex(data, len, sha);
+	err = pathf(path, sizeof(path), "%s/btf", S.pipeline_root);
+	if (!err)
+		err = mkdir_p(path);
+	if (!err)
+		err = pathf(path, sizeof(path), "%s/btf/%s.btf", S.pipeline_root, sha);
+	if (!err && stat(path, &st))
+		err = write_file_atomic(path, data, len);
+	free(data);
+	if (!err)
+		strlcpy_cb(c->btf_path, path, sizeof(c->btf_path));
+	return err;
 }
 
 static void handle_compile(struct conn *c)
@@ -414,10 +447,8 @@ static void handle_btf(struct conn *c, const char *url)
 {
 	const char *rest = url + strlen("/v1/btf/");
 	const char *slash = strchr(rest, '/');
-	char arch[REQ_ARCH_MAX + 1], rel[REQ_KERNEL_MAX + 1], path[PATH_MAX];
+	char arch[REQ_ARCH_MAX + 1], rel[REQ_KERNEL_MAX + 1];
 	size_t alen = slash ? (size_t)(slash - rest) : 0;
-	struct stat st;
-	int fd = -1;
 
 	if (!slash || alen >= sizeof(arch) || strlen(slash + 1) >= sizeof(rel)) {
 		set_error(c, 404, "no such BTF: use /v1/btf/<arch>/<release>", NULL);
@@ -430,24 +461,17 @@ static void handle_btf(struct conn *c, const char *url)
 		set_error(c, 404, "no such BTF: bad arch or release", NULL);
 		return;
 	}
-	if (S.btf_dir &&
-	    snprintf(path, sizeof(path), "%s/%s/%s.btf", S.btf_dir, arch, rel) < (int)sizeof(path))
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		set_resp(c, 200, MHD_create_response_from_fd((uint64_t)st.st_size, fd),
-			 (size_t)st.st_size, "application/octet-stream");
-		if (c->resp)
-			return;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!strcmp(arch, host_arch()) && !strcmp(rel, host_kernel_release())) {
+	{
+		COOLBPF_BTF_OPTS(bo, .kernel = rel, .arch = arch, .btf_dir = S.btf_dir);
+		struct coolbpf_btf_info info;
+		struct strbuf sb = STRBUF_INIT;
 		void *data;
 		size_t len;
-		struct strbuf sb = STRBUF_INIT;
 
-		/* sysfs files have no size: read it */
-		if (read_file(SYS_BTF, &data, &len) == 0) {
+		/* the resolver's order: the running kernel's, then the archive's
+		 * .btf.gz (unpacked) or .btf */
+		if (coolbpf_btf__locate(&bo, &info) == 0 && strcmp(info.source, "none") &&
+		    coolbpf_btf__read(&bo, &data, &len, NULL) == 0) {
 			sb.buf = data;
 			sb.len = len;
 			sb.alloc = len + 1;
@@ -749,19 +773,16 @@ static int load_token(const char *path)
 	return 0;
 }
 
-/* What else decides an answer: the toolchain, the embedded lbc.h and
- * the running kernel (the default BTF). */
+/* What else decides an answer: the compile environment (pipeline,
+ * toolchain, lbc.h) and the running kernel (the default BTF). */
 static int make_salt(void)
 {
-	struct compile_tools tools;
-	char lbc[65];
-	int err = compile_tools_find(&tools);
+	char env_id[65];
+	int err = coolbpf_compile_env_id(getenv("PATH"), env_id);
 
 	if (err)
 		return err;
-	sha256_hex(cb_lbc_h, (size_t)(cb_lbc_h_end - cb_lbc_h), lbc);
-	snprintf(S.salt, sizeof(S.salt), "%s %s %s %s", COMPILE_PIPELINE_VERSION, tools.id, lbc,
-		 host_kernel_release());
+	snprintf(S.salt, sizeof(S.salt), "%s %s", env_id, host_kernel_release());
 	return 0;
 }
 

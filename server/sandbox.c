@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "sandbox.h"
 
 /* Newer than Debian 12's <linux/landlock.h>; the kernel (6.18) has them. */
@@ -418,10 +418,8 @@ static int worker_print(enum coolbpf_print_level level, const char *fmt, va_list
 {
 	char msg[1024];
 
-	/* the pipeline's object cache is deliberately not writable here:
-	 * coolbpfd caches whole responses itself */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (level != COOLBPF_WARN || strstr(msg, "cannot write the cache"))
+	if (level != COOLBPF_WARN)
 		return 0;
 	return fprintf(stderr, "coolbpfd worker[%d]: %s", (int)getpid(), msg);
 }
@@ -495,13 +493,14 @@ int sandbox_worker_main(void)
 
 	coolbpf_set_print(worker_print);
 	{
+		/* no from_env(): the server's environment never reaches a compile
+		 * (no COOLBPF_SERVER recursion); coolbpfd caches whole responses
+		 * itself, so the object cache is neither read nor written */
 		COOLBPF_COMPILE_OPTS(opts, .kernel = in.kernel[0] ? in.kernel : NULL,
 				     .btf_path = in.btf_path[0] ? in.btf_path : NULL,
 				     .defines = in.defines, .cache_dir = in.root, .no_cache = true,
-				     /* never recurse into a server */
-				     .server = NULL);
+				     .no_cache_write = true, .tool_path = getenv("PATH"));
 
-		unsetenv("COOLBPF_SERVER");
 		err = coolbpf_compile_buf("prog.bpf.c", in.src, in.src_len, &opts, &res);
 	}
 	if (!err)

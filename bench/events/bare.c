@@ -14,6 +14,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "base/banned.h"
+
 static long count;
 
 static int on_event(void *ctx, void *data, size_t size)

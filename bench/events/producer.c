@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/banned.h"
+
 #define STORM_MAGIC 0x7c0011bf
 
 int main(int argc, char **argv)

@@ -74,18 +74,30 @@ struct coolbpf_compile_opts {
 	size_t sz;
 	/* target kernel release ("uname -r"); NULL: the running kernel */
 	const char *kernel;
-	/* target kernel BTF file; NULL: /sys/kernel/btf/vmlinux for the
-	 * running kernel, else COOLBPF_BTF_DIR/<arch>/<kernel>.btf */
+	/* target kernel BTF file (raw, .btf.gz or ELF); NULL: see btf_dir */
 	const char *btf_path;
 	/* NULL-terminated lists; defines are "NAME" or "NAME=VALUE" */
 	const char *const *defines;
 	const char *const *include_dirs;
-	/* NULL: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf, ~/.cache/coolbpf */
+	/* object cache; NULL: ~/.cache/coolbpf of the effective user */
 	const char *cache_dir;
-	/* compile on this coolbpfd; NULL: $COOLBPF_SERVER, else locally */
+	/* compile on this coolbpfd (http[s]://host:port); NULL: locally */
 	const char *server;
 	/* do not read the object cache (still writes it) */
 	bool no_cache;
+	/* BTF archive root (<dir>/<arch>/<release>.btf.gz) for kernels other
+	 * than the running one, or when it has no /sys/kernel/btf/vmlinux */
+	const char *btf_dir;
+	/* bearer token for the server */
+	const char *server_token;
+	/* colon-separated directories where clang and bpftool are looked up;
+	 * NULL: /usr/local/bin:/usr/bin:/bin (bpftool: and sbin) */
+	const char *tool_path;
+	/* do not write the object cache */
+	bool no_cache_write;
+	/* compile against the kernel's full vmlinux.h (and its precompiled
+	 * header), not one cut down to the program */
+	bool full_vmlinux_h;
 	size_t :0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
@@ -106,9 +118,11 @@ struct coolbpf_compile_result {
 
 /*
  * Compile a BPF C source with lbc.h and a vmlinux.h for the target
- * kernel. On compiler failure returns -EINVAL with res->log holding the
- * diagnostics. res must be released with coolbpf_compile_result__release()
- * whatever the return value.
+ * kernel, whose BTF is chosen as coolbpf_btf__locate() says. On compiler
+ * failure returns -EINVAL with res->log holding the diagnostics. res must
+ * be released with coolbpf_compile_result__release() whatever the return
+ * value. The library reads no environment variable: see
+ * coolbpf_compile_opts__from_env().
  */
 COOLBPF_API int coolbpf_compile_file(const char *path,
 				     const struct coolbpf_compile_opts *opts,
@@ -121,6 +135,27 @@ COOLBPF_API int coolbpf_compile_buf(const char *name, const char *src,
 COOLBPF_API void coolbpf_compile_result__release(struct coolbpf_compile_result *res);
 
 /*
+ * Fill the fields of opts that the caller left NULL from the environment,
+ * for programs to call at their entry (the library itself never reads the
+ * environment): server from $COOLBPF_SERVER, server_token from
+ * $COOLBPF_SERVER_TOKEN, cache_dir from $COOLBPF_CACHE_DIR (else
+ * $XDG_CACHE_HOME/coolbpf, else $HOME/.cache/coolbpf), btf_dir from
+ * $COOLBPF_BTF_DIR, tool_path from
+ * $PATH, full_vmlinux_h from $COOLBPF_COMPILE_FULL. Strings point into
+ * the environment or static storage. Returns 0 or -EINVAL (bad opts).
+ */
+COOLBPF_API int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts);
+
+/*
+ * The identity of the compile environment as hex sha256 into out: the
+ * compile pipeline's version, clang and bpftool (found in tool_path, NULL:
+ * the default) and the embedded lbc.h. Two compiles of the same input in
+ * the same environment give the same artifact; a server keys its answers
+ * on it. 0 or -ENOENT (a tool is missing).
+ */
+COOLBPF_API int coolbpf_compile_env_id(const char *tool_path, char out[65]);
+
+/*
  * The minimized BTF embedded in a compiled artifact, and the kernel it
  * was made for. Returns 0 and points into obj (no copy), or -ENOENT when
  * the object carries none.
@@ -128,6 +163,68 @@ COOLBPF_API void coolbpf_compile_result__release(struct coolbpf_compile_result *
 COOLBPF_API int coolbpf_artifact__min_btf(const void *obj, size_t obj_sz,
 					  const void **btf, size_t *btf_sz,
 					  const char **kernel_release);
+
+/* ------------------------------------------------------------------ */
+/* BTF: which describes a kernel, and the archive that keeps it         */
+/* ------------------------------------------------------------------ */
+
+#define COOLBPF_PATH_MAX 4096
+
+struct coolbpf_btf_opts {
+	size_t sz;
+	/* kernel release; NULL: the running kernel */
+	const char *kernel;
+	/* its architecture as uname -m says it; NULL: the host's */
+	const char *arch;
+	/* a BTF file chosen by the caller (raw, .btf.gz or ELF with .BTF) */
+	const char *btf_path;
+	/* the archive root: <btf_dir>/<arch>/<release>.btf.gz (or .btf) */
+	const char *btf_dir;
+	size_t :0;
+};
+#define COOLBPF_BTF_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_btf_opts, NAME, __VA_ARGS__)
+
+struct coolbpf_btf_info {
+	/* "explicit", "kernel", "archive" or "none" */
+	const char *source;
+	/* the file: btf_path, /sys/kernel/btf/vmlinux, or the archive entry
+	 * (maybe gzip'd); for "none" the archive file looked for, or "" */
+	char path[COOLBPF_PATH_MAX];
+	char release[256];
+	char arch[64];
+};
+
+/*
+ * Which BTF describes a kernel, in the one order compile, run, pylcc and
+ * coolbpfd all use: opts->btf_path; /sys/kernel/btf/vmlinux when the
+ * kernel is the running one; the archive entry .btf.gz, then .btf. (A
+ * load first takes the min BTF an artifact carries for the kernel.)
+ * Reads nothing but directory entries. Returns 0 with info->source
+ * "none" when there is none, or -errno (bad opts, name too long).
+ */
+COOLBPF_API int coolbpf_btf__locate(const struct coolbpf_btf_opts *opts,
+				    struct coolbpf_btf_info *info);
+/*
+ * The same, read: raw BTF (gunzipped, or the .BTF of an ELF as is) in a
+ * malloc'd buffer. -ENOENT with a message naming what was looked for and
+ * the fix when there is none; -EINVAL when the file is not BTF.
+ */
+COOLBPF_API int coolbpf_btf__read(const struct coolbpf_btf_opts *opts, void **data, size_t *sz,
+				  struct coolbpf_btf_info *info);
+/*
+ * The archive's entry for release/arch (NULL: the host's) into buf: the
+ * .btf.gz, or a plain .btf. -ENOENT when it has neither (buf: the .btf.gz
+ * looked for).
+ */
+COOLBPF_API int coolbpf_btf_archive__path(const char *dir, const char *release, const char *arch,
+					  char *buf, size_t sz);
+/*
+ * Store raw BTF (validated) as the archive entry for release/arch (NULL:
+ * the host's), gzip'd and written atomically; path (may be NULL) gets
+ * the entry's file name.
+ */
+COOLBPF_API int coolbpf_btf_archive__add(const char *dir, const char *release, const char *arch,
+					 const void *data, size_t sz, char *path, size_t path_sz);
 
 /* ------------------------------------------------------------------ */
 /* Object: open, load, attach                                          */
@@ -140,20 +237,24 @@ struct coolbpf_object_opts {
 	size_t sz;
 	/* object name; default: derived from the file name */
 	const char *name;
-	/* BTF for CO-RE relocations, overrides every other choice */
+	/* BTF for CO-RE relocations, overrides every other choice; also the
+	 * compile's target BTF when a source is opened (unless compile->btf_path) */
 	const char *btf_path;
 	/* how to compile when opening a source; NULL: defaults */
 	const struct coolbpf_compile_opts *compile;
+	/* BTF archive root, for a kernel without /sys/kernel/btf/vmlinux */
+	const char *btf_dir;
 	size_t :0;
 };
 #define COOLBPF_OBJECT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_object_opts, NAME, __VA_ARGS__)
+/* btf_dir from $COOLBPF_BTF_DIR when NULL (see coolbpf_compile_opts__from_env). */
+COOLBPF_API int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts);
 
 /*
  * Open a program: a "*.c" path is compiled (cache first), anything else
- * is read as an ELF object. The BTF used for CO-RE is, in this order:
- * opts->btf_path; the artifact's minimized BTF when it was made for the
- * running kernel; /sys/kernel/btf/vmlinux; COOLBPF_BTF_DIR/<arch>/<uname -r>.btf.gz
- * (or .btf). A gzip-compressed opts->btf_path is read too.
+ * is read as an ELF object. The BTF used for CO-RE is chosen by the
+ * resolver of coolbpf_btf__locate(), with one more step before the
+ * running kernel's: the min BTF the artifact carries for this kernel.
  */
 COOLBPF_API struct coolbpf_object *
 coolbpf_object__open_file(const char *path, const struct coolbpf_object_opts *opts);
@@ -190,6 +291,69 @@ COOLBPF_API int coolbpf_object__set_optional(struct coolbpf_object *obj, const c
  */
 COOLBPF_API int coolbpf_object__attach(struct coolbpf_object *obj);
 COOLBPF_API void coolbpf_object__detach(struct coolbpf_object *obj);
+
+/* How coolbpf_object__attach_program() attaches. */
+enum coolbpf_attach_kind {
+	COOLBPF_ATTACH_AUTO,	/* from the program's section, as __attach() does */
+	COOLBPF_ATTACH_KPROBE,	/* target: function; offset */
+	COOLBPF_ATTACH_KRETPROBE,
+	COOLBPF_ATTACH_UPROBE,	/* target: binary; symbol or offset; pid */
+	COOLBPF_ATTACH_URETPROBE,
+	COOLBPF_ATTACH_TRACEPOINT, /* target: "category:name" (or "category/name") */
+	COOLBPF_ATTACH_RAW_TRACEPOINT, /* target: name */
+	COOLBPF_ATTACH_PERF_EVENT, /* perf_attr or perf_type/config/freq/period; cpu; pid */
+};
+
+struct coolbpf_attach_opts {
+	size_t sz;
+	enum coolbpf_attach_kind kind;
+	const char *target;
+	/* uprobe: the function in target (ELF symbol); NULL: offset only */
+	const char *symbol;
+	/* kprobe/uprobe: offset into the function (or the file for uprobe
+	 * without symbol) */
+	__u64 offset;
+	/* uprobe: the process (-1 or 0: every process); perf event: as
+	 * perf_event_open(2) takes it (0: the calling thread, -1: any) */
+	int pid;
+	/* perf event: the CPU (-1: any); pid and cpu both -1: one event on
+	 * every online CPU */
+	int cpu;
+	/* perf event: a struct perf_event_attr of the caller's (as bytes of
+	 * its own size field), used as is; NULL: the fields below */
+	const void *perf_attr;
+	/* perf event without perf_attr: PERF_TYPE_* and its config (default
+	 * PERF_TYPE_SOFTWARE/PERF_COUNT_SW_CPU_CLOCK), sampled at
+	 * sample_freq Hz, else every sample_period events (default 99 Hz) */
+	__u32 perf_type;
+	__u64 perf_config;
+	__u64 sample_freq;
+	__u64 sample_period;
+	/* perf event: group leader fd (-1: none) and perf_event_open flags */
+	int perf_group_fd;
+	unsigned long perf_flags;
+	size_t :0;
+};
+#define COOLBPF_ATTACH_OPTS(NAME, ...)                                                        \
+	COOLBPF_OPTS(coolbpf_attach_opts, NAME, .pid = -1, .cpu = -1, .perf_group_fd = -1,     \
+		     __VA_ARGS__)
+
+struct coolbpf_link;
+/*
+ * Attach one loaded program by hand (opts NULL: as its section says). The
+ * attach report (coolbpf_object__attach_info) gets an entry for it. A
+ * kprobe on a kernel without kprobes, a missing function or tracepoint, a
+ * hardware perf event the machine lacks: NULL with errno and a message
+ * saying so. The link is detached by coolbpf_link__destroy() or when the
+ * object is closed, whichever comes first.
+ */
+COOLBPF_API struct coolbpf_link *
+coolbpf_object__attach_program(struct coolbpf_object *obj, const char *prog,
+			       const struct coolbpf_attach_opts *opts);
+/* Detach (accepts NULL). */
+COOLBPF_API void coolbpf_link__destroy(struct coolbpf_link *link);
+/* Perf events behind a link (one per CPU for a perf event on every CPU). */
+COOLBPF_API size_t coolbpf_link__perf_count(const struct coolbpf_link *link);
 
 struct coolbpf_attach_info {
 	const char *prog;	/* program name */
@@ -279,6 +443,43 @@ enum coolbpf_format {
  */
 COOLBPF_API int coolbpf_decode(const struct btf *btf, __u32 type_id, const void *data,
 			       size_t size, enum coolbpf_format fmt, char *buf, size_t buf_sz);
+
+/* A growable buffer the library appends to (the caller frees it with
+ * coolbpf_buf__release()); data is always NUL-terminated once non-NULL. */
+struct coolbpf_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+#define COOLBPF_BUF_INIT { NULL, 0, 0 }
+/* 0 or -ENOMEM. */
+COOLBPF_API int coolbpf_buf__append(struct coolbpf_buf *buf, const void *data, size_t len);
+COOLBPF_API int coolbpf_buf__printf(struct coolbpf_buf *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* s as a JSON string (quoted, escaped as the decoder escapes). */
+COOLBPF_API int coolbpf_buf__json_string(struct coolbpf_buf *buf, const char *s);
+/* Empty it, keeping its memory. */
+COOLBPF_API void coolbpf_buf__reset(struct coolbpf_buf *buf);
+COOLBPF_API void coolbpf_buf__release(struct coolbpf_buf *buf);
+
+struct coolbpf_format_opts {
+	size_t sz;
+	enum coolbpf_format fmt;
+	size_t :0;
+};
+#define COOLBPF_FORMAT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_format_opts, NAME, __VA_ARGS__)
+
+/*
+ * Append one event of an event map to out as coolbpf run prints it: text
+ * "field=value ...", JSON {"map": NAME, "event": {...}}; no newline.
+ * 0 or -errno (out keeps its previous contents on error).
+ */
+COOLBPF_API int coolbpf_map__format_event(struct coolbpf_map *map, const void *data, size_t size,
+					  const struct coolbpf_format_opts *opts,
+					  struct coolbpf_buf *out);
+/* Append a whole map as coolbpf_map__dump() prints it (with newlines). */
+COOLBPF_API int coolbpf_map__format(struct coolbpf_map *map, const struct coolbpf_format_opts *opts,
+				    struct coolbpf_buf *out);
 
 /* Decode one event of an event map (its declared type; hex if unknown). */
 COOLBPF_API int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data,
@@ -372,6 +573,21 @@ COOLBPF_API void coolbpf_syms__free(struct coolbpf_syms *syms);
 /* ------------------------------------------------------------------ */
 /* System                                                              */
 /* ------------------------------------------------------------------ */
+
+enum coolbpf_hook {
+	COOLBPF_HOOK_KPROBE,	/* kprobe/kretprobe: a kprobe PMU or kprobe_events */
+	COOLBPF_HOOK_FENTRY,	/* fentry/fexit: tracing programs load and attach */
+	COOLBPF_HOOK_TP_BTF,	/* tp_btf: BTF-typed raw tracepoints */
+	COOLBPF_HOOK_UPROBE,	/* uprobe/uretprobe */
+	COOLBPF_HOOK_PERF_EVENT, /* BPF programs on perf events */
+};
+/*
+ * Whether the running kernel can host a kind of hook, by trying it (a
+ * program loaded and attached where that is the question), never by
+ * version. 1 yes, 0 no, negative errno when it cannot tell (e.g. -EPERM:
+ * not root). Results are kept for the process.
+ */
+COOLBPF_API int coolbpf_probe_hook(enum coolbpf_hook hook);
 
 /* Mount tracefs and bpffs when missing (needs root). */
 COOLBPF_API int coolbpf_mount_fs(void);

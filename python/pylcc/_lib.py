@@ -1,5 +1,5 @@
 """ctypes declarations of libcoolbpf (include/coolbpf/coolbpf.h) and of the
-few libbpf calls the attach helpers need. Internal to pylcc."""
+few libbpf calls the map helpers need. Internal to pylcc."""
 import ctypes as ct
 import ctypes.util
 import os
@@ -46,12 +46,30 @@ def _load():
 class CompileOpts(ct.Structure):
     _fields_ = [("sz", ct.c_size_t), ("kernel", ct.c_char_p), ("btf_path", ct.c_char_p),
                 ("defines", ct.POINTER(ct.c_char_p)), ("include_dirs", ct.POINTER(ct.c_char_p)),
-                ("cache_dir", ct.c_char_p), ("server", ct.c_char_p), ("no_cache", ct.c_bool)]
+                ("cache_dir", ct.c_char_p), ("server", ct.c_char_p), ("no_cache", ct.c_bool),
+                ("btf_dir", ct.c_char_p), ("server_token", ct.c_char_p),
+                ("tool_path", ct.c_char_p), ("no_cache_write", ct.c_bool),
+                ("full_vmlinux_h", ct.c_bool)]
 
 
 class ObjectOpts(ct.Structure):
     _fields_ = [("sz", ct.c_size_t), ("name", ct.c_char_p), ("btf_path", ct.c_char_p),
-                ("compile", ct.POINTER(CompileOpts))]
+                ("compile", ct.POINTER(CompileOpts)), ("btf_dir", ct.c_char_p)]
+
+
+class AttachOpts(ct.Structure):
+    _fields_ = [("sz", ct.c_size_t), ("kind", ct.c_int), ("target", ct.c_char_p),
+                ("symbol", ct.c_char_p), ("offset", ct.c_uint64), ("pid", ct.c_int),
+                ("cpu", ct.c_int), ("perf_attr", ct.c_void_p), ("perf_type", ct.c_uint32),
+                ("perf_config", ct.c_uint64), ("sample_freq", ct.c_uint64),
+                ("sample_period", ct.c_uint64), ("perf_group_fd", ct.c_int),
+                ("perf_flags", ct.c_ulong)]
+
+
+# enum coolbpf_attach_kind, enum coolbpf_hook
+(ATTACH_AUTO, ATTACH_KPROBE, ATTACH_KRETPROBE, ATTACH_UPROBE, ATTACH_URETPROBE,
+ ATTACH_TRACEPOINT, ATTACH_RAW_TRACEPOINT, ATTACH_PERF_EVENT) = range(8)
+HOOK_KPROBE, HOOK_FENTRY, HOOK_TP_BTF, HOOK_UPROBE, HOOK_PERF_EVENT = range(5)
 
 
 EVENT_FN = ct.CFUNCTYPE(ct.c_int, ct.c_void_p, ct.c_void_p, ct.c_void_p, ct.c_size_t)
@@ -67,13 +85,6 @@ class EventsOpts(ct.Structure):
 class AttachInfo(ct.Structure):
     _fields_ = [("prog", ct.c_char_p), ("section", ct.c_char_p), ("kind", ct.c_char_p),
                 ("target", ct.c_char_p), ("note", ct.c_char_p), ("err", ct.c_int)]
-
-
-class UprobeOpts(ct.Structure):
-    """libbpf's struct bpf_uprobe_opts (1.1 layout; later fields stay zero)."""
-    _fields_ = [("sz", ct.c_size_t), ("ref_ctr_offset", ct.c_size_t),
-                ("bpf_cookie", ct.c_uint64), ("retprobe", ct.c_bool),
-                ("func_name", ct.c_char_p), ("attach_mode", ct.c_int)]
 
 
 def opts(cls, **kw):
@@ -130,17 +141,14 @@ _PROTOS = {
     "coolbpf_syms__resolve": (ct.c_int, [P, ct.c_uint64, P, ct.c_size_t]),
     "coolbpf_syms__free": (None, [P]),
     "coolbpf_mount_fs": (ct.c_int, []),
+    "coolbpf_compile_opts__from_env": (ct.c_int, [ct.POINTER(CompileOpts)]),
+    "coolbpf_object_opts__from_env": (ct.c_int, [ct.POINTER(ObjectOpts)]),
+    "coolbpf_object__attach_program": (P, [P, ct.c_char_p, ct.POINTER(AttachOpts)]),
+    "coolbpf_link__destroy": (None, [P]),
+    "coolbpf_probe_hook": (ct.c_int, [ct.c_int]),
 }
 
 _BPF_PROTOS = {
-    "bpf_object__find_program_by_name": (P, [P, ct.c_char_p]),
-    "bpf_program__attach_kprobe": (P, [P, ct.c_bool, ct.c_char_p]),
-    "bpf_program__attach_tracepoint": (P, [P, ct.c_char_p, ct.c_char_p]),
-    "bpf_program__attach_raw_tracepoint": (P, [P, ct.c_char_p]),
-    "bpf_program__attach_uprobe_opts": (P, [P, ct.c_int, ct.c_char_p, ct.c_size_t,
-                                            ct.POINTER(UprobeOpts)]),
-    "bpf_program__attach_perf_event": (P, [P, ct.c_int]),
-    "bpf_link__destroy": (ct.c_int, [P]),
     "bpf_map__type": (ct.c_int, [P]),
     "btf__resolve_size": (ct.c_int64, [P, ct.c_uint32]),
     "libbpf_num_possible_cpus": (ct.c_int, []),

@@ -83,6 +83,7 @@ class Program:
         self._p_keep = []           # ctypes objects the opts point at
         copts = _lib.opts(_lib.CompileOpts,
                           kernel=kernel.encode() if kernel else None,
+                          btf_path=btf.encode() if btf else None,
                           defines=self._p_hold(_cstrs(list(defines or []))),
                           include_dirs=self._p_hold(_cstrs(list(include_dirs or []))),
                           cache_dir=cache_dir.encode() if cache_dir else None,
@@ -91,6 +92,10 @@ class Program:
         oopts = _lib.opts(_lib.ObjectOpts, name=name.encode(),
                           btf_path=btf.encode() if btf else None,
                           compile=ct.pointer(copts))
+        # the environment (COOLBPF_SERVER, COOLBPF_CACHE_DIR, ...): read at
+        # this entry point, as the CLI does at its own
+        _lib.lib.coolbpf_compile_opts__from_env(ct.byref(copts))
+        _lib.lib.coolbpf_object_opts__from_env(ct.byref(oopts))
         mark = _lib.warn_mark()
         if source is not None:
             data = source.encode() if isinstance(source, str) else bytes(source)
@@ -144,9 +149,6 @@ class Program:
 
     def detach(self):
         """Detach every program (maps stay readable until close())."""
-        for link in self._p_links:
-            _lib.bpf.bpf_link__destroy(link)
-        self._p_links = []
         _lib.lib.coolbpf_object__detach(self._p_obj)
 
     def _p_attach_infos(self):
@@ -161,9 +163,7 @@ class Program:
 
     def close(self):
         """Detach and unload: nothing stays in the kernel."""
-        for link in self.__dict__.get("_p_links", []):
-            _lib.bpf.bpf_link__destroy(link)
-        self._p_links = []
+        self._p_links = []  # the object owns its links: closed with it
         for s in self.__dict__.get("_p_symtabs", {}).values():
             s.close()
         obj = self.__dict__.get("_p_obj")
@@ -275,97 +275,75 @@ class Program:
         return self._p_syms(0).resolve(addr)
 
     # -- attach one program by hand (attach=False) ------------------------------
-    def _p_prog(self, prog):
-        name = prog.decode() if isinstance(prog, bytes) else prog
-        p = _lib.bpf.bpf_object__find_program_by_name(
-            _lib.lib.coolbpf_object__bpf(self._p_obj), name.encode())
-        if not p:
-            raise AttachError("'%s' has no program '%s'" % (self.name, name), errno.ENOENT)
-        return p, name
-
-    def _p_link(self, link, what):
-        if not link:
-            err = ct.get_errno() or errno.EINVAL
-            raise AttachError("cannot attach %s: %s" % (what, os.strerror(err)), err)
-        self._p_links.append(link)
-        return link
-
+    # libcoolbpf attaches and explains; pylcc only names the target.
     @staticmethod
     def _s(x):
         return x.decode() if isinstance(x, bytes) else x
 
-    def attach_kprobe(self, prog, func, retprobe=False):
-        p, name = self._p_prog(prog)
-        func = self._s(func)
-        kind = "kretprobe" if retprobe else "kprobe"
-        if not kernel_has_kprobes():
-            raise AttachError("cannot attach program '%s' to %s '%s': this kernel has no "
-                              "kprobe support (no kprobe PMU, no kprobe_events); use a "
-                              "tracepoint" % (name, kind, func), errno.EOPNOTSUPP)
+    def _p_attach(self, prog, kind, target=None, **kw):
+        prog = self._s(prog)
+        keep = []
+        ao = _lib.opts(_lib.AttachOpts, kind=kind, pid=-1, cpu=-1, perf_group_fd=-1)
+        if target is not None:
+            keep.append(self._s(target).encode())
+            ao.target = keep[-1]
+        for k, v in kw.items():
+            if isinstance(v, str):
+                keep.append(v.encode())
+                v = keep[-1]
+            setattr(ao, k, v)
+        mark = _lib.warn_mark()
         ct.set_errno(0)
-        link = _lib.bpf.bpf_program__attach_kprobe(p, retprobe, func.encode())
-        return self._p_link(link, "program '%s' to %s '%s'" % (name, kind, func))
+        link = _lib.lib.coolbpf_object__attach_program(self._p_obj, prog.encode(),
+                                                         ct.byref(ao))
+        if not link:
+            err = ct.get_errno() or errno.EINVAL
+            raise AttachError(_lib.errmsg_since(mark, err, "cannot attach program '%s'"
+                                                % prog), err)
+        self._p_links.append(link)
+        self.attached = self._p_attach_infos()
+        return link
+
+    def attach_kprobe(self, prog, func, retprobe=False):
+        return self._p_attach(prog, _lib.ATTACH_KRETPROBE if retprobe else _lib.ATTACH_KPROBE,
+                              func)
 
     def attach_tracepoint(self, prog, category, tp):
-        p, name = self._p_prog(prog)
-        category, tp = self._s(category), self._s(tp)
-        _lib.lib.coolbpf_mount_fs()
-        where = "%s:%s" % (category, tp)
-        for root in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"):
-            if os.path.isdir(os.path.join(root, "events")):
-                if not os.path.exists(os.path.join(root, "events", category, tp)):
-                    raise AttachError("cannot attach program '%s': tracepoint '%s' does not "
-                                      "exist in this kernel (see ls %s/events/%s)"
-                                      % (name, where, root, category), errno.ENOENT)
-                break
-        ct.set_errno(0)
-        link = _lib.bpf.bpf_program__attach_tracepoint(p, category.encode(), tp.encode())
-        return self._p_link(link, "program '%s' to tracepoint '%s'" % (name, where))
+        return self._p_attach(prog, _lib.ATTACH_TRACEPOINT,
+                              "%s:%s" % (self._s(category), self._s(tp)))
 
     def attach_raw_tracepoint(self, prog, tp):
-        p, name = self._p_prog(prog)
-        tp = self._s(tp)
-        ct.set_errno(0)
-        link = _lib.bpf.bpf_program__attach_raw_tracepoint(p, tp.encode())
-        return self._p_link(link, "program '%s' to raw tracepoint '%s'" % (name, tp))
+        return self._p_attach(prog, _lib.ATTACH_RAW_TRACEPOINT, tp)
 
     def attach_uprobe(self, prog, binary, func_name=None, offset=0, pid=-1, retprobe=False):
         """Probe binary (a path, or a library name like "libc.so.6") at
         func_name (+offset) or at file offset; pid -1: every process."""
-        p, name = self._p_prog(prog)
-        binary = self._s(binary)
-        uo = _lib.opts(_lib.UprobeOpts, retprobe=retprobe,
-                       func_name=self._s(func_name).encode() if func_name else None)
-        ct.set_errno(0)
-        link = _lib.bpf.bpf_program__attach_uprobe_opts(p, pid, binary.encode(), offset,
-                                                        ct.byref(uo))
-        what = "%s+%#x" % (func_name, offset) if func_name else "offset %#x" % offset
-        return self._p_link(link, "program '%s' to %s %s:%s" % (
-            name, "uretprobe" if retprobe else "uprobe", binary, what))
+        kw = {"offset": offset, "pid": pid}
+        if func_name:
+            kw["symbol"] = self._s(func_name)
+        return self._p_attach(prog, _lib.ATTACH_URETPROBE if retprobe else _lib.ATTACH_UPROBE,
+                              binary, **kw)
 
     def attach_perf_event(self, prog, attr, pid=-1, cpu=0, group_fd=-1, flags=0):
-        """Open a perf event (attr: a dict of perf_event_attr fields, or a
-        perfEvent.PerfEventAttr) and run prog on each of its samples."""
-        p, name = self._p_prog(prog)
-        fd = perfEvent.perf_event_open(attr, pid, cpu, group_fd, flags)
-        ct.set_errno(0)
-        link = _lib.bpf.bpf_program__attach_perf_event(p, fd)
-        if not link:
-            err = ct.get_errno()
-            os.close(fd)
-            ct.set_errno(err)
-        return self._p_link(link, "program '%s' to perf event (pid %d, cpu %d)" % (name, pid, cpu))
+        """Run prog on each sample of a perf event (attr: a dict of
+        perf_event_attr fields, or a perfEvent.PerfEventAttr) of pid on cpu;
+        pid -1 and cpu -1: one event on every online CPU."""
+        if isinstance(attr, dict):
+            attr = perfEvent.PerfEventAttr.from_dict(attr)
+        return self._p_attach(prog, _lib.ATTACH_PERF_EVENT, None,
+                              perf_attr=ct.cast(ct.pointer(attr), ct.c_void_p), pid=pid,
+                              cpu=cpu, perf_group_fd=group_fd, perf_flags=flags)
 
     def attach_perf_event_all_cpus(self, prog, attr, pid=-1, group_fd=-1, flags=0):
+        if pid == -1:
+            return [self.attach_perf_event(prog, attr, -1, -1, group_fd, flags)]
         return [self.attach_perf_event(prog, attr, pid, cpu, group_fd, flags)
                 for cpu in online_cpus()]
 
 
 def kernel_has_kprobes():
-    if os.path.exists("/sys/bus/event_source/devices/kprobe"):
-        return True
-    return any(os.path.exists(os.path.join(r, "kprobe_events"))
-               for r in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"))
+    """Whether this kernel can host kprobes (libcoolbpf's probe)."""
+    return _lib.lib.coolbpf_probe_hook(_lib.HOOK_KPROBE) == 1
 
 
 def online_cpus():

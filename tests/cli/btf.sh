@@ -95,5 +95,26 @@ check "no kernel BTF, none archived: names the file looked for" \
 run run --btf "$entry" -d 1 "$work/ex.o"
 check "run --btf takes a .btf.gz" [ "$rc" = 0 ]
 
+# --- run --btf reaches the compile: a min BTF (no sk_buff, not even the
+# kernel's __u64) cannot compile a program that names sk_buff's members;
+# before, the compile took the kernel's BTF and only the load failed
+cat >"$work/skb.bpf.c" <<'EOF2'
+#include "lbc.h"
+SEC("tp/sched/sched_process_exec")
+int on_exec(void *ctx)
+{
+	struct sk_buff *skb = (void *)0;
+	bpf_printk("%u", BPF_CORE_READ(skb, len));
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+EOF2
+run run --btf "$work/min.btf" -d 1 "$work/skb.bpf.c"
+check "run --btf FILE compiles against FILE: fails without the type (exit $rc)" [ "$rc" = 1 ]
+check "run --btf FILE compiles against FILE: the compile fails, not the load" \
+	bash -c 'grep -q "compile" <<<"$1" && ! grep -q "verifier" <<<"$1"' _ "$err"
+run compile -o "$work/skb.o" "$work/skb.bpf.c"
+check "the same program compiles against the kernel's BTF" [ "$rc" = 0 ]
+
 echo "btf.sh: $passes passed, $fails failed"
 [ "$fails" = 0 ]

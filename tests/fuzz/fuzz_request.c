@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "request.h"
+#include "base/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 
 #include "coolbpf/coolbpf.h"
-#include "banned.h"
+#include "base/banned.h"
 
 /* mirrors examples/execsnoop.bpf.c */
 struct exec_event {
@@ -81,9 +81,14 @@ static int nr_progs(void)
 	return n;
 }
 
+/* What a program's entry point gives the library: the environment
+ * (run-all points COOLBPF_CACHE_DIR at the build's own cache). */
+static struct coolbpf_compile_opts env_compile = { .sz = sizeof(env_compile) };
+
 static struct coolbpf_object *open_load_attach(const char *path)
 {
-	struct coolbpf_object *obj = coolbpf_object__open_file(path, NULL);
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_object *obj = coolbpf_object__open_file(path, &oo);
 
 	if (!obj)
 		fail_msg("open %s: %s", path, coolbpf_errmsg());
@@ -284,7 +289,8 @@ static void test_printk_lines_are_streamed(void **state)
 
 static void test_kprobe_without_kernel_support_names_it_and_suggests_tracepoint(void **state)
 {
-	struct coolbpf_object *obj = coolbpf_object__open_file("examples/hello.bpf.c", NULL);
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_object *obj = coolbpf_object__open_file("examples/hello.bpf.c", &oo);
 	int before = nr_progs();
 
 	(void)state;
@@ -309,7 +315,7 @@ static void test_verifier_rejection_shows_source_line(void **state)
 		"\treturn *p + 1;\n"
 		"}\n"
 		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
-	COOLBPF_OBJECT_OPTS(oo, .name = "verif");
+	COOLBPF_OBJECT_OPTS(oo, .name = "verif", .compile = &env_compile);
 	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
 
 	(void)state;
@@ -339,7 +345,7 @@ static void test_missing_tracepoint_fails_attach_and_detaches_all(void **state)
 		"SEC(\"tp/sched/sched_process_exec\") int ok(void *ctx) { return 0; }\n"
 		"SEC(\"tp/sched/no_such_event\") int missing(void *ctx) { return 0; }\n"
 		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
-	COOLBPF_OBJECT_OPTS(oo, .name = "missingtp");
+	COOLBPF_OBJECT_OPTS(oo, .name = "missingtp", .compile = &env_compile);
 	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
 	const struct coolbpf_attach_info *ai;
 
@@ -363,7 +369,7 @@ static void test_optional_programs_are_left_out_with_a_reason(void **state)
 		"SEC(\"tp/sched/no_such_event\") int missing(void *ctx) { return 0; }\n"
 		"SEC(\"kprobe/do_nanosleep\") int kp(void *ctx) { return 0; }\n"
 		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
-	COOLBPF_OBJECT_OPTS(oo, .name = "optional");
+	COOLBPF_OBJECT_OPTS(oo, .name = "optional", .compile = &env_compile);
 	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
 	bool kprobes = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
 	const struct coolbpf_attach_info *ai;
@@ -430,7 +436,7 @@ static void test_ringbuf_overflow_is_counted_as_lost(void **state)
 		"\treturn 0;\n"
 		"}\n"
 		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
-	COOLBPF_OBJECT_OPTS(oo, .name = "overflow");
+	COOLBPF_OBJECT_OPTS(oo, .name = "overflow", .compile = &env_compile);
 	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
 	struct coolbpf_map *rb;
 	int got = 0;
@@ -464,6 +470,7 @@ static int require_root(void **state)
 
 int main(void)
 {
+	coolbpf_compile_opts__from_env(&env_compile);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_execsnoop_reports_exec_of_child),
 		cmocka_unit_test(test_opensnoop_reports_path_flags_and_fd),

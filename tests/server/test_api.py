@@ -21,6 +21,9 @@ btf_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
 shutil.rmtree(btf_dir, ignore_errors=True)
 os.makedirs(os.path.join(btf_dir, ARCH))
 shutil.copyfile("/sys/kernel/btf/vmlinux", os.path.join(btf_dir, ARCH, "6.1.0-test-amd64.btf"))
+# an entry as the project's own archive makes it: <arch>/<release>.btf.gz
+subprocess.run([COOLBPF, "btf", "archive", "add", "/sys/kernel/btf/vmlinux", "--release",
+                "6.1.0-gz-amd64", "--dir", btf_dir], check=True)
 
 s = Server("--btf-dir", btf_dir, "--workers", "2")
 try:
@@ -46,6 +49,16 @@ try:
     st, body = s.compile({"source": HELLO, "kernel": "6.1.0-test-amd64", "arch": ARCH})
     r = json.loads(body) if st == 200 else {}
     t.check("a kernel from --btf-dir gets its min BTF", st == 200 and r.get("btf"), body[:300])
+    st, body = s.compile({"source": HELLO, "kernel": "6.1.0-gz-amd64", "arch": ARCH})
+    r = json.loads(body) if st == 200 else {}
+    t.check("a kernel of 'coolbpf btf archive add' (.btf.gz) compiles with its BTF: min BTF returned",
+            st == 200 and r.get("btf") and b64(r["btf"])[:2] == b"\x9f\xeb"
+            and "no BTF for kernel" not in r.get("log", ""), body[:300])
+    t.check("its object is made for that release (.lbc.target)",
+            b"6.1.0-gz-amd64\0" in b64(r.get("object", "")), body[:200])
+    st, body = s.request("GET", "/v1/btf/%s/6.1.0-gz-amd64" % ARCH)
+    t.check("GET /v1/btf serves a .btf.gz entry as raw BTF",
+            st == 200 and body == open("/sys/kernel/btf/vmlinux", "rb").read(), (st, body[:40]))
     st, body = s.compile({"source": HELLO, "kernel": "5.4.0-nobtf", "arch": ARCH})
     r = json.loads(body) if st == 200 else {}
     t.check("a kernel without BTF compiles with the default BTF and says so",

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "compile.h"
+#include "compile/compile.h"
 
 static char base_dir[PATH_MAX];
 

@@ -13,7 +13,7 @@
 
 #include <bpf/btf.h>
 
-#include "decode.h"
+#include "format/format.h"
 
 static struct btf *btf;
 static struct strbuf out = STRBUF_INIT;

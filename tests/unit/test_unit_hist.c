@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "decode.h"
+#include "format/format.h"
 
 static struct strbuf sb = STRBUF_INIT;
 static __u64 slots[64];

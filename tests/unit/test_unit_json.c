@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "json.h"
+#include "base/base.h"
 
 static struct strbuf sb = STRBUF_INIT;
 static struct jw w;

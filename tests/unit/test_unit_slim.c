@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <gelf.h>
 
-#include "compile.h"
+#include "compile/compile.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
 
@@ -222,15 +222,10 @@ static void compile_src(const char *src, bool full, struct coolbpf_compile_resul
 	char cache[PATH_MAX];
 
 	assert_int_equal(pathf(cache, sizeof(cache), "%s/cache", dir), 0);
-	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache, .no_cache = true);
-	if (full)
-		setenv("COOLBPF_COMPILE_FULL", "1", 1);
-	else
-		unsetenv("COOLBPF_COMPILE_FULL");
+	COOLBPF_COMPILE_OPTS(opts, .cache_dir = cache, .no_cache = true, .full_vmlinux_h = full);
 	if (coolbpf_compile_buf("s.bpf.c", src, strlen(src), &opts, r))
 		fail_msg("compile failed (%s): %s\n%s", full ? "full" : "slim", coolbpf_errmsg(),
 			 r->log);
-	unsetenv("COOLBPF_COMPILE_FULL");
 }
 
 /* the relocations' target types, min BTF, come out the same either way */

@@ -23,10 +23,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "syms.h"
+#include "base/base.h"
+#include "format/format.h"
 
-/* A function of this binary with a known name, more than 3 bytes long. */
+/* A function of this binary with a known name, more than 3 bytes long
+ * (global: the symbol table must carry it as a function). */
+int syms_test_target(int x);
 __attribute__((noinline, used)) int syms_test_target(int x)
 {
 	volatile int v = x;

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * lib/base: the C the rest of coolbpf is written in. Growable buffers, a
+ * JSON writer, whole-file I/O, child processes, SHA-256, base64, gzip,
+ * strings, the host's identity and clock, and the library's diagnostics.
+ *
+ * Nothing here knows BPF, BTF, libbpf or any coolbpf object, nothing here
+ * reads the environment, and nothing here is public API: functions return
+ * 0 or -errno (and set errno), or NULL with errno, and only log.c and
+ * opts.c print (through the installed callback). The floors above (btf,
+ * format, compile, object) and the project's programs (cli/, server/,
+ * tools/, which link their own copy as libcoolbpf-base.a) build on it;
+ * see docs/ARCHITECTURE.md.
+ */
+#ifndef COOLBPF_BASE_H
+#define COOLBPF_BASE_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "coolbpf/coolbpf.h"
+#include "banned.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+/* errors ------------------------------------------------------------ */
+
+/* Set errno and return -err: `return cb_err(-ENOENT);` */
+static inline int cb_err(int err)
+{
+	errno = err < 0 ? -err : err;
+	return err < 0 ? err : -err;
+}
+
+/* Set errno and return NULL. */
+static inline void *cb_err_ptr(int err)
+{
+	errno = err < 0 ? -err : err;
+	return NULL;
+}
+
+/* log.c: the library's diagnostics -------------------------------------- */
+
+/* Hand a message to the callback of coolbpf_set_print(); a WARN is also
+ * kept as this thread's coolbpf_errmsg(). */
+__printf(2, 3) void cb_print(enum coolbpf_print_level level, const char *fmt, ...);
+void cb_vprint(enum coolbpf_print_level level, const char *fmt, va_list ap);
+/* Install the callback (coolbpf_set_print() does this, plus libbpf's). */
+coolbpf_print_fn_t log_set_print(coolbpf_print_fn_t fn);
+/* The last WARN of this thread, without its trailing newlines ("" if none). */
+const char *log_last_error(void);
+#define pr_warn(fmt, ...) cb_print(COOLBPF_WARN, fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...) cb_print(COOLBPF_INFO, fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) cb_print(COOLBPF_DEBUG, fmt, ##__VA_ARGS__)
+
+/* opts.c: sized opts structs (libbpf's OPTS_VALID) ------------------------ */
+
+/*
+ * An opts struct is valid when it is NULL, or its sz covers at least the
+ * sz field and every byte past the fields this library knows is zero (a
+ * newer caller asking for something this version cannot do). Warns with
+ * the struct's name otherwise.
+ */
+bool opts_valid(const void *opts, size_t known_sz, const char *type_name);
+#define offsetofend(TYPE, FIELD) (offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+/* Every opts struct names its last field: #define coolbpf_x_opts__last_field y */
+#define OPTS_VALID(opts, TYPE)                                                                \
+	opts_valid((opts), offsetofend(struct TYPE, TYPE##__last_field), #TYPE)
+#define OPTS_HAS(opts, field)                                                                 \
+	((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
+#define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+/* strbuf.c: a growable NUL-terminated buffer --------------------------- */
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+
+/* All return 0 or -ENOMEM. */
+int strbuf_grow(struct strbuf *sb, size_t extra);
+int strbuf_add(struct strbuf *sb, const void *data, size_t len);
+int strbuf_addstr(struct strbuf *sb, const char *s);
+int strbuf_addch(struct strbuf *sb, int c);
+__printf(2, 3) int strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_reset(struct strbuf *sb);
+/* Free the contents; sb is reusable afterwards. */
+void strbuf_release(struct strbuf *sb);
+/* Take ownership of the buffer (never NULL: "" when empty); sb is reset. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* The contents, never NULL. */
+static inline const char *strbuf_str(const struct strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+/* Cut back to len (<= sb->len), e.g. to drop a partial append on error. */
+static inline void strbuf_setlen(struct strbuf *sb, size_t len)
+{
+	sb->len = len;
+	if (sb->buf)
+		sb->buf[len] = '\0';
+}
+/* Decimal formatting without printf. 0 or -ENOMEM. */
+int strbuf_add_uint(struct strbuf *sb, unsigned long long v);
+int strbuf_add_int(struct strbuf *sb, long long v);
+
+/* json.c: streaming JSON writer over a strbuf (after bpftool's) -------- */
+
+/*
+ * The writer tracks nesting and separators itself: callers only say
+ * begin/end, key, value. Output uses ", " and ": " as separators (the
+ * shapes in DESIGN.md), on one line. Strings are always valid UTF-8:
+ * '"' and '\\' are escaped, control bytes (< 0x20 and 0x7f) become
+ * \u00XX, and every byte that is not part of a valid UTF-8 sequence
+ * becomes \u00XX of that byte.
+ *
+ * Errors are sticky: after the first failure every call is a no-op and
+ * jw_error() reports it (-ENOMEM: strbuf growth failed; -E2BIG: more
+ * than JW_MAX_DEPTH nested containers; -EINVAL: misuse, e.g. a value in
+ * an object without a key, or an end without a begin). Values written
+ * at depth 0 are appended back to back (callers add newlines).
+ */
+#define JW_MAX_DEPTH 64
+
+struct jw {
+	struct strbuf *sb;
+	int depth;		      /* open containers */
+	int err;		      /* sticky: 0, -ENOMEM, -E2BIG, -EINVAL */
+	bool key_pending;	      /* a key was written, its value is next */
+	unsigned long long in_object; /* bit d: container at depth d+1 is an object */
+	unsigned long long has_items; /* bit d: container at depth d+1 has an item */
+};
+
+/* Appends to sb from its current end; never resets it. */
+void jw_init(struct jw *w, struct strbuf *sb);
+void jw_begin_object(struct jw *w);
+void jw_end_object(struct jw *w);
+void jw_begin_array(struct jw *w);
+void jw_end_array(struct jw *w);
+/* Inside an object, before each value. */
+void jw_key(struct jw *w, const char *key);
+void jw_string(struct jw *w, const char *s);
+/* At most n bytes of s, stopping at the first NUL. */
+void jw_string_len(struct jw *w, const char *s, size_t n);
+void jw_int(struct jw *w, long long v);
+void jw_uint(struct jw *w, unsigned long long v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+/* An already-encoded JSON value, copied as is. */
+void jw_raw(struct jw *w, const char *json);
+/* 0, or the first error (-ENOMEM, -E2BIG, -EINVAL). */
+int jw_error(const struct jw *w);
+
+/* files.c ----------------------------------------------------------- */
+
+/* Read a whole file (NUL-terminated for convenience). 0 or -errno. */
+int read_file(const char *path, void **data, size_t *len);
+/* Write atomically: temp file in the same directory, then rename. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+/* Finish a temp file written through fd: mode 0644, close, rename to path;
+ * on error (or err != 0 on entry) unlink it. Returns 0 or -errno. */
+int tmpfile_commit(int fd, const char *tmp, const char *path, int err);
+/* Write all of data to fd (EINTR retried). 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
+/* mkdir -p with mode 0755. */
+int mkdir_p(const char *path);
+/* path made absolute against the current directory. */
+int abs_path(const char *path, char *buf, size_t sz);
+/* Remove a directory and everything under it (best effort). */
+void rm_tree(const char *dir);
+/* snprintf for paths: 0, or -ENAMETOOLONG when it does not fit */
+__printf(3, 4) int pathf(char *buf, size_t sz, const char *fmt, ...);
+
+/* proc.c ------------------------------------------------------------ */
+
+/*
+ * Run argv (no shell) and wait. stdout/stderr of the child are captured
+ * into out (may be NULL to discard), at most out_max bytes. Returns the
+ * exit status (0..255), 128+signal, or -errno if it could not start.
+ */
+int run_argv(const char *const argv[], struct strbuf *out, size_t out_max);
+/* Same, with the child's stdout on out_fd (-1: into out like stderr). */
+int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t out_max);
+/* Same, run in directory dir (NULL: the current one). */
+int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct strbuf *out,
+		size_t out_max);
+/* waitpid(pid) to the end: exit status 0..255, 128+signal, or -errno. */
+int wait_child(pid_t pid);
+/*
+ * The first of names found as an executable in the colon-separated
+ * search path (NULL or "": /usr/local/bin:/usr/bin:/bin), then in
+ * extra_dirs (NULL-terminated, may be NULL); its path into buf. -ENOENT.
+ */
+int find_program(const char *search_path, const char *const names[],
+		 const char *const extra_dirs[], char *buf, size_t sz);
+
+/* sha256.c ---------------------------------------------------------- */
+
+/* Hex SHA-256 (65 bytes with NUL). */
+void sha256_hex(const void *data, size_t len, char out[65]);
+/* Incremental SHA-256; sha256_ctx_* hides the digest library. */
+struct sha256_ctx;
+struct sha256_ctx *sha256_ctx_new(void);
+void sha256_ctx_update(struct sha256_ctx *ctx, const void *data, size_t len);
+/* Also frees ctx. */
+void sha256_ctx_final_hex(struct sha256_ctx *ctx, char out[65]);
+
+/* codec.c ----------------------------------------------------------- */
+
+/* Append/decode standard base64 (with '=' padding). 0, -ENOMEM, -EINVAL. */
+int base64_encode(struct strbuf *sb, const void *data, size_t len);
+int base64_decode(const char *s, size_t len, void **out, size_t *out_sz);
+bool is_gzip(const void *data, size_t len);
+/* gzip (level 9) / gunzip a buffer into a malloc'd one (gunzip's output is
+ * NUL-terminated). 0, -ENOMEM, -EBADMSG (not gzip or corrupt), -EIO. */
+int gzip(const void *in, size_t in_len, void **out, size_t *out_len);
+int gunzip(const void *in, size_t in_len, void **out, size_t *out_len);
+
+/* str.c ------------------------------------------------------------- */
+
+/* Bounded copy that always terminates; returns strlen(src). */
+size_t strlcpy_cb(char *dst, const char *src, size_t size);
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+/* uname -r / uname -m of the running kernel (static storage). */
+const char *host_kernel_release(void);
+const char *host_arch(void);
+/* CLOCK_MONOTONIC in seconds. */
+double mono_now(void);
+/* The effective user's home directory, from the password database. */
+int home_dir(char *buf, size_t sz);
+
+#endif /* COOLBPF_BASE_H */

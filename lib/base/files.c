@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Files: read whole, write atomically, directories, bounded path formatting. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+
+int read_file(const char *path, void **data, size_t *len)
+{
+	struct stat st;
+	size_t cap, n = 0;
+	char *buf;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* sysfs files report size 4096 or 0: read until EOF either way */
+	cap = (fstat(fd, &st) == 0 && st.st_size > 0) ? (size_t)st.st_size + 1 : 4096;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return cb_err(-ENOMEM);
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *p = realloc(buf, cap * 2 + 1);
+
+			if (!p) {
+				err = -ENOMEM;
+				goto fail;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return cb_err(err);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d.XXXXXX", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
+		return cb_err(-ENAMETOOLONG);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, data, len);
+	return tmpfile_commit(fd, tmp, path, err);
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int tmpfile_commit(int fd, const char *tmp, const char *path, int err)
+{
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return cb_err(err);
+	}
+	return 0;
+}
+
+int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlcpy_cb(buf, path, sizeof(buf));
+
+	if (len >= sizeof(buf))
+		return cb_err(-ENAMETOOLONG);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int pathf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= sz ? cb_err(-ENAMETOOLONG) : 0;
+}
+
+int abs_path(const char *path, char *buf, size_t sz)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return strlcpy_cb(buf, path, sz) < sz ? 0 : cb_err(-ENAMETOOLONG);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return pathf(buf, sz, "%s/%s", cwd, path);
+}
+
+void rm_tree(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (pathf(path, sizeof(path), "%s/%s", dir, de->d_name))
+			continue;
+		if (de->d_type == DT_DIR)
+			rm_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}

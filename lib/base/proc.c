@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Child processes: run an argv (no shell) and collect its output; wait for it. */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base.h"
+
+extern char **environ;
+
+int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_argv(const char *const argv[], struct strbuf *out, size_t out_max)
+{
+	return run_argv_fd(argv, -1, out, out_max);
+}
+
+int run_argv_fd(const char *const argv[], int out_fd, struct strbuf *out, size_t out_max)
+{
+	return run_argv_in(NULL, argv, out_fd, out, out_max);
+}
+
+int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct strbuf *out,
+		size_t out_max)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], err;
+	pid_t pid;
+	char buf[4096];
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (err) {
+		close(pipefd[0]);
+		return cb_err(-err);
+	}
+	for (;;) {
+		ssize_t r = read(pipefd[0], buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out && out->len < out_max) {
+			size_t n = (size_t)r;
+
+			if (n > out_max - out->len)
+				n = out_max - out->len;
+			strbuf_add(out, buf, n);
+		}
+	}
+	close(pipefd[0]);
+	return wait_child(pid);
+}
+
+int find_program(const char *search_path, const char *const names[],
+		 const char *const extra_dirs[], char *buf, size_t sz)
+{
+	for (const char *const *n = names; *n; n++) {
+		const char *p = search_path && *search_path ? search_path
+							    : "/usr/local/bin:/usr/bin:/bin";
+
+		while (*p) {
+			size_t len = strcspn(p, ":");
+
+			if (len && (size_t)snprintf(buf, sz, "%.*s/%s", (int)len, p, *n) < sz &&
+			    access(buf, X_OK) == 0)
+				return 0;
+			p += len + (p[len] == ':');
+		}
+		for (const char *const *d = extra_dirs; d && *d; d++) {
+			if ((size_t)snprintf(buf, sz, "%s/%s", *d, *n) < sz && access(buf, X_OK) == 0)
+				return 0;
+		}
+	}
+	return cb_err(-ENOENT);
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Strings, the host's identity (uname), its monotonic clock, the user's home. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "base.h"
+
+size_t strlcpy_cb(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static struct utsname uts;
+static bool uts_done;
+
+static void uts_init(void)
+{
+	if (!uts_done && uname(&uts) == 0)
+		uts_done = true;
+}
+
+const char *host_kernel_release(void)
+{
+	uts_init();
+	return uts.release;
+}
+
+const char *host_arch(void)
+{
+	uts_init();
+	return uts.machine;
+}
+
+double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int home_dir(char *buf, size_t sz)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (!pw || !pw->pw_dir || !*pw->pw_dir)
+		return cb_err(-ENOENT);
+	return snprintf(buf, sz, "%s", pw->pw_dir) < (int)sz ? 0 : cb_err(-ENAMETOOLONG);
+}

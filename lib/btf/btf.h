@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * lib/btf: which BTF describes the kernel a program is compiled for or
+ * loaded on, and where BTF is kept.
+ *
+ *  - target.c: the one resolver. Compile, load, coolbpfd and pylcc ask it
+ *    the same question with the same search order, and get the same
+ *    messages (btf_choose()).
+ *  - archive.c: the archive layout, <root>/<arch>/<release>.btf.gz (or a
+ *    plain .btf); reading BTF files (raw, gzip, ELF .BTF).
+ *  - carried.c: the min BTF an artifact carries (.lbc.minbtf/.lbc.target).
+ *  - slim.c: a per-program vmlinux.h cut from the target BTF.
+ *
+ * Builds on lib/base only.
+ */
+#ifndef COOLBPF_BTF_H
+#define COOLBPF_BTF_H
+
+#include <limits.h>
+
+#include "base/base.h"
+
+#define SYS_BTF "/sys/kernel/btf/vmlinux"
+
+struct btf;
+
+/* target.c ----------------------------------------------------------- */
+
+/* What a BTF is wanted for: the search order differs in one step only
+ * (an artifact's carried min BTF serves a load, never a compile). */
+enum btf_use {
+	BTF_FOR_COMPILE,
+	BTF_FOR_LOAD,
+};
+
+enum btf_source {
+	BTF_SRC_NONE,
+	BTF_SRC_EXPLICIT, /* the caller's file (--btf) */
+	BTF_SRC_ARTIFACT, /* the artifact's min BTF for this kernel */
+	BTF_SRC_KERNEL,	  /* /sys/kernel/btf/vmlinux */
+	BTF_SRC_ARCHIVE,  /* <archive>/<arch>/<release>.btf[.gz] */
+};
+
+struct btf_query {
+	/* kernel release; NULL or "": the running kernel */
+	const char *release;
+	/* uname -m spelling; NULL or "": the host's */
+	const char *arch;
+	/* a BTF file the caller chose: raw, .btf.gz or an ELF with .BTF */
+	const char *explicit_path;
+	/* the archive root; NULL: no archive */
+	const char *archive_dir;
+	/* BTF_FOR_LOAD: the object's image, for the BTF it carries */
+	const void *artifact;
+	size_t artifact_sz;
+	/* BTF_FOR_COMPILE: where a compressed BTF is unpacked to a file
+	 * (<dir>/<sha256>.btf, kept: the compile tools want a path) */
+	const char *unpack_dir;
+};
+
+struct btf_choice {
+	enum btf_source source;
+	char release[256];
+	char arch[64];
+	/* a raw BTF file: sysfs, the caller's, an unpacked archive entry, or
+	 * an in-memory file (/proc/self/fd/N, for this process only); "" for
+	 * NONE and for an uncompressed explicit/archive file used in place
+	 * it is that file */
+	char path[PATH_MAX];
+	/* "explicit <path>", "artifact", "kernel", "archive <path>",
+	 * "none", "none <file looked for>" */
+	char origin[PATH_MAX + 16];
+	/* hex sha256 identity: of the content, or for the running kernel's
+	 * sysfs BTF of uname and size (cheap, it changes with the kernel) */
+	char id[65];
+	/* BTF_SRC_NONE with an archive: the file looked for */
+	char looked_for[PATH_MAX];
+	int memfd; /* owned, -1 if none */
+};
+
+/*
+ * Choose the BTF. The order is the same for every caller:
+ *   1. q->explicit_path (must be readable BTF, else an error)
+ *   2. BTF_FOR_LOAD: the min BTF the artifact carries for q->release
+ *   3. /sys/kernel/btf/vmlinux when q->release is the running kernel
+ *   4. the archive entry <archive_dir>/<arch>/<release>.btf.gz, then .btf
+ * None found: BTF_FOR_COMPILE fails with -ENOENT and a message naming
+ * what was looked for and the fix; BTF_FOR_LOAD returns 0 with source
+ * NONE (the object may need no BTF; btf_missing_message() says why a load
+ * that needed it failed). c must be released with btf_choice_release().
+ */
+int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c);
+void btf_choice_release(struct btf_choice *c);
+/* "no BTF for kernel R: ..." for a choice of source NONE, into buf. */
+void btf_missing_message(const struct btf_choice *c, char *buf, size_t sz);
+
+/* archive.c ---------------------------------------------------------- */
+
+/* <root>/<arch>/<release>.btf.gz into buf (NULL release/arch: the running
+ * kernel's). -ENOENT when root is NULL. */
+int btf_archive_entry(const char *root, const char *release, const char *arch, char *buf,
+		      size_t sz);
+/* The entry decompressed (malloc'd, NUL-terminated). path gets the file
+ * read, or the .btf.gz looked for: -ENOENT when neither it nor the plain
+ * .btf exists. */
+int btf_archive_read(const char *root, const char *release, const char *arch, void **data,
+		     size_t *len, char *path, size_t path_sz);
+/* A file's contents, gunzipped when gzip-compressed. */
+int btf_file_read(const char *path, void **data, size_t *len);
+/* Parse raw BTF, gzip'd raw BTF or an ELF's .BTF; NULL + errno. */
+struct btf *btf_load_file(const char *path);
+/* An in-memory file with data (close-on-exec); "/proc/self/fd/N" into path.
+ * Returns the fd or -errno. */
+int btf_memfd(const void *data, size_t len, char *path, size_t sz);
+
+/* carried.c ---------------------------------------------------------- */
+
+/* Section names of what an artifact carries (written by compile/artifact.c). */
+#define ARTIFACT_MINBTF_SEC ".lbc.minbtf"
+#define ARTIFACT_TARGET_SEC ".lbc.target"
+
+/* slim.c ------------------------------------------------------------- */
+
+struct slim_input {
+	/* the program: scanned for identifiers and #includes */
+	const char *src;
+	size_t src_len;
+	/* where its quoted includes are looked up first; may be NULL */
+	const char *src_dir;
+	/* then these, for quoted and <> includes alike; NULL-terminated */
+	const char *const *include_dirs;
+	/* more text to take identifiers from (lbc.h, -D values); NULL-terminated */
+	const char *const *extra;
+};
+
+/*
+ * A vmlinux.h for one program from the target BTF: the kernel types its
+ * identifiers name, with the members it names (see slim.c). btf_out, when
+ * not NULL, is written with the same types as raw BTF: every type a CO-RE
+ * relocation of the program can match, a small input for min_core_btf.
+ * n_types, when not NULL, gets the number of BTF types kept.
+ */
+int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct strbuf *out,
+		   const char *btf_out, size_t *n_types);
+
+#endif /* COOLBPF_BTF_H */

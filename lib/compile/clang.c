@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* clang's command line for a program, and the slim header it includes. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "compile.h"
+
+
+const char *compile_arch_define(void)
+{
+	static const struct {
+		const char *uname, *define;
+	} map[] = {
+		{ "x86_64", "-D__TARGET_ARCH_x86" },	{ "i686", "-D__TARGET_ARCH_x86" },
+		{ "aarch64", "-D__TARGET_ARCH_arm64" }, { "s390x", "-D__TARGET_ARCH_s390" },
+		{ "ppc64le", "-D__TARGET_ARCH_powerpc" }, { "ppc64", "-D__TARGET_ARCH_powerpc" },
+		{ "riscv64", "-D__TARGET_ARCH_riscv" }, { "loongarch64", "-D__TARGET_ARCH_loongarch" },
+		{ "mips64", "-D__TARGET_ARCH_mips" },	{ "armv7l", "-D__TARGET_ARCH_arm" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		if (!strcmp(host_arch(), map[i].uname))
+			return map[i].define;
+	}
+	return "-D__TARGET_ARCH_x86";
+}
+
+/* Remove every "prefix" from s in place (the private dir of compile_buf
+ * from clang's messages, so they name the file as the caller did). */
+void strip_all(char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *r = s, *w = s;
+
+	while (*r) {
+		if (!strncmp(r, prefix, n)) {
+			r += n;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+int clang_run(const struct compile_tools *tools, const struct prelude *pre,
+	      const struct compile_job *job, const char *tmpdir, const char *src_dir,
+	      struct strbuf *log)
+{
+	const char *const *defines = OPTS_GET(job->opts, defines, NULL);
+	const char *const *incs = OPTS_GET(job->opts, include_dirs, NULL);
+	char obj[PATH_MAX], deps[PATH_MAX], pmap[PATH_MAX + 8];
+	size_t n = 0, max = 40;
+	const char **argv;
+	int rc;
+
+	/* "-D" VALUE and "-I" DIR: two slots each */
+	for (const char *const *p = defines; p && *p; p++)
+		max += 2;
+	for (const char *const *p = incs; p && *p; p++)
+		max += 2;
+	argv = calloc(max, sizeof(*argv));
+	if (!argv)
+		return cb_err(-ENOMEM);
+	if (pathf(obj, sizeof(obj), "%s/obj.o", tmpdir) ||
+	    pathf(deps, sizeof(deps), "%s/deps.d", tmpdir) ||
+	    pathf(pmap, sizeof(pmap), "-ffile-prefix-map=%s/=", job->buf_dir ? job->buf_dir : "")) {
+		free(argv);
+		return cb_err(-ENAMETOOLONG);
+	}
+	argv[n++] = tools->clang;
+	argv[n++] = "-g";
+	argv[n++] = "-O2";
+	argv[n++] = "-target";
+	argv[n++] = "bpf";
+	argv[n++] = compile_arch_define();
+	argv[n++] = "-fno-color-diagnostics";
+	for (size_t i = 0; i < ARRAY_SIZE(pre->dirs) && pre->dirs[i]; i++) {
+		argv[n++] = "-I";
+		argv[n++] = pre->dirs[i];
+	}
+	for (const char *const *p = incs; p && *p; p++) {
+		argv[n++] = "-I";
+		argv[n++] = *p;
+	}
+	argv[n++] = "-I";
+	argv[n++] = src_dir;
+	for (const char *const *p = defines; p && *p; p++)
+		argv[n++] = "-D", argv[n++] = *p;
+	if (job->buf_dir) {
+		/* line info names "./<name>", not the random private dir; the
+		 * BPF backend reads source lines for BTF line info from the file
+		 * that path names, so embed the source (the verifier quotes it) */
+		argv[n++] = pmap;
+		argv[n++] = "-fdebug-compilation-dir=.";
+		argv[n++] = "-gdwarf-5";
+		argv[n++] = "-gembed-source";
+	}
+	argv[n++] = pre->how;
+	argv[n++] = pre->path;
+	argv[n++] = "-MD";
+	argv[n++] = "-MF";
+	argv[n++] = deps;
+	argv[n++] = "-MT";
+	argv[n++] = "obj";
+	argv[n++] = "-c";
+	argv[n++] = job->src_path;
+	argv[n++] = "-o";
+	argv[n++] = obj;
+	argv[n] = NULL;
+	rc = run_argv(argv, log, CLANG_LOG_MAX);
+	free(argv);
+	return rc;
+}
+
+int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job,
+		       const char *src_dir, const char *tmpdir, char *dir, size_t dir_sz,
+		       char *prelude, size_t prelude_sz, char *btf, size_t btf_sz)
+{
+	const char *const *incs = OPTS_GET(job->opts, include_dirs, NULL);
+	const char *const *defines = OPTS_GET(job->opts, defines, NULL);
+	const char **dirs = NULL, **extra = NULL;
+	struct strbuf hdr = STRBUF_INIT, pre = STRBUF_INIT;
+	char path[PATH_MAX];
+	size_t n = 0, n_def = 0, n_types = 0;
+	double t0 = mono_now();
+	int err;
+
+	for (const char *const *p = incs; p && *p; p++)
+		n++;
+	for (const char *const *p = defines; p && *p; p++)
+		n_def++;
+	dirs = calloc(n + 3, sizeof(*dirs));
+	extra = calloc(n_def + 2, sizeof(*extra));
+	if (!dirs || !extra) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		dirs[i] = incs[i];
+	dirs[n] = "/usr/local/include";
+	dirs[n + 1] = "/usr/include";
+	extra[0] = cb_lbc_h;
+	for (size_t i = 0; i < n_def; i++)
+		extra[i + 1] = defines[i];
+	if (pathf(dir, dir_sz, "%s/slim", tmpdir) ||
+	    pathf(prelude, prelude_sz, "%s/prelude.h", dir) ||
+	    pathf(btf, btf_sz, "%s/vmlinux.btf", dir)) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	if (mkdir(dir, 0700)) {
+		err = -errno;
+		goto out;
+	}
+	{
+		struct slim_input in = { .src = job->src, .src_len = job->src_len,
+					 .src_dir = src_dir, .include_dirs = dirs,
+					 .extra = extra };
+
+		err = slim_vmlinux_h(t->path, &in, &hdr, btf, &n_types);
+	}
+	if (!err)
+		err = prelude_text(&pre);
+	if (!err)
+		err = pathf(path, sizeof(path), "%s/vmlinux.h", dir);
+	if (!err)
+		err = write_file_atomic(path, hdr.buf, hdr.len);
+	if (!err)
+		err = pathf(path, sizeof(path), "%s/lbc.h", dir);
+	if (!err)
+		err = write_file_atomic(path, cb_lbc_h, (size_t)(cb_lbc_h_end - cb_lbc_h));
+	if (!err)
+		err = write_file_atomic(prelude, pre.buf, pre.len);
+	if (!err)
+		pr_debug("compile: slim vmlinux.h: %zu types, %zu bytes (%.1f ms)\n", n_types,
+			 hdr.len, (mono_now() - t0) * 1e3);
+out:
+	free(dirs);
+	free(extra);
+	strbuf_release(&hdr);
+	strbuf_release(&pre);
+	return err;
+}

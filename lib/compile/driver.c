@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A compile, step by step: validate the options, find the tools, choose
+ * the target BTF (lib/btf), key the cache, and on a miss run clang with
+ * the slim header (the full one + PCH when clang rejects it), make the
+ * artifact and store it. Or, with a server, hand the source to it.
+ */
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compile.h"
+
+static bool define_ok(const char *d)
+{
+	const char *p = d;
+
+	if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return false;
+	while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	       (*p >= '0' && *p <= '9'))
+		p++;
+	return *p == '\0' || *p == '=' || *p == '(';
+}
+
+
+static int compile_miss(const struct compile_tools *tools, const struct btf_choice *t,
+			const char *root, const struct compile_job *job, const char *mkey,
+			const char *tmpdir, struct coolbpf_compile_result *res)
+{
+	struct strbuf log = STRBUF_INIT, manifest = STRBUF_INIT;
+	char src_dir[PATH_MAX], path[PATH_MAX], cwd[PATH_MAX], slim_dir[PATH_MAX],
+		slim_pre[PATH_MAX], slim_btf[PATH_MAX];
+	const char *core_btf = t->path;
+	struct kernel_dir kd;
+	double t_art;
+	void *deps = NULL;
+	size_t deps_len;
+	int rc, err;
+
+	err = kernel_dir_paths(root, t, tools, &kd);
+	if (err)
+		return err;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	abs_path(job->src_path, src_dir, sizeof(src_dir));
+	*strrchr(src_dir, '/') = '\0';
+	if (!src_dir[0])
+		strlcpy_cb(src_dir, "/", sizeof(src_dir));
+
+	/* the slim header first; the full one when clang rejects it */
+	rc = 1;
+	if (OPTS_GET(job->opts, full_vmlinux_h, false)) {
+		pr_debug("compile: asked for the full vmlinux.h\n");
+	} else if ((err = clang_slim_prepare(t, job, src_dir, tmpdir, slim_dir, sizeof(slim_dir),
+					     slim_pre, sizeof(slim_pre), slim_btf,
+					     sizeof(slim_btf)))) {
+		pr_debug("compile: no slim vmlinux.h (%s): the full one\n", strerror(-err));
+	} else {
+		struct prelude pre = { { slim_dir }, "-include", slim_pre };
+		double t0 = mono_now();
+
+		rc = clang_run(tools, &pre, job, tmpdir, src_dir, &log);
+		pr_debug("compile: clang with the slim vmlinux.h: %.1f ms\n",
+			 (mono_now() - t0) * 1e3);
+		if (rc == 0)
+			core_btf = slim_btf;
+		if (rc > 0) {
+			/* a name the scan could not see (## pasting), or an error
+			 * in the program: the full header tells which */
+			pr_info("compile: '%s': clang rejected the slim vmlinux.h, compiling with the full one\n",
+				job->display);
+			pr_debug("compile: with the slim vmlinux.h: %s\n", strbuf_str(&log));
+			strbuf_reset(&log);
+		}
+	}
+	if (rc > 0) {
+		struct prelude pre = { { kd.pdir, kd.kdir }, "-include-pch", kd.pch };
+
+		err = kernel_dir_prepare(tools, t, &kd, false);
+		if (err)
+			goto out;
+		rc = clang_run(tools, &pre, job, tmpdir, src_dir, &log);
+		if (rc > 0 && strstr(strbuf_str(&log), "precompiled header")) {
+			pr_info("compile: precompiled header is stale, rebuilding it\n");
+			strbuf_reset(&log);
+			err = kernel_dir_prepare(tools, t, &kd, true);
+			if (err)
+				goto out;
+			rc = clang_run(tools, &pre, job, tmpdir, src_dir, &log);
+		}
+	}
+	if (job->buf_dir) {
+		pathf(path, sizeof(path), "%s/", job->buf_dir);
+		if (log.buf)
+			strip_all(log.buf, path);
+	}
+	res->log = strbuf_detach(&log, NULL);
+	if (rc) {
+		if (rc < 0)
+			pr_warn("compile: cannot run '%s': %s\n", tools->clang, strerror(-rc));
+		else
+			pr_warn("compile: '%s' did not compile\n", job->display);
+		err = rc < 0 ? rc : -EINVAL;
+		goto out;
+	}
+
+	pathf(path, sizeof(path), "%s/obj.o", tmpdir);
+	t_art = mono_now();
+	err = artifact_build(tools, path, core_btf, t, tmpdir, &res->obj, &res->obj_sz);
+	pr_debug("compile: min BTF and artifact: %.1f ms\n", (mono_now() - t_art) * 1e3);
+	if (err)
+		goto out;
+
+	pathf(path, sizeof(path), "%s/deps.d", tmpdir);
+	err = read_file(path, &deps, &deps_len);
+	if (!err) {
+		char src_abs[PATH_MAX];
+
+		abs_path(job->src_path, src_abs, sizeof(src_abs));
+		/* the kernel dir and the slim header under tmp/ are the cache's
+		 * own, covered by the key */
+		err = cache_manifest_from_deps(deps, cwd, root, src_abs, &manifest);
+	}
+	/* an unwritable cache costs speed, not the compile */
+	if (!err && !OPTS_GET(job->opts, no_cache_write, false))
+		cache_store(root, mkey, strbuf_str(&manifest), res->obj, res->obj_sz, res->log);
+	err = 0;
+out:
+	free(deps);
+	strbuf_release(&log);
+	strbuf_release(&manifest);
+	return err ? cb_err(err) : 0;
+}
+
+/* The cache root: the caller's, else ~/.cache/coolbpf, made absolute. */
+static int cache_root(const struct coolbpf_compile_opts *opts, char *root, size_t sz)
+{
+	const char *dir = OPTS_GET(opts, cache_dir, NULL);
+	char def[PATH_MAX];
+	int err;
+
+	if (!dir || !*dir) {
+		err = cache_default_root(def, sizeof(def));
+		if (err)
+			return err;
+		dir = def;
+	}
+	err = abs_path(dir, root, sz);
+	if (err)
+		pr_warn("compile: bad cache directory '%s': %s\n", dir, strerror(-err));
+	return err;
+}
+
+static int check_defines(const char *const *defines)
+{
+	for (const char *const *d = defines; d && *d; d++) {
+		if (!define_ok(*d)) {
+			pr_warn("bad define '%s': NAME must be a C identifier, as in -D NAME or -D NAME=VALUE\n",
+				*d);
+			return cb_err(-EINVAL);
+		}
+	}
+	return 0;
+}
+
+static int compile_job_run(const struct compile_job *job, struct coolbpf_compile_result *res)
+{
+	const struct coolbpf_compile_opts *opts = job->opts;
+	const char *const *incs = OPTS_GET(opts, include_dirs, NULL);
+	const char *server = OPTS_GET(opts, server, NULL);
+	char root[PATH_MAX], mkey[65], tmpdir[PATH_MAX], unpack[PATH_MAX];
+	char **abs_incs = NULL;
+	struct compile_tools tools;
+	struct btf_choice t = { .memfd = -1 };
+	size_t n_incs = 0;
+	double t0 = mono_now();
+	int err;
+
+	if (!OPTS_VALID(opts, coolbpf_compile_opts))
+		return cb_err(-EINVAL);
+	if (server && *server)
+		return remote_compile(server, job->display, job->src, job->src_len, opts, res);
+	err = check_defines(OPTS_GET(opts, defines, NULL));
+	if (!err)
+		err = compile_tools_find(OPTS_GET(opts, tool_path, NULL), &tools);
+	if (!err)
+		err = cache_root(opts, root, sizeof(root));
+	if (!err)
+		err = pathf(unpack, sizeof(unpack), "%s/btf", root);
+	if (!err) {
+		struct btf_query q = {
+			.release = OPTS_GET(opts, kernel, NULL),
+			.explicit_path = OPTS_GET(opts, btf_path, NULL),
+			.archive_dir = OPTS_GET(opts, btf_dir, NULL),
+			.unpack_dir = unpack,
+		};
+
+		err = btf_choose(&q, BTF_FOR_COMPILE, &t);
+	}
+	if (err)
+		return cb_err(err);
+
+	for (const char *const *p = incs; p && *p; p++)
+		n_incs++;
+	abs_incs = calloc(n_incs + 1, sizeof(*abs_incs));
+	if (!abs_incs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n_incs; i++) {
+		char buf[PATH_MAX];
+
+		if (abs_path(incs[i], buf, sizeof(buf)) || !(abs_incs[i] = strdup(buf))) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	{
+		struct cache_inputs in = {
+			.src_name = job->key_name,
+			.src = job->src,
+			.src_len = job->src_len,
+			.defines = OPTS_GET(opts, defines, NULL),
+			.include_dirs = (const char *const *)abs_incs,
+			.tools_id = tools.id,
+			.btf_id = t.id,
+			.release = t.release,
+			.arch = host_arch(),
+		};
+
+		cache_manifest_key(&in, mkey);
+	}
+	if (!OPTS_GET(opts, no_cache, false) &&
+	    cache_lookup(root, mkey, &res->obj, &res->obj_sz, &res->log) == 0) {
+		res->cached = true;
+		pr_info("compile: '%s' served from the cache (%.1f ms)\n", job->display,
+			(mono_now() - t0) * 1e3);
+		goto done;
+	}
+
+	if ((err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp", root)) || (err = mkdir_p(tmpdir)) ||
+	    (err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp/cc.XXXXXX", root)) || !mkdtemp(tmpdir)) {
+		err = err ? err : -errno;
+		pr_warn("compile: cannot create a directory under '%s': %s\n", root,
+			strerror(-err));
+		goto out;
+	}
+	if (job->buf_dir) {
+		/* compile_buf: the source lives in the private dir under its name */
+		struct compile_job bj = *job;
+		char src[PATH_MAX];
+
+		err = pathf(src, sizeof(src), "%s/%s", tmpdir, job->display);
+		if (!err) {
+			bj.src_path = src;
+			bj.buf_dir = tmpdir;
+			err = write_file_atomic(src, job->src, job->src_len);
+			if (!err)
+				err = compile_miss(&tools, &t, root, &bj, mkey, tmpdir, res);
+		}
+	} else {
+		err = compile_miss(&tools, &t, root, job, mkey, tmpdir, res);
+	}
+	rm_tree(tmpdir);
+	if (err)
+		goto out;
+	pr_info("compile: '%s' compiled (%.1f ms)\n", job->display, (mono_now() - t0) * 1e3);
+done:
+	sha256_hex(res->obj, res->obj_sz, res->sha256);
+out:
+	for (size_t i = 0; abs_incs && i < n_incs; i++)
+		free(abs_incs[i]);
+	free(abs_incs);
+	btf_choice_release(&t);
+	return err ? cb_err(err) : 0;
+}
+
+int coolbpf_compile_file(const char *path, const struct coolbpf_compile_opts *opts,
+			 struct coolbpf_compile_result *res)
+{
+	struct compile_job job = { .opts = opts, .src_path = path, .display = path };
+	char abs[PATH_MAX];
+	void *src;
+	size_t len;
+	int err;
+
+	if (!res)
+		return cb_err(-EINVAL);
+	memset(res, 0, sizeof(*res));
+	if (!path || !*path)
+		return cb_err(-EINVAL);
+	err = read_file(path, &src, &len);
+	if (err) {
+		pr_warn("cannot open '%s': %s\n", path, strerror(-err));
+		return cb_err(err);
+	}
+	err = abs_path(path, abs, sizeof(abs));
+	if (!err) {
+		job.key_name = abs;
+		job.src = src;
+		job.src_len = len;
+		err = compile_job_run(&job, res);
+	}
+	free(src);
+	return err ? cb_err(err) : 0;
+}
+
+int coolbpf_compile_buf(const char *name, const char *src, size_t len,
+			const struct coolbpf_compile_opts *opts, struct coolbpf_compile_result *res)
+{
+	struct compile_job job = { .opts = opts, .src = src, .src_len = len };
+	char key_name[NAME_MAX + 8];
+	const char *base;
+
+	if (!res)
+		return cb_err(-EINVAL);
+	memset(res, 0, sizeof(*res));
+	if (!src)
+		return cb_err(-EINVAL);
+	base = name && *name ? strrchr(name, '/') : NULL;
+	base = base ? base + 1 : (name && *name ? name : "source.bpf.c");
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || strlen(base) > NAME_MAX) {
+		pr_warn("compile: bad source name '%s'\n", name);
+		return cb_err(-EINVAL);
+	}
+	snprintf(key_name, sizeof(key_name), "buf:%s", base);
+	job.display = base;
+	job.key_name = key_name;
+	/* the real private dir is made on a cache miss */
+	job.buf_dir = "";
+	return compile_job_run(&job, res);
+}
+
+void coolbpf_compile_result__release(struct coolbpf_compile_result *res)
+{
+	if (!res)
+		return;
+	free(res->obj);
+	free(res->log);
+	memset(res, 0, sizeof(*res));
+}
+

@@ -1,0 +1,1031 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The BTF decoder of format.h: a plan per type, built once, then events
+ * decoded into text or JSON without touching BTF or malloc. */
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <bpf/btf.h>
+
+#include "format.h"
+
+/*
+ * A plan is a flat array of nodes, one per distinct BTF type reached
+ * from the root; structs point into a member array and enums into a
+ * sorted enumerator array, all addressed by index so building may
+ * realloc freely. Names are copied into one string pool.
+ */
+enum node_kind {
+	NK_INT, /* 1, 2, 4, 8 bytes; is_signed */
+	NK_BOOL,
+	NK_ENUM,   /* 1, 2, 4, 8 bytes; first/nr: enumerators */
+	NK_PTR,	   /* 4 or 8 bytes */
+	NK_FLOAT,  /* float or double */
+	NK_HEX,	   /* up to 16 bytes shown as one hex number */
+	NK_STR,	   /* char array of size bytes */
+	NK_ARRAY,  /* first: element node, nr: elements */
+	NK_STRUCT, /* struct, union, datasec; first/nr: members */
+};
+
+struct node {
+	__u8 kind;
+	__u8 is_signed;
+	__u8 bits;    /* ints narrower than size (BTF_INT_BITS): value bits, else 0 */
+	__u8 bit_off; /* and their BTF_INT_OFFSET */
+	__u32 size;
+	__u32 first;
+	__u32 nr;
+};
+
+struct member {
+	__u32 name; /* offset in the name pool */
+	__u32 name_len;
+	__u32 node;
+	__u32 bit_off; /* from the start of the enclosing struct */
+	__u32 bits;    /* bitfield width, 0 if not a bitfield */
+};
+
+struct enumerator {
+	__u64 val; /* sign-extended for signed enums */
+	__u32 name;
+	__u32 idx; /* declaration order: first name wins on duplicates */
+};
+
+struct decoder {
+	struct node *nodes;
+	struct member *members;
+	struct enumerator *enums;
+	__u32 nr_nodes, nr_members, nr_enums;
+	__u32 cap_nodes, cap_members, cap_enums;
+	struct strbuf names;
+	__u32 root;
+};
+
+#define MAX_NESTING   JW_MAX_DEPTH
+#define NODE_BUILDING UINT32_MAX
+
+struct builder {
+	struct decoder *d;
+	const struct btf *btf;
+	__u32 *cache; /* type id -> node index + 1; NODE_BUILDING while in progress */
+};
+
+/* ------------------------------------------------------------------ */
+/* Building the plan                                                   */
+/* ------------------------------------------------------------------ */
+
+static int grow(void **arr, __u32 *cap, __u32 need, size_t elem)
+{
+	__u32 n = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > UINT32_MAX / 2)
+			return -ENOMEM;
+		n *= 2;
+	}
+	p = realloc(*arr, (size_t)n * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+static int add_node(struct decoder *d, __u32 *idx)
+{
+	if (grow((void **)&d->nodes, &d->cap_nodes, d->nr_nodes + 1, sizeof(*d->nodes)))
+		return -ENOMEM;
+	*idx = d->nr_nodes++;
+	memset(&d->nodes[*idx], 0, sizeof(d->nodes[0]));
+	return 0;
+}
+
+static int add_name(struct decoder *d, const char *name, __u32 *off, __u32 *len)
+{
+	size_t n = strlen(name);
+
+	if (d->names.len > UINT32_MAX - n - 1)
+		return -ENOMEM;
+	*off = (__u32)d->names.len;
+	if (len)
+		*len = (__u32)n;
+	return strbuf_add(&d->names, name, n + 1);
+}
+
+static const char *pool_name(const struct decoder *d, __u32 off)
+{
+	return d->names.buf + off;
+}
+
+/* Skip typedef, const, volatile, restrict and type_tag. */
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+	int i;
+
+	for (i = 0; t && i < 64 && (btf_is_typedef(t) || btf_is_mod(t)); i++) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	if (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		errno = ELOOP;
+		return NULL;
+	}
+	if (!t)
+		errno = EINVAL;
+	return t;
+}
+
+static bool is_char(const struct btf *btf, const struct btf_type *t)
+{
+	const char *name;
+
+	if (!btf_is_int(t) || t->size != 1)
+		return false;
+	if (btf_int_encoding(t) & BTF_INT_CHAR)
+		return true;
+	name = btf__name_by_offset(btf, t->name_off);
+	return name && (!strcmp(name, "char") || !strcmp(name, "signed char"));
+}
+
+static bool scalar_size_ok(__u32 size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+static int build(struct builder *b, __u32 type_id, __u32 *out, int depth);
+
+static int cmp_enumerator(const void *a, const void *b)
+{
+	const struct enumerator *x = a, *y = b;
+
+	if (x->val != y->val)
+		return x->val < y->val ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int build_enum(struct builder *b, const struct btf_type *t, struct node *n)
+{
+	struct decoder *d = b->d;
+	__u32 i, vlen = btf_vlen(t), first = d->nr_enums, kept = 0;
+	bool is_signed = btf_kflag(t);
+	int err;
+
+	if (grow((void **)&d->enums, &d->cap_enums, first + vlen, sizeof(*d->enums)))
+		return -ENOMEM;
+	for (i = 0; i < vlen; i++) {
+		struct enumerator *e = &d->enums[first + i];
+		__u32 name_off;
+
+		if (btf_is_enum(t)) {
+			__s32 v = btf_enum(t)[i].val;
+
+			e->val = is_signed ? (__u64)(__s64)v : (__u64)(__u32)v;
+			name_off = btf_enum(t)[i].name_off;
+		} else {
+			e->val = btf_enum64_value(&btf_enum64(t)[i]);
+			name_off = btf_enum64(t)[i].name_off;
+		}
+		e->idx = i;
+		err = add_name(d, btf__name_by_offset(b->btf, name_off) ?: "", &e->name, NULL);
+		if (err)
+			return err;
+	}
+	qsort(d->enums + first, vlen, sizeof(*d->enums), cmp_enumerator);
+	for (i = 0; i < vlen; i++)
+		if (!kept || d->enums[first + i].val != d->enums[first + kept - 1].val)
+			d->enums[first + kept++] = d->enums[first + i];
+	d->nr_enums = first + kept;
+	n->kind = NK_ENUM;
+	n->is_signed = is_signed;
+	n->first = first;
+	n->nr = kept;
+	return 0;
+}
+
+/* Members collected for one struct before they are stored contiguously
+ * (building a member's type may add that type's own members first). */
+struct member_list {
+	struct member *m;
+	__u32 nr, cap;
+};
+
+static int collect_members(struct builder *b, const struct btf_type *t, __u32 base_bits,
+			   struct member_list *ml, int depth);
+
+static int collect_one(struct builder *b, const char *name, __u32 type_id, __u32 bit_off,
+		       __u32 bits, struct member_list *ml, int depth)
+{
+	struct decoder *d = b->d;
+	const struct btf_type *mt;
+	__u32 id = type_id;
+	struct member *m;
+	int err;
+
+	mt = skip_mods(b->btf, &id);
+	if (!mt)
+		return -errno;
+	if (!*name) {
+		/* anonymous struct/union: its members belong to the parent */
+		if (btf_is_composite(mt))
+			return collect_members(b, mt, bit_off, ml, depth + 1);
+		return 0; /* unnamed bitfield: padding */
+	}
+	/* pre-kflag BTF encodes bitfields in the int type itself */
+	if (!bits && btf_is_int(mt) && (btf_int_offset(mt) || btf_int_bits(mt) != mt->size * 8)) {
+		bit_off += btf_int_offset(mt);
+		bits = btf_int_bits(mt);
+	}
+	if (grow((void **)&ml->m, &ml->cap, ml->nr + 1, sizeof(*ml->m)))
+		return -ENOMEM;
+	m = &ml->m[ml->nr];
+	memset(m, 0, sizeof(*m));
+	err = build(b, id, &m->node, depth + 1);
+	if (err)
+		return err;
+	if (!bits && bit_off % 8) {
+		/* not byte aligned: read it like a bitfield of its full size */
+		const struct node *n = &d->nodes[m->node];
+
+		if (n->size > 8 || n->kind > NK_PTR)
+			return -EINVAL;
+		bits = n->size * 8;
+	}
+	if (bits) {
+		const struct node *n = &d->nodes[m->node];
+
+		if (bits > 64 || n->kind > NK_PTR)
+			return -EINVAL;
+	}
+	m->bit_off = bit_off;
+	m->bits = bits;
+	err = add_name(d, name, &m->name, &m->name_len);
+	if (err)
+		return err;
+	ml->nr++;
+	return 0;
+}
+
+static int collect_members(struct builder *b, const struct btf_type *t, __u32 base_bits,
+			   struct member_list *ml, int depth)
+{
+	__u32 i, vlen = btf_vlen(t);
+	int err;
+
+	if (depth > MAX_NESTING)
+		return -E2BIG;
+	for (i = 0; i < vlen; i++) {
+		const char *name;
+
+		if (btf_is_datasec(t)) {
+			const struct btf_var_secinfo *vs = &btf_var_secinfos(t)[i];
+			const struct btf_type *var = btf__type_by_id(b->btf, vs->type);
+
+			if (!var || !btf_is_var(var))
+				continue;
+			name = btf__name_by_offset(b->btf, var->name_off) ?: "";
+			err = collect_one(b, name, var->type, base_bits + vs->offset * 8, 0, ml,
+					  depth);
+		} else {
+			const struct btf_member *m = &btf_members(t)[i];
+
+			name = btf__name_by_offset(b->btf, m->name_off) ?: "";
+			err = collect_one(b, name, m->type, base_bits + btf_member_bit_offset(t, i),
+					  btf_member_bitfield_size(t, i), ml, depth);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int build_struct(struct builder *b, const struct btf_type *t, __u32 idx, int depth)
+{
+	struct decoder *d = b->d;
+	struct member_list ml = {};
+	int err;
+
+	err = collect_members(b, t, 0, &ml, depth);
+	if (!err)
+		err = grow((void **)&d->members, &d->cap_members, d->nr_members + ml.nr,
+			   sizeof(*d->members));
+	if (!err) {
+		if (ml.nr)
+			memcpy(d->members + d->nr_members, ml.m, ml.nr * sizeof(*ml.m));
+		d->nodes[idx].kind = NK_STRUCT;
+		d->nodes[idx].first = d->nr_members;
+		d->nodes[idx].nr = ml.nr;
+		d->nr_members += ml.nr;
+	}
+	free(ml.m);
+	return err;
+}
+
+static int build_array(struct builder *b, const struct btf_type *t, __u32 idx, int depth)
+{
+	const struct btf_array *a = btf_array(t);
+	__u32 elem_id = a->type, elem;
+	const struct btf_type *et = skip_mods(b->btf, &elem_id);
+	struct node *n = &b->d->nodes[idx];
+	int err;
+
+	if (!et)
+		return -errno;
+	if (is_char(b->btf, et)) {
+		n->kind = NK_STR;
+		return 0;
+	}
+	err = build(b, elem_id, &elem, depth + 1);
+	if (err)
+		return err;
+	n = &b->d->nodes[idx];
+	n->kind = NK_ARRAY;
+	n->first = elem;
+	n->nr = a->nelems;
+	return 0;
+}
+
+/* Fill node idx for a type already stripped of modifiers. */
+static int build_type(struct builder *b, __u32 type_id, const struct btf_type *t, __u32 idx,
+		      int depth)
+{
+	struct node *n = &b->d->nodes[idx];
+	__u8 enc;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		enc = btf_int_encoding(t);
+		if (!scalar_size_ok(n->size)) {
+			n->kind = NK_HEX;
+		} else {
+			n->kind = (enc & BTF_INT_BOOL) ? NK_BOOL : NK_INT;
+			n->is_signed = (enc & BTF_INT_SIGNED) || is_char(b->btf, t);
+			if (btf_int_offset(t) || btf_int_bits(t) != n->size * 8) {
+				n->bits = btf_int_bits(t);
+				n->bit_off = btf_int_offset(t);
+			}
+		}
+		return 0;
+	case BTF_KIND_PTR:
+		n->kind = scalar_size_ok(n->size) ? NK_PTR : NK_HEX;
+		return 0;
+	case BTF_KIND_FLOAT:
+		n->kind =
+		    (n->size == sizeof(float) || n->size == sizeof(double)) ? NK_FLOAT : NK_HEX;
+		return 0;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		if (!scalar_size_ok(n->size)) {
+			n->kind = NK_HEX;
+			return 0;
+		}
+		return build_enum(b, t, n);
+	case BTF_KIND_ARRAY:
+		return build_array(b, t, idx, depth);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_DATASEC:
+		return build_struct(b, t, idx, depth);
+	default:
+		pr_warn("decode: type [%u] of BTF kind %u cannot be decoded\n", type_id,
+			btf_kind(t));
+		return -EINVAL;
+	}
+}
+
+static int build(struct builder *b, __u32 type_id, __u32 *out, int depth)
+{
+	const struct btf_type *t;
+	__u32 id = type_id, idx;
+	__s64 size;
+	int err;
+
+	if (depth > MAX_NESTING)
+		return -E2BIG;
+	t = skip_mods(b->btf, &id);
+	if (!t)
+		return -errno;
+	if (b->cache[id] == NODE_BUILDING)
+		return -ELOOP;
+	if (b->cache[id]) {
+		*out = b->cache[id] - 1;
+		return 0;
+	}
+	if (btf_is_void(t) || btf_is_fwd(t) || btf_is_func(t) || btf_is_func_proto(t) ||
+	    btf_is_var(t) || btf_is_decl_tag(t)) {
+		pr_warn("decode: type [%u] (BTF kind %u) has no data to decode\n", id, btf_kind(t));
+		return -EINVAL;
+	}
+	size = btf_is_datasec(t) ? (__s64)t->size : btf__resolve_size(b->btf, id);
+	if (size < 0 || size > UINT32_MAX)
+		return size < 0 ? (int)size : -E2BIG;
+	err = add_node(b->d, &idx);
+	if (err)
+		return err;
+	b->d->nodes[idx].size = (__u32)size;
+	b->cache[id] = NODE_BUILDING;
+	err = build_type(b, id, t, idx, depth);
+	if (err)
+		return err;
+	b->cache[id] = idx + 1;
+	*out = idx;
+	return 0;
+}
+
+struct decoder *decoder_new(const struct btf *btf, __u32 type_id)
+{
+	struct builder b = {.btf = btf};
+	struct decoder *d;
+	int err;
+
+	if (!btf || !type_id || type_id >= btf__type_cnt(btf))
+		return cb_err_ptr(-EINVAL);
+	d = calloc(1, sizeof(*d));
+	b.cache = calloc(btf__type_cnt(btf), sizeof(*b.cache));
+	if (!d || !b.cache) {
+		err = -ENOMEM;
+		goto err_out;
+	}
+	b.d = d;
+	err = build(&b, type_id, &d->root, 0);
+	if (err)
+		goto err_out;
+	free(b.cache);
+	return d;
+
+err_out:
+	free(b.cache);
+	decoder_free(d);
+	return cb_err_ptr(err);
+}
+
+void decoder_free(struct decoder *d)
+{
+	if (!d)
+		return;
+	free(d->nodes);
+	free(d->members);
+	free(d->enums);
+	strbuf_release(&d->names);
+	free(d);
+}
+
+size_t decoder_type_size(const struct decoder *d)
+{
+	return d->nodes[d->root].size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding                                                            */
+/* ------------------------------------------------------------------ */
+
+/* One destination: JSON writer when w is set, else text into sb. */
+struct out {
+	const struct decoder *d;
+	struct jw *w;
+	struct strbuf *sb;
+	int err;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (!o->err && strbuf_add(o->sb, s, n))
+		o->err = -ENOMEM;
+}
+
+static void put_ch(struct out *o, char c)
+{
+	if (!o->err && strbuf_addch(o->sb, c))
+		o->err = -ENOMEM;
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+static __u64 load_uint(const unsigned char *p, __u32 size, bool is_signed)
+{
+	__u8 v8;
+	__u16 v16;
+	__u32 v32;
+	__u64 v64;
+
+	switch (size) {
+	case 1:
+		memcpy(&v8, p, 1);
+		return is_signed ? (__u64)(__s64)(__s8)v8 : v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return is_signed ? (__u64)(__s64)(__s16)v16 : v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return is_signed ? (__u64)(__s64)(__s32)v32 : v32;
+	default:
+		memcpy(&v64, p, 8);
+		return v64;
+	}
+}
+
+/* bits (1..64) starting bit_off bits into p, in BTF's (host) bit order */
+static __u64 load_bits(const unsigned char *p, __u32 bit_off, __u32 bits, bool is_signed)
+{
+	__u32 shift = bit_off % 8, nbytes = (shift + bits + 7) / 8, i;
+	unsigned __int128 v = 0;
+	__u64 mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1, r;
+
+	p += bit_off / 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (i = 0; i < nbytes; i++)
+		v |= (unsigned __int128)p[i] << (8 * i);
+	r = (__u64)(v >> shift) & mask;
+#else
+	for (i = 0; i < nbytes; i++)
+		v = (v << 8) | p[i];
+	r = (__u64)(v >> (nbytes * 8 - shift - bits)) & mask;
+#endif
+	if (is_signed && bits < 64 && (r >> (bits - 1)) & 1)
+		r |= ~mask;
+	return r;
+}
+
+static __u64 read_scalar(const struct node *n, const unsigned char *p)
+{
+	if (n->bits)
+		return load_bits(p, n->bit_off, n->bits, n->is_signed);
+	return load_uint(p, n->size, n->is_signed);
+}
+
+/* "0x" and the n-byte host-order number at p, without leading zeros. */
+static void put_hex_number(struct out *o, const unsigned char *p, size_t n)
+{
+	char buf[2 + 2 * 16];
+	size_t len = 2, k;
+
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (k = 0; k < n && k < 16; k++) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		unsigned char c = p[n - 1 - k];
+#else
+		unsigned char c = p[k];
+#endif
+		if (len > 2 || c >> 4)
+			buf[len++] = hexdig[c >> 4];
+		if (len > 2 || c & 0xf)
+			buf[len++] = hexdig[c & 0xf];
+	}
+	if (len == 2)
+		buf[len++] = '0';
+	if (o->w)
+		jw_string_len(o->w, buf, len);
+	else
+		put(o, buf, len);
+}
+
+static void put_uint(struct out *o, __u64 v, bool is_signed)
+{
+	if (o->w) {
+		if (is_signed)
+			jw_int(o->w, (long long)v);
+		else
+			jw_uint(o->w, v);
+	} else if (!o->err) {
+		if (is_signed ? strbuf_add_int(o->sb, (long long)v) : strbuf_add_uint(o->sb, v))
+			o->err = -ENOMEM;
+	}
+}
+
+static const struct enumerator *find_enum(const struct decoder *d, const struct node *n, __u64 v)
+{
+	const struct enumerator *e = d->enums + n->first;
+	__u32 lo = 0, hi = n->nr;
+
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (e[mid].val == v)
+			return &e[mid];
+		if (e[mid].val < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A value already read: ints, bools, enums, pointers. */
+static void put_scalar(struct out *o, const struct node *n, __u64 v)
+{
+	const struct enumerator *e;
+	unsigned char bytes[8];
+
+	switch (n->kind) {
+	case NK_BOOL:
+		if (o->w)
+			jw_bool(o->w, v != 0);
+		else
+			put(o, v ? "true" : "false", v ? 4 : 5);
+		return;
+	case NK_ENUM:
+		e = find_enum(o->d, n, v);
+		if (!e)
+			break;
+		if (o->w)
+			jw_string(o->w, pool_name(o->d, e->name));
+		else
+			put(o, pool_name(o->d, e->name), strlen(pool_name(o->d, e->name)));
+		return;
+	case NK_PTR:
+		memcpy(bytes, &v, sizeof(v));
+		put_hex_number(o, bytes, sizeof(bytes));
+		return;
+	default:
+		break;
+	}
+	put_uint(o, v, n->is_signed);
+}
+
+static void put_float(struct out *o, const struct node *n, const unsigned char *p)
+{
+	char buf[40];
+	double v;
+	float f = 0;
+	int prec;
+
+	if (n->size == sizeof(float)) {
+		memcpy(&f, p, sizeof(f));
+		v = f;
+	} else {
+		memcpy(&v, p, sizeof(v));
+	}
+	if (!isfinite(v)) {
+		if (o->w)
+			jw_null(o->w);
+		else
+			put(o, buf, (size_t)snprintf(buf, sizeof(buf), "%g", v));
+		return;
+	}
+	/* shortest decimal that reads back as the same value */
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (n->size == sizeof(float) ? strtof(buf, NULL) == f : strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*g", prec, v);
+	if (o->w)
+		jw_raw(o->w, buf);
+	else
+		put(o, buf, strlen(buf));
+}
+
+static bool bare_ok(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+static void put_text_string(struct out *o, const unsigned char *s, size_t n)
+{
+	size_t i, run = 0;
+	char esc[4];
+
+	if (bare_ok(s, n)) {
+		put(o, (const char *)s, n);
+		return;
+	}
+	put_ch(o, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		size_t len = 2;
+
+		if (c >= ' ' && c < 0x7f && c != '"' && c != '\\')
+			continue;
+		put(o, (const char *)s + run, i - run);
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		default:
+			esc[1] = 'x';
+			esc[2] = hexdig[c >> 4];
+			esc[3] = hexdig[c & 0xf];
+			len = 4;
+		}
+		put(o, esc, len);
+	}
+	put(o, (const char *)s + run, n - run);
+	put_ch(o, '"');
+}
+
+static bool is_aggregate(const struct node *n)
+{
+	return n->kind >= NK_STR;
+}
+
+/* Is a value of node n at offset off inside avail bytes (aggregates may
+ * be partial)? */
+static bool fits(const struct node *n, size_t off, size_t avail)
+{
+	if (is_aggregate(n))
+		return off < avail || (off == avail && !n->size);
+	return off <= avail && n->size <= avail - off;
+}
+
+static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
+		      bool top);
+
+static void put_struct(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
+		       bool top)
+{
+	const struct decoder *d = o->d;
+	const struct member *m = d->members + n->first;
+	bool first = true;
+	__u32 i;
+
+	if (o->w)
+		jw_begin_object(o->w);
+	else if (!top)
+		put_ch(o, '{');
+	for (i = 0; i < n->nr; i++, m++) {
+		const struct node *c = &d->nodes[m->node];
+		size_t off = m->bit_off / 8;
+
+		if (m->bits ? (m->bit_off + (size_t)m->bits + 7) / 8 > avail : !fits(c, off, avail))
+			continue;
+		if (o->w) {
+			jw_key(o->w, pool_name(d, m->name));
+		} else {
+			if (!first)
+				put_ch(o, ' ');
+			put(o, pool_name(d, m->name), m->name_len);
+			put_ch(o, '=');
+		}
+		first = false;
+		if (m->bits)
+			put_scalar(o, c, load_bits(p, m->bit_off, m->bits, c->is_signed));
+		else
+			put_value(o, c, p + off, avail - off, false);
+	}
+	if (o->w)
+		jw_end_object(o->w);
+	else if (!top)
+		put_ch(o, '}');
+}
+
+static void put_array(struct out *o, const struct node *n, const unsigned char *p, size_t avail)
+{
+	const struct node *e = &o->d->nodes[n->first];
+	__u32 i;
+
+	if (o->w)
+		jw_begin_array(o->w);
+	else
+		put_ch(o, '[');
+	for (i = 0; i < n->nr; i++) {
+		size_t off = (size_t)i * e->size;
+
+		if (!fits(e, off, avail) || (i && !e->size))
+			break;
+		if (!o->w && i)
+			put(o, ", ", 2);
+		put_value(o, e, p + off, avail - off, false);
+	}
+	if (o->w)
+		jw_end_array(o->w);
+	else
+		put_ch(o, ']');
+}
+
+static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
+		      bool top)
+{
+	size_t len;
+
+	switch (n->kind) {
+	case NK_INT:
+	case NK_BOOL:
+	case NK_ENUM:
+	case NK_PTR:
+		put_scalar(o, n, read_scalar(n, p));
+		break;
+	case NK_FLOAT:
+		put_float(o, n, p);
+		break;
+	case NK_HEX:
+		put_hex_number(o, p, n->size);
+		break;
+	case NK_STR:
+		len = n->size < avail ? n->size : avail;
+		len = strnlen((const char *)p, len);
+		if (o->w)
+			jw_string_len(o->w, (const char *)p, len);
+		else
+			put_text_string(o, p, len);
+		break;
+	case NK_ARRAY:
+		put_array(o, n, p, avail);
+		break;
+	case NK_STRUCT:
+		put_struct(o, n, p, avail, top);
+		break;
+	}
+}
+
+static void put_root(struct out *o, const void *data, size_t size)
+{
+	const struct node *n = &o->d->nodes[o->d->root];
+
+	/* aggregates are shown even when empty: the fields just are missing */
+	if (!is_aggregate(n) && !fits(n, 0, size)) {
+		if (o->w)
+			jw_null(o->w);
+		return;
+	}
+	put_value(o, n, data, size, true);
+}
+
+int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
+{
+	struct out o = {.d = d, .w = w};
+
+	put_root(&o, data, size);
+	return jw_error(w);
+}
+
+int decoder_append(const struct decoder *d, const void *data, size_t size, enum coolbpf_format fmt,
+		   struct strbuf *sb)
+{
+	size_t old_len = sb->len;
+	int err;
+
+	if (fmt == COOLBPF_FMT_JSON) {
+		struct jw w;
+
+		jw_init(&w, sb);
+		err = decoder_json(d, data, size, &w);
+	} else {
+		struct out o = {.d = d, .sb = sb};
+
+		put_root(&o, data, size);
+		err = o.err;
+	}
+	if (err) {
+		strbuf_setlen(sb, old_len);
+		return cb_err(err);
+	}
+	return 0;
+}
+
+int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, struct strbuf *sb)
+{
+	const unsigned char *p = data;
+	bool json = fmt == COOLBPF_FMT_JSON;
+	size_t i, per = json ? 2 : 3;
+	char *q;
+
+	if (size > (SIZE_MAX - 3) / 3 || strbuf_grow(sb, size * per + 2))
+		return cb_err(-ENOMEM);
+	q = sb->buf + sb->len;
+	if (json)
+		*q++ = '"';
+	for (i = 0; i < size; i++) {
+		if (!json && i)
+			*q++ = ' ';
+		*q++ = hexdig[p[i] >> 4];
+		*q++ = hexdig[p[i] & 0xf];
+	}
+	if (json)
+		*q++ = '"';
+	*q = '\0';
+	sb->len = (size_t)(q - sb->buf);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* coolbpf_decode(): a small per-thread cache of plans                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A btf object has no identity besides its address, which may be reused
+ * after btf__free(); an entry also matches on the type count and on the
+ * address and header of the type record, so a stale plan is only used
+ * for a BTF laid out identically at the same addresses.
+ */
+struct plan_ent {
+	const struct btf *btf;
+	__u32 type_id;
+	__u32 type_cnt;
+	const struct btf_type *t;
+	struct btf_type hdr;
+	struct decoder *d;
+};
+
+struct plan_cache {
+	struct plan_ent ent[8];
+	unsigned int next;
+	struct strbuf sb;
+	bool registered;
+};
+
+static __thread struct plan_cache plan_cache;
+static pthread_key_t plan_key;
+static pthread_once_t plan_once = PTHREAD_ONCE_INIT;
+
+static void plan_cache_free(void *arg)
+{
+	struct plan_cache *c = arg;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(c->ent); i++)
+		decoder_free(c->ent[i].d);
+	strbuf_release(&c->sb);
+	memset(c, 0, sizeof(*c));
+}
+
+static void plan_key_init(void)
+{
+	pthread_key_create(&plan_key, plan_cache_free);
+}
+
+static struct decoder *cached_decoder(const struct btf *btf, __u32 type_id)
+{
+	struct plan_cache *c = &plan_cache;
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+	__u32 cnt = btf__type_cnt(btf);
+	struct plan_ent *e;
+	size_t i;
+
+	if (!t)
+		return cb_err_ptr(-EINVAL);
+	for (i = 0; i < ARRAY_SIZE(c->ent); i++) {
+		e = &c->ent[i];
+		if (e->d && e->btf == btf && e->type_id == type_id && e->type_cnt == cnt &&
+		    e->t == t && !memcmp(&e->hdr, t, sizeof(e->hdr)))
+			return e->d;
+	}
+	if (!c->registered) {
+		pthread_once(&plan_once, plan_key_init);
+		pthread_setspecific(plan_key, c);
+		c->registered = true;
+	}
+	e = &c->ent[c->next++ % ARRAY_SIZE(c->ent)];
+	decoder_free(e->d);
+	memset(e, 0, sizeof(*e));
+	e->d = decoder_new(btf, type_id);
+	if (!e->d)
+		return NULL;
+	e->btf = btf;
+	e->type_id = type_id;
+	e->type_cnt = cnt;
+	e->t = t;
+	memcpy(&e->hdr, t, sizeof(e->hdr));
+	return e->d;
+}
+
+int coolbpf_decode(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+		   enum coolbpf_format fmt, char *buf, size_t buf_sz)
+{
+	struct strbuf *sb = &plan_cache.sb;
+	struct decoder *d;
+	size_t n;
+	int err;
+
+	if (!btf || (!data && size))
+		return cb_err(-EINVAL);
+	d = cached_decoder(btf, type_id);
+	if (!d)
+		return -errno;
+	strbuf_reset(sb);
+	err = decoder_append(d, data, size, fmt, sb);
+	if (err)
+		return err;
+	if (sb->len > INT_MAX)
+		return cb_err(-EOVERFLOW);
+	if (buf_sz) {
+		n = sb->len < buf_sz - 1 ? sb->len : buf_sz - 1;
+		memcpy(buf, strbuf_str(sb), n);
+		buf[n] = '\0';
+	}
+	return (int)sb->len;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * lib/format: turning bytes into what people read. BTF-driven decoding of
+ * raw bytes (events, map keys and values) into text or JSON (decode.c),
+ * histograms (hist.c), kernel and user-space symbols (syms.c). It knows
+ * BTF (libbpf's struct btf) but no coolbpf object or map: lib/object
+ * feeds it. Builds on lib/base only.
+ *
+ * Decoding:
+ * A decoder is a plan computed once from (btf, type id): the type graph
+ * is resolved (typedef/const/volatile/restrict/type_tag skipped), member
+ * offsets, bitfields, enumerator tables (sorted) and names are copied
+ * into one flat structure. Decoding an event then touches neither BTF
+ * nor malloc (beyond strbuf growth), and the decoder stays valid after
+ * the btf is freed.
+ *
+ * Formats (see also coolbpf.h, DESIGN.md):
+ *  - integers: numbers; 16-byte ints and other odd sizes: "0x..." hex
+ *  - bool: true/false; enums: the enumerator's name, else the number
+ *  - char arrays (BTF_INT_CHAR, or a 1-byte int named "char" or
+ *    "signed char"): strings up to the first NUL; other byte arrays
+ *    (unsigned char, u8) are lists of numbers; a single char is a number
+ *  - pointers: "0x..." hex; float/double: shortest round-trip decimal
+ *    (JSON: null when not finite); long double: hex of its bytes
+ *  - arrays (any dimension): lists; structs and unions: objects with
+ *    every member (a union shows every member, as bpftool does)
+ *  - anonymous struct/union members are flattened into their parent, as
+ *    C code accesses them (ev.x, not ev.<anon>.x); unnamed bitfields
+ *    (padding) are skipped
+ *  - a DATASEC (.data/.bss/.rodata) decodes as an object of its variables
+ *
+ * Text format: a top-level struct is "name=value name=value" (no braces),
+ * nested structs "{a=1 b=2}", arrays "[1, 2, 3]", strings bare when
+ * non-empty and made only of printable ASCII other than space, '"' and
+ * '\\', else double-quoted with C escapes (\" \\ \n \t \r \xHH).
+ * JSON: one value, on one line (json.h separators).
+ *
+ * Truncated input (size < type size): members, elements and scalars
+ * that are not entirely inside the data are omitted; structs, arrays and
+ * strings that start inside it are decoded partially (at top level even
+ * with no data: {}, [], ""). A top-level scalar that does not fit is
+ * JSON null and empty text.
+ */
+#ifndef COOLBPF_FORMAT_H
+#define COOLBPF_FORMAT_H
+
+#include <linux/types.h>
+
+#include "base/base.h"
+
+struct btf;
+struct decoder;
+
+/* NULL + errno: EINVAL (type not decodable, e.g. void or a function),
+ * ELOOP (cyclic BTF), ENOMEM. */
+struct decoder *decoder_new(const struct btf *btf, __u32 type_id);
+void decoder_free(struct decoder *d);
+/* Byte size of the decoded type. */
+size_t decoder_type_size(const struct decoder *d);
+
+/* Append data decoded as text or as one JSON value to sb. 0 or -errno;
+ * on error sb is restored to its previous length. */
+int decoder_append(const struct decoder *d, const void *data, size_t size, enum coolbpf_format fmt,
+		   struct strbuf *sb);
+/* Write one JSON value into w; returns jw_error(w). */
+int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w);
+
+/* Fallback for unknown types: text "0a 0b 0c", JSON "0a0b0c". */
+int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, struct strbuf *sb);
+
+/*
+ * Histogram of nr slots (hist.c). Text: BCC's print_log2_hist layout,
+ * rows from the first to the last non-empty bucket, nothing at all when
+ * every slot is 0. JSON: {"map": NAME, "hist": [{"low": L, "high": H,
+ * "count": C}, ...]} over the same rows. Both end with a newline.
+ * val_type NULL means "value". LINEAR needs step > 0. 0 or -errno.
+ */
+int hist_append(struct strbuf *sb, const char *name, const __u64 *slots, unsigned nr,
+		enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
+		enum coolbpf_format fmt);
+
+/* syms.c: kernel symbols (kallsyms) and ELF symbols of user-space files.
+ * The loaders take any file, so tests feed them other than the live
+ * /proc/kallsyms and /proc/PID/maps (a fake kallsyms with modules or
+ * hidden addresses, a corrupt ELF). */
+
+/* A kallsyms-format symbol table. */
+struct ksyms;
+
+/*
+ * Parse a file in /proc/kallsyms format. NULL with errno: EPERM when
+ * every address reads as zero (kptr_restrict, not root), ENOENT when it
+ * holds no symbol, else why it could not be read.
+ */
+struct ksyms *ksyms_load(const char *path);
+/* "name+0xoff" or "name+0xoff [module]" into buf; 0 or -ENOENT
+ * ("[unknown]" in buf). */
+int ksyms_format(const struct ksyms *ks, __u64 addr, char *buf, size_t buf_sz);
+size_t ksyms_count(const struct ksyms *ks);
+void ksyms_free(struct ksyms *ks);
+/*
+ * The process-wide table of /proc/kallsyms, loaded on the first call and
+ * shared by every coolbpf_syms (never freed). 0, or -errno with *ks NULL.
+ */
+int ksyms_kernel(const struct ksyms **ks);
+
+/* The function symbols and PT_LOAD segments of one ELF file. */
+struct elf_syms;
+
+/*
+ * Read .symtab (else .dynsym) of the ELF file open on fd, or of an
+ * image in memory (which libelf may rewrite in place); name is only
+ * used in messages. NULL with errno ENOEXEC for anything that is not a
+ * usable ELF file; a valid one without function symbols gives an empty
+ * table.
+ */
+struct elf_syms *elf_syms_open_fd(int fd, const char *name);
+struct elf_syms *elf_syms_open_mem(void *data, size_t sz, const char *name);
+/*
+ * The symbol covering file offset file_off (a mapping's offset plus the
+ * distance from its start): its name (valid until elf_syms_free) and
+ * the offset into it. 0 or -ENOENT.
+ */
+int elf_syms_find(const struct elf_syms *es, __u64 file_off, const char **name, __u64 *off);
+size_t elf_syms_count(const struct elf_syms *es);
+void elf_syms_free(struct elf_syms *es);
+
+#endif /* COOLBPF_FORMAT_H */

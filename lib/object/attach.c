@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Attach: every loaded program by its section (all or nothing), or one
+ * program by hand where the caller names the target; either way the
+ * attach report says where each program went or why it could not.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/perf_event.h>
+
+#include "object.h"
+
+/* the report ---------------------------------------------------------- */
+
+int attach_report_add(struct coolbpf_object *obj, const char *prog, const char *section,
+		      const char *kind, const char *target, const char *note, int err)
+{
+	struct coolbpf_attach_info *ai;
+
+	if (obj->nr_att == obj->cap_att) {
+		size_t cap = obj->cap_att ? obj->cap_att * 2 : 8;
+		void *p = realloc(obj->att, cap * sizeof(*obj->att));
+
+		if (!p)
+			return cb_err(-ENOMEM);
+		obj->att = p;
+		obj->cap_att = cap;
+	}
+	ai = &obj->att[obj->nr_att];
+	ai->prog = prog;
+	ai->section = section;
+	ai->kind = kind;
+	ai->target = strdup(target ? target : "");
+	ai->note = note && note[0] ? strdup(note) : NULL;
+	ai->err = err;
+	if (!ai->target || (note && note[0] && !ai->note)) {
+		free((char *)ai->target);
+		free((char *)ai->note);
+		return cb_err(-ENOMEM);
+	}
+	return (int)obj->nr_att++;
+}
+
+static void report_clear(struct coolbpf_object *obj)
+{
+	for (size_t i = 0; i < obj->nr_att; i++) {
+		free((char *)obj->att[i].target);
+		free((char *)obj->att[i].note);
+	}
+	obj->nr_att = 0;
+}
+
+size_t coolbpf_object__attach_count(const struct coolbpf_object *obj)
+{
+	return obj ? obj->nr_att : 0;
+}
+
+const struct coolbpf_attach_info *coolbpf_object__attach_info(const struct coolbpf_object *obj,
+							     size_t i)
+{
+	if (!obj || i >= obj->nr_att)
+		return cb_err_ptr(-ENOENT);
+	return &obj->att[i];
+}
+
+/* hooks --------------------------------------------------------------- */
+
+/* "cat/name" or "cat:name" -> cat, name; where gets "cat:name". */
+static int attach_tracepoint(struct bpf_program *prog, const char *target, char *where,
+			     size_t where_sz, struct bpf_link **link, char *why, size_t why_sz)
+{
+	char cat[128], path[PATH_MAX];
+	size_t n = strcspn(target, "/:");
+
+	if (!target[n] || n >= sizeof(cat)) {
+		snprintf(why, why_sz, "section must be tp/<category>/<event>");
+		return -EINVAL;
+	}
+	memcpy(cat, target, n);
+	cat[n] = '\0';
+	snprintf(where, where_sz, "%s:%s", cat, target + n + 1);
+	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs_root(), cat, target + n + 1);
+	if (access(path, F_OK)) {
+		snprintf(why, why_sz,
+			 "tracepoint '%s' does not exist in this kernel (see ls %s/events/%s)",
+			 where, tracefs_root(), cat);
+		return -ENOENT;
+	}
+	*link = bpf_program__attach_tracepoint(prog, cat, target + n + 1);
+	return *link ? 0 : -errno;
+}
+
+/* why a kprobe or raw tracepoint attach failed, in words */
+static void hook_failure(enum hook h, const char *target, int err, char *why, size_t why_sz)
+{
+	if ((h == HOOK_KPROBE || h == HOOK_KRETPROBE) && err == -ENOENT)
+		snprintf(why, why_sz,
+			 "no kernel function '%s' to probe (see %s/available_filter_functions)",
+			 target, tracefs_root());
+	else if (h == HOOK_RAW_TP || h == HOOK_TP_BTF)
+		snprintf(why, why_sz, "cannot attach to tracepoint '%s': %s", target,
+			 strerror(-err));
+	else
+		snprintf(why, why_sz, "%s", strerror(-err));
+}
+
+static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char **kind,
+		      struct bpf_link **link, char *why, size_t why_sz, char *where,
+		      size_t where_sz)
+{
+	int err;
+
+	strlcpy_cb(where, p->target, where_sz);
+	*kind = "program";
+	switch (p->hook) {
+	case HOOK_TP:
+		*kind = "tracepoint";
+		return attach_tracepoint(prog, p->target, where, where_sz, link, why, why_sz);
+	case HOOK_RAW_TP:
+		*kind = "raw_tp";
+		*link = bpf_program__attach_raw_tracepoint(prog, p->target);
+		break;
+	case HOOK_TP_BTF:
+		*kind = p->to_raw_tp ? "raw_tp" : "tp_btf";
+		*link = p->to_raw_tp ? bpf_program__attach_raw_tracepoint(prog, p->target)
+				     : bpf_program__attach_trace(prog);
+		break;
+	case HOOK_KPROBE:
+	case HOOK_KRETPROBE:
+	case HOOK_FENTRY:
+	case HOOK_FEXIT:
+		*kind = hook_name(p->hook);
+		*link = bpf_program__attach(prog);
+		break;
+	case HOOK_UPROBE:
+		*kind = str_has_prefix(p->section, "uretprobe") ? "uretprobe" : "uprobe";
+		*link = bpf_program__attach(prog);
+		break;
+	default:
+		*link = bpf_program__attach(prog);
+		if (!*link && (errno == EOPNOTSUPP || errno == ESRCH)) {
+			/* xdp, tc, socket filters, perf_event: the user picks the target */
+			*kind = "loaded";
+			snprintf(where, where_sz, "-");
+			snprintf(why, why_sz,
+				 "loaded, not attached: section '%s' has no automatic target",
+				 p->section);
+			return 1;
+		}
+		break;
+	}
+	if (*link)
+		return 0;
+	err = -errno;
+	hook_failure(p->hook, p->target, err, why, why_sz);
+	return err;
+}
+
+/* attach by section --------------------------------------------------- */
+
+int coolbpf_object__attach(struct coolbpf_object *obj)
+{
+	size_t n = 0;
+	int err = 0;
+
+	if (!obj || !obj->loaded)
+		return cb_err(-EINVAL);
+	if (obj->auto_links)
+		return cb_err(-EALREADY);
+	coolbpf_mount_fs();
+	for (size_t i = 0; i < obj->nr_plans; i++)
+		n += obj->plans[i].enabled || obj->plans[i].skipped;
+	obj->auto_links = calloc(n ? n : 1, sizeof(*obj->auto_links));
+	if (!obj->auto_links)
+		return cb_err(-ENOMEM);
+	for (size_t i = 0; i < obj->nr_plans; i++) {
+		struct prog_plan *p = &obj->plans[i];
+		struct bpf_link *link = NULL;
+		const char *kind = "none";
+		char why[512] = "", where[256];
+		int r, idx;
+
+		if (!p->enabled && !p->skipped)
+			continue;
+		if (!p->enabled) {
+			/* an optional program left out at load: reported, not attached */
+			idx = attach_report_add(obj, p->name, p->section, "none", p->target,
+						p->note, p->skipped);
+			if (idx < 0) {
+				err = idx;
+				break;
+			}
+			continue;
+		}
+		r = attach_one(p, bpf_object__find_program_by_name(obj->bpf, p->name), &kind,
+			       &link, why, sizeof(why), where, sizeof(where));
+		idx = attach_report_add(obj, p->name, p->section, kind, where,
+					why[0] ? why : p->note, r < 0 ? r : 0);
+		if (idx < 0) {
+			bpf_link__destroy(link);
+			err = idx;
+			break;
+		}
+		obj->auto_links[obj->nr_auto++] = link;
+		if (r < 0 && p->optional) {
+			/* the caller can do without it: report, keep the rest */
+			pr_info("program '%s' (%s) left out: %s\n", p->name, p->section, why);
+		} else if (r < 0) {
+			pr_warn("program '%s' (%s): %s\n", p->name, p->section, why);
+			err = r;
+		}
+	}
+	if (err) {
+		/* all or nothing: a half-attached tool reports wrong numbers */
+		for (size_t i = 0; i < obj->nr_auto; i++) {
+			bpf_link__destroy(obj->auto_links[i]);
+			obj->auto_links[i] = NULL;
+		}
+		return cb_err(err);
+	}
+	return 0;
+}
+
+/* attach one program by hand ------------------------------------------ */
+
+static int perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
+			   unsigned long flags)
+{
+	return (int)syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags);
+}
+
+/* The online CPUs (/sys/devices/system/cpu/online: "0-3,5"); -errno. */
+static int online_cpus(bool **mask, int *n)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	void *data;
+	size_t len;
+	char *p, *end;
+
+	if (ncpu <= 0)
+		return cb_err(ncpu < 0 ? ncpu : -ENOENT);
+	*mask = calloc((size_t)ncpu, sizeof(**mask));
+	if (!*mask)
+		return cb_err(-ENOMEM);
+	*n = ncpu;
+	if (read_file("/sys/devices/system/cpu/online", &data, &len)) {
+		for (int i = 0; i < ncpu; i++)
+			(*mask)[i] = true;
+		return 0;
+	}
+	for (p = data; *p && *p != '\n' && !err; p = *end == ',' ? end + 1 : end) {
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			err = -EINVAL;
+		else if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		for (long c = lo; !err && c <= hi && c < ncpu; c++)
+			(*mask)[c] = true;
+	}
+	free(data);
+	return err ? cb_err(err) : 0;
+}
+
+static void perf_attr_from(const struct coolbpf_attach_opts *o, struct perf_event_attr *attr)
+{
+	const void *user = OPTS_GET(o, perf_attr, NULL);
+
+	memset(attr, 0, sizeof(*attr));
+	if (user) {
+		__u32 usz = ((const struct perf_event_attr *)user)->size;
+
+		if (!usz || usz > sizeof(*attr))
+			usz = sizeof(*attr);
+		memcpy(attr, user, usz);
+		attr->size = sizeof(*attr);
+		return;
+	}
+	attr->size = sizeof(*attr);
+	attr->type = OPTS_GET(o, perf_type, 0);
+	attr->config = OPTS_GET(o, perf_config, 0);
+	if (!attr->type && !attr->config) {
+		attr->type = PERF_TYPE_SOFTWARE;
+		attr->config = PERF_COUNT_SW_CPU_CLOCK;
+	}
+	if (OPTS_GET(o, sample_period, 0)) {
+		attr->sample_period = o->sample_period;
+	} else {
+		attr->freq = 1;
+		attr->sample_freq = OPTS_GET(o, sample_freq, 0) ? o->sample_freq : 99;
+	}
+}
+
+static int link_add(struct coolbpf_link *l, struct bpf_link *bl, int perf_fd)
+{
+	void *a = realloc(l->links, (l->n + 1) * sizeof(*l->links));
+	void *b;
+
+	if (!a)
+		return cb_err(-ENOMEM);
+	l->links = a;
+	b = realloc(l->perf_fds, (l->n + 1) * sizeof(*l->perf_fds));
+	if (!b)
+		return cb_err(-ENOMEM);
+	l->perf_fds = b;
+	l->links[l->n] = bl;
+	l->perf_fds[l->n++] = perf_fd;
+	return 0;
+}
+
+static void link_detach(struct coolbpf_link *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		bpf_link__destroy(l->links[i]);
+		if (l->perf_fds[i] >= 0)
+			close(l->perf_fds[i]);
+	}
+	free(l->links);
+	free(l->perf_fds);
+	l->links = NULL;
+	l->perf_fds = NULL;
+	l->n = 0;
+}
+
+static int attach_perf(struct bpf_program *prog, const struct coolbpf_attach_opts *o,
+		       struct coolbpf_link *l, char *where, size_t where_sz, char *why,
+		       size_t why_sz)
+{
+	struct perf_event_attr attr;
+	int cpu = OPTS_GET(o, cpu, -1), pid = OPTS_GET(o, pid, -1);
+	int group = OPTS_GET(o, perf_group_fd, -1);
+	unsigned long flags = OPTS_GET(o, perf_flags, 0) | PERF_FLAG_FD_CLOEXEC;
+	bool *mask = NULL;
+	int ncpu = 0, err;
+
+	perf_attr_from(o, &attr);
+	if (pid < 0 && cpu < 0) {
+		err = online_cpus(&mask, &ncpu);
+		if (err)
+			return err;
+	}
+	snprintf(where, where_sz, "type %u config %llu %s %llu%s", attr.type,
+		 (unsigned long long)attr.config, attr.freq ? "freq" : "period",
+		 (unsigned long long)attr.sample_period, cpu < 0 && pid < 0 ? " on every CPU" : "");
+	for (int c = mask ? 0 : cpu; c < (mask ? ncpu : cpu + 1); c++) {
+		struct bpf_link *bl;
+		int fd;
+
+		if (mask && !mask[c])
+			continue;
+		fd = perf_event_open(&attr, pid, c, group, flags);
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV)
+				snprintf(why, why_sz,
+					 "this machine has no perf event type %u config %llu (a "
+					 "hardware event in a VM?): use a software event such as "
+					 "cpu-clock",
+					 attr.type, (unsigned long long)attr.config);
+			else
+				snprintf(why, why_sz, "perf_event_open on CPU %d: %s", c,
+					 strerror(-err));
+			goto fail;
+		}
+		bl = bpf_program__attach_perf_event(prog, fd);
+		if (!bl) {
+			err = -errno;
+			close(fd);
+			snprintf(why, why_sz, "cannot attach to the perf event on CPU %d: %s", c,
+				 strerror(-err));
+			goto fail;
+		}
+		err = link_add(l, bl, fd);
+		if (err) {
+			bpf_link__destroy(bl);
+			close(fd);
+			goto fail;
+		}
+	}
+	free(mask);
+	return 0;
+fail:
+	free(mask);
+	link_detach(l);
+	return err;
+}
+
+static int attach_by_kind(struct coolbpf_object *obj, struct prog_plan *p,
+			  struct bpf_program *prog, const struct coolbpf_attach_opts *o,
+			  struct coolbpf_link *l, const char **kind, char *where, size_t where_sz,
+			  char *why, size_t why_sz)
+{
+	enum coolbpf_attach_kind k = OPTS_GET(o, kind, COOLBPF_ATTACH_AUTO);
+	const char *target = OPTS_GET(o, target, NULL);
+	struct bpf_link *bl = NULL;
+	int err;
+
+	(void)obj;
+	if (k != COOLBPF_ATTACH_AUTO && k != COOLBPF_ATTACH_PERF_EVENT && (!target || !*target)) {
+		snprintf(why, why_sz, "no target given");
+		return -EINVAL;
+	}
+	strlcpy_cb(where, target ? target : "", where_sz);
+	switch (k) {
+	case COOLBPF_ATTACH_AUTO:
+		err = attach_one(p, prog, kind, &bl, why, why_sz, where, where_sz);
+		if (err > 0) /* no automatic target */
+			return -EOPNOTSUPP;
+		break;
+	case COOLBPF_ATTACH_KPROBE:
+	case COOLBPF_ATTACH_KRETPROBE: {
+		LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = k == COOLBPF_ATTACH_KRETPROBE,
+			    .offset = (size_t)OPTS_GET(o, offset, 0));
+
+		*kind = ko.retprobe ? "kretprobe" : "kprobe";
+		if (!kernel_has_kprobes()) {
+			snprintf(why, why_sz,
+				 "this kernel has no kprobe support (no kprobe PMU, no "
+				 "kprobe_events: built without CONFIG_KPROBES); use a tracepoint");
+			return -EOPNOTSUPP;
+		}
+		bl = bpf_program__attach_kprobe_opts(prog, target, &ko);
+		err = bl ? 0 : -errno;
+		if (err)
+			hook_failure(HOOK_KPROBE, target, err, why, why_sz);
+		break;
+	}
+	case COOLBPF_ATTACH_UPROBE:
+	case COOLBPF_ATTACH_URETPROBE: {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = k == COOLBPF_ATTACH_URETPROBE,
+			    .func_name = OPTS_GET(o, symbol, NULL));
+		int pid = OPTS_GET(o, pid, -1);
+
+		*kind = uo.retprobe ? "uretprobe" : "uprobe";
+		if (uo.func_name)
+			snprintf(where, where_sz, "%s:%s", target, uo.func_name);
+		bl = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, target,
+						     (size_t)OPTS_GET(o, offset, 0), &uo);
+		err = bl ? 0 : -errno;
+		if (err)
+			snprintf(why, why_sz, "cannot attach to '%s': %s", where, strerror(-err));
+		break;
+	}
+	case COOLBPF_ATTACH_TRACEPOINT:
+		*kind = "tracepoint";
+		err = attach_tracepoint(prog, target, where, where_sz, &bl, why, why_sz);
+		break;
+	case COOLBPF_ATTACH_RAW_TRACEPOINT:
+		*kind = "raw_tp";
+		bl = bpf_program__attach_raw_tracepoint(prog, target);
+		err = bl ? 0 : -errno;
+		if (err)
+			hook_failure(HOOK_RAW_TP, target, err, why, why_sz);
+		break;
+	case COOLBPF_ATTACH_PERF_EVENT:
+		*kind = "perf_event";
+		return attach_perf(prog, o, l, where, where_sz, why, why_sz);
+	default:
+		snprintf(why, why_sz, "unknown attach kind %d", (int)k);
+		return -EINVAL;
+	}
+	if (!err && bl)
+		err = link_add(l, bl, -1);
+	if (err && bl)
+		bpf_link__destroy(bl);
+	return err;
+}
+
+struct coolbpf_link *coolbpf_object__attach_program(struct coolbpf_object *obj, const char *prog,
+						    const struct coolbpf_attach_opts *opts)
+{
+	struct prog_plan *p = NULL;
+	struct bpf_program *bp;
+	struct coolbpf_link *l;
+	const char *kind = "program";
+	char why[512] = "", where[256] = "";
+	int err;
+
+	if (!obj || !prog || !OPTS_VALID(opts, coolbpf_attach_opts))
+		return cb_err_ptr(-EINVAL);
+	if (!obj->loaded) {
+		pr_warn("cannot attach '%s': load the object first\n", prog);
+		return cb_err_ptr(-EINVAL);
+	}
+	for (size_t i = 0; i < obj->nr_plans && !p; i++)
+		p = !strcmp(obj->plans[i].name, prog) ? &obj->plans[i] : NULL;
+	bp = p && p->enabled ? bpf_object__find_program_by_name(obj->bpf, prog) : NULL;
+	if (!bp) {
+		pr_warn("cannot attach: '%s' has no %sprogram '%s'\n", obj->name,
+			p ? "loaded " : "", prog);
+		return cb_err_ptr(-ENOENT);
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return cb_err_ptr(-ENOMEM);
+	l->obj = obj;
+	coolbpf_mount_fs();
+	err = attach_by_kind(obj, p, bp, opts, l, &kind, where, sizeof(where), why, sizeof(why));
+	if (err && !why[0])
+		snprintf(why, sizeof(why), "%s", strerror(-err));
+	if (attach_report_add(obj, p->name, p->section, kind, where, err ? why : p->note, err) < 0 &&
+	    !err)
+		err = -ENOMEM;
+	if (err) {
+		link_detach(l);
+		free(l);
+		pr_warn("program '%s' (%s): %s\n", p->name, p->section, why);
+		return cb_err_ptr(err);
+	}
+	l->next = obj->links;
+	obj->links = l;
+	return l;
+}
+
+size_t coolbpf_link__perf_count(const struct coolbpf_link *link)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; link && i < link->n; i++)
+		n += link->perf_fds[i] >= 0;
+	return n;
+}
+
+void coolbpf_link__destroy(struct coolbpf_link *link)
+{
+	struct coolbpf_link **pp;
+
+	if (!link)
+		return;
+	for (pp = &link->obj->links; *pp && *pp != link; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = link->next;
+	link_detach(link);
+	free(link);
+}
+
+/* detach -------------------------------------------------------------- */
+
+void coolbpf_object__detach(struct coolbpf_object *obj)
+{
+	if (!obj)
+		return;
+	for (size_t i = 0; i < obj->nr_auto; i++)
+		bpf_link__destroy(obj->auto_links[i]);
+	free(obj->auto_links);
+	obj->auto_links = NULL;
+	obj->nr_auto = 0;
+	/* links made by hand stay valid, empty, until destroyed */
+	for (struct coolbpf_link *l = obj->links; l; l = l->next)
+		link_detach(l);
+	report_clear(obj);
+}
+
+void attach_release(struct coolbpf_object *obj)
+{
+	coolbpf_object__detach(obj);
+	while (obj->links) {
+		struct coolbpf_link *l = obj->links;
+
+		obj->links = l->next;
+		free(l);
+	}
+	free(obj->att);
+	obj->att = NULL;
+	obj->cap_att = 0;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The environment, for programs' entry points to put into opts: the only
+ * place libcoolbpf reads it. A library that read COOLBPF_SERVER deep in a
+ * compile made every embedder (coolbpfd's sandboxed worker among them)
+ * unset it first; now the environment reaches a compile only when the
+ * program says so.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "object.h"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
+{
+	static char cache[PATH_MAX];
+	const char *v;
+
+	if (!opts || !OPTS_VALID(opts, coolbpf_compile_opts))
+		return cb_err(-EINVAL);
+	if (!opts->server)
+		opts->server = env("COOLBPF_SERVER");
+	if (!opts->server_token)
+		opts->server_token = env("COOLBPF_SERVER_TOKEN");
+	if (!opts->cache_dir)
+		opts->cache_dir = env("COOLBPF_CACHE_DIR");
+	if (!opts->cache_dir && (v = env("XDG_CACHE_HOME")) &&
+	    (size_t)snprintf(cache, sizeof(cache), "%s/coolbpf", v) < sizeof(cache))
+		opts->cache_dir = cache;
+	if (!opts->cache_dir && (v = env("HOME")) &&
+	    (size_t)snprintf(cache, sizeof(cache), "%s/.cache/coolbpf", v) < sizeof(cache))
+		opts->cache_dir = cache;
+	if (!opts->btf_dir)
+		opts->btf_dir = env("COOLBPF_BTF_DIR");
+	if (!opts->tool_path)
+		opts->tool_path = env("PATH");
+	if (!opts->full_vmlinux_h)
+		opts->full_vmlinux_h = env("COOLBPF_COMPILE_FULL") != NULL;
+	return 0;
+}
+
+int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts)
+{
+	if (!opts || !OPTS_VALID(opts, coolbpf_object_opts))
+		return cb_err(-EINVAL);
+	if (!opts->btf_dir)
+		opts->btf_dir = env("COOLBPF_BTF_DIR");
+	return 0;
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Open and close: read or compile the program, choose the BTF for CO-RE
+ * (lib/btf's resolver), open it with libbpf, and the object's accessors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "object.h"
+
+#define VERIFIER_LOG_SZ (16u << 20)
+
+static char *verifier_log;
+
+const char *object_verifier_log(void)
+{
+	return verifier_log;
+}
+
+static int object_open_bpf(struct coolbpf_object *obj)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = obj->name);
+	int err;
+
+	if (obj->btf.source != BTF_SRC_KERNEL && obj->btf.path[0])
+		oo.btf_custom_path = obj->btf.path;
+	if (!verifier_log) {
+		/* untouched pages cost no memory: only a failed load writes here */
+		verifier_log = mmap(NULL, VERIFIER_LOG_SZ, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (verifier_log == MAP_FAILED)
+			verifier_log = NULL;
+	}
+	if (verifier_log) {
+		verifier_log[0] = '\0';
+		oo.kernel_log_buf = verifier_log;
+		oo.kernel_log_size = VERIFIER_LOG_SZ;
+	}
+	obj->bpf = bpf_object__open_mem(obj->elf, obj->elf_sz, &oo);
+	if (!obj->bpf) {
+		char msg[128];
+
+		err = -errno;
+		libbpf_strerror(err, msg, sizeof(msg));
+		pr_warn("cannot open '%s': not a valid BPF object (%s); rebuild it with "
+			"'coolbpf compile'\n",
+			obj->origin, msg);
+		return cb_err(err);
+	}
+	return 0;
+}
+
+int object_reopen(struct coolbpf_object *obj)
+{
+	int err;
+
+	bpf_object__close(obj->bpf);
+	obj->bpf = NULL;
+	err = object_open_bpf(obj);
+	if (err)
+		return err;
+	return map_classify(obj);
+}
+
+/* The BTF for CO-RE, by lib/btf's resolver; libbpf reads the kernel's
+ * own when it is the choice. */
+static int choose_btf(struct coolbpf_object *obj, const struct coolbpf_object_opts *opts)
+{
+	struct btf_query q = {
+		.explicit_path = OPTS_GET(opts, btf_path, NULL),
+		.archive_dir = OPTS_GET(opts, btf_dir, NULL),
+		.artifact = obj->elf,
+		.artifact_sz = obj->elf_sz,
+	};
+
+	return btf_choose(&q, BTF_FOR_LOAD, &obj->btf);
+}
+
+static struct coolbpf_object *object_new(const char *name, const char *origin)
+{
+	struct coolbpf_object *obj = calloc(1, sizeof(*obj));
+
+	if (!obj)
+		return NULL;
+	obj->name = strdup(name ? name : "coolbpf");
+	strlcpy_cb(obj->origin, origin ? origin : obj->name ? obj->name : "", sizeof(obj->origin));
+	obj->btf.memfd = -1;
+	obj->epfd = -1;
+	obj->trace_fd = -1;
+	if (!obj->name) {
+		free(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* Takes ownership of elf. */
+static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name,
+					 const char *origin, const struct coolbpf_object_opts *opts)
+{
+	struct coolbpf_object *obj;
+	int err;
+
+	cb_libbpf_log_init();
+	obj = object_new(name, origin);
+	if (!obj) {
+		free(elf);
+		return cb_err_ptr(-ENOMEM);
+	}
+	obj->elf = elf;
+	obj->elf_sz = sz;
+	err = choose_btf(obj, opts);
+	if (!err)
+		err = object_open_bpf(obj);
+	if (!err)
+		err = plans_build(obj);
+	if (!err)
+		err = map_classify(obj);
+	if (err) {
+		coolbpf_object__close(obj);
+		return cb_err_ptr(err);
+	}
+	return obj;
+}
+
+/* The compile of a source opened here: the caller's compile opts, with
+ * the object's BTF choices where the compile has none (--btf reaches the
+ * compile too). -EINVAL for bad opts. */
+static int compile_opts_for(const struct coolbpf_object_opts *opts,
+			    struct coolbpf_compile_opts *c)
+{
+	const struct coolbpf_compile_opts *in = OPTS_GET(opts, compile, NULL);
+
+	memset(c, 0, sizeof(*c));
+	if (in) {
+		if (!OPTS_VALID(in, coolbpf_compile_opts))
+			return cb_err(-EINVAL);
+		memcpy(c, in, in->sz < sizeof(*c) ? in->sz : sizeof(*c));
+	}
+	c->sz = sizeof(*c);
+	if (!c->btf_path)
+		c->btf_path = OPTS_GET(opts, btf_path, NULL);
+	if (!c->btf_dir)
+		c->btf_dir = OPTS_GET(opts, btf_dir, NULL);
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* "dir/foo.bpf.c" -> "foo" */
+static void object_name_from(const char *path, char *buf, size_t sz)
+{
+	char *dot;
+
+	strlcpy_cb(buf, base_name(path), sz);
+	dot = strchr(buf, '.');
+	if (dot && dot != buf)
+		*dot = '\0';
+}
+
+struct coolbpf_object *coolbpf_object__open_mem(const void *data, size_t sz,
+						const struct coolbpf_object_opts *opts)
+{
+	void *copy;
+
+	if (!data || !sz || !OPTS_VALID(opts, coolbpf_object_opts))
+		return cb_err_ptr(-EINVAL);
+	copy = malloc(sz);
+	if (!copy)
+		return cb_err_ptr(-ENOMEM);
+	memcpy(copy, data, sz);
+	return open_owned(copy, sz, OPTS_GET(opts, name, NULL) ? opts->name : "coolbpf", NULL, opts);
+}
+
+static struct coolbpf_object *open_compiled(struct coolbpf_compile_result *res, int err,
+					    const char *what, const char *name,
+					    const struct coolbpf_object_opts *opts)
+{
+	void *elf;
+	size_t sz;
+
+	if (err) {
+		if (res->log && res->log[0])
+			pr_warn("cannot compile '%s':\n%s", what, res->log);
+		else if (!coolbpf_errmsg()[0])
+			pr_warn("cannot compile '%s': %s\n", what, strerror(-err));
+		coolbpf_compile_result__release(res);
+		return cb_err_ptr(err);
+	}
+	elf = res->obj;
+	sz = res->obj_sz;
+	res->obj = NULL;
+	coolbpf_compile_result__release(res);
+	return open_owned(elf, sz, name, what, opts);
+}
+
+struct coolbpf_object *coolbpf_object__open_source(const char *src, size_t len,
+						   const struct coolbpf_object_opts *opts)
+{
+	struct coolbpf_compile_result res = {};
+	struct coolbpf_compile_opts copts;
+	const char *name;
+	char file[NAME_MAX + 1];
+	int err;
+
+	if (!src || !OPTS_VALID(opts, coolbpf_object_opts) || compile_opts_for(opts, &copts))
+		return cb_err_ptr(-EINVAL);
+	name = OPTS_GET(opts, name, NULL) ? opts->name : "coolbpf";
+	snprintf(file, sizeof(file), "%s.bpf.c", name);
+	err = coolbpf_compile_buf(file, src, len, &copts, &res);
+	return open_compiled(&res, err, file, name, opts);
+}
+
+struct coolbpf_object *coolbpf_object__open_file(const char *path,
+						 const struct coolbpf_object_opts *opts)
+{
+	char name[NAME_MAX + 1];
+	void *data;
+	size_t sz;
+	int err;
+
+	if (!path || !OPTS_VALID(opts, coolbpf_object_opts))
+		return cb_err_ptr(-EINVAL);
+	if (OPTS_GET(opts, name, NULL))
+		strlcpy_cb(name, opts->name, sizeof(name));
+	else
+		object_name_from(path, name, sizeof(name));
+	if (str_has_suffix(path, ".c")) {
+		struct coolbpf_compile_result res = {};
+		struct coolbpf_compile_opts copts;
+
+		if (compile_opts_for(opts, &copts))
+			return cb_err_ptr(-EINVAL);
+		if (access(path, R_OK)) {
+			err = -errno;
+			pr_warn("cannot open '%s': %s\n", path, strerror(-err));
+			return cb_err_ptr(err);
+		}
+		err = coolbpf_compile_file(path, &copts, &res);
+		return open_compiled(&res, err, path, name, opts);
+	}
+	err = read_file(path, &data, &sz);
+	if (err) {
+		pr_warn("cannot open '%s': %s\n", path, strerror(-err));
+		return cb_err_ptr(err);
+	}
+	if (sz < 4 || memcmp(data, "\177ELF", 4)) {
+		free(data);
+		pr_warn("cannot open '%s': not an ELF object; give a .bpf.c source or an object "
+			"made by 'coolbpf compile'\n",
+			path);
+		return cb_err_ptr(-ENOEXEC);
+	}
+	return open_owned(data, sz, name, path, opts);
+}
+
+const char *coolbpf_object__btf_origin(const struct coolbpf_object *obj)
+{
+	return obj ? obj->btf.origin : NULL;
+}
+
+struct bpf_object *coolbpf_object__bpf(const struct coolbpf_object *obj)
+{
+	return obj ? obj->bpf : NULL;
+}
+
+const char *coolbpf_object__name(const struct coolbpf_object *obj)
+{
+	return obj ? obj->name : NULL;
+}
+
+const struct btf *coolbpf_object__btf(const struct coolbpf_object *obj)
+{
+	return obj && obj->bpf ? bpf_object__btf(obj->bpf) : NULL;
+}
+
+void coolbpf_object__close(struct coolbpf_object *obj)
+{
+	if (!obj)
+		return;
+	trace_close(obj);
+	events_close(obj);
+	coolbpf_object__detach(obj);
+	object_maps_release(obj);
+	bpf_object__close(obj->bpf);
+	btf_choice_release(&obj->btf);
+	attach_release(obj);
+	plans_free(obj);
+	free(obj->elf);
+	free(obj->name);
+	free(obj);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * lib/object: a program in the kernel. Opening (an ELF object, or a source
+ * compiled through lib/compile), choosing its CO-RE BTF (lib/btf),
+ * loading with hook fallbacks, attaching, maps, event buffers, bpf_printk
+ * lines, and printing maps and events through lib/format.
+ *
+ *   object.c      open, close, accessors; the BTF for CO-RE
+ *   load.c        load plans (hook fallbacks, optional programs) and the
+ *                 one message that says why a load failed
+ *   verifier.c    a verifier log summarised to its failing source line
+ *   probe.c       what the running kernel can host (kprobes, fentry, ...)
+ *   attach.c      attach by section, or one program by hand; the report
+ *   maps.c        map kinds, element access, lost-event counters
+ *   output.c      events and map dumps as text or JSON
+ *   events.c      ring and perf buffers (and other sources) behind one fd
+ *   trace.c       bpf_printk lines from a private tracefs instance
+ *   fs.c          tracefs and bpffs: find, mount
+ *   libbpf_log.c  libbpf's messages routed into the library's log
+ *   env.c         the environment, read only by programs' entry points
+ *
+ * The structures below are shared by those files only. Builds on every
+ * other floor: base, btf, format, compile.
+ */
+#ifndef COOLBPF_OBJECT_H
+#define COOLBPF_OBJECT_H
+
+#include <limits.h>
+
+#include <bpf/libbpf.h>
+
+#include "base/base.h"
+#include "btf/btf.h"
+#include "compile/compile.h"
+#include "format/format.h"
+
+#define coolbpf_object_opts__last_field btf_dir
+#define coolbpf_events_opts__last_field perf_pages
+#define coolbpf_attach_opts__last_field perf_flags
+#define coolbpf_format_opts__last_field fmt
+
+struct coolbpf_map {
+	struct coolbpf_object *obj;
+	struct bpf_map *map;
+	enum coolbpf_map_kind kind;
+	__u32 key_type_id;
+	__u32 value_type_id; /* event type for RINGBUF / PERF */
+	__u64 hist_step;
+	struct decoder *key_dec;
+	struct decoder *value_dec;
+	bool dec_tried;
+	struct perf_buffer *pb;
+	__u64 perf_lost; /* from perf's lost-sample records */
+};
+
+/* Hook types coolbpf knows how to attach or fall back between. */
+enum hook {
+	HOOK_OTHER,
+	HOOK_KPROBE,
+	HOOK_KRETPROBE,
+	HOOK_FENTRY,
+	HOOK_FEXIT,
+	HOOK_TP,
+	HOOK_RAW_TP,
+	HOOK_TP_BTF,
+	HOOK_UPROBE,
+	HOOK_NONE, /* loads but has no automatic attach target (xdp, socket, ...) */
+};
+
+struct prog_plan {
+	char *name;
+	char *section;
+	enum hook hook;
+	char *target;	/* function or "category:name" */
+	int alt;	/* index of the alternative program, -1 if none */
+	bool enabled;	/* loaded this round */
+	bool to_raw_tp; /* tp_btf loaded as raw_tp */
+	bool optional;	/* coolbpf_object__set_optional(): may be left out */
+	int skipped;	/* -errno: optional program left out at load */
+	char note[256]; /* fallback taken */
+};
+
+/* Something coolbpf_object__events_fd() waits for: a ring buffer manager,
+ * a perf buffer, the trace pipe. consume returns how much it handled. */
+struct ev_source {
+	int (*consume)(void *ctx);
+	void *ctx;
+};
+#define EV_SOURCES_MAX 64
+
+/* One attached program: a link, or one per CPU for perf events. */
+struct coolbpf_link {
+	struct coolbpf_object *obj;
+	struct bpf_link **links;
+	int *perf_fds;
+	size_t n;
+	size_t att; /* its entry in obj->att */
+	struct coolbpf_link *next;
+};
+
+struct coolbpf_object {
+	struct bpf_object *bpf;
+	char *name;
+	char origin[PATH_MAX]; /* the file or source name, for messages */
+	void *elf;	       /* the object's bytes, kept to reopen on fallback */
+	size_t elf_sz;
+	/* the BTF for CO-RE (lib/btf); its path goes to libbpf as
+	 * btf_custom_path unless it is the running kernel's */
+	struct btf_choice btf;
+
+	struct prog_plan *plans;
+	size_t nr_plans;
+	bool loaded;
+
+	struct coolbpf_map *maps;
+	size_t nr_maps;
+
+	/* attach report: one entry per program attached (or left out) */
+	struct coolbpf_attach_info *att;
+	size_t nr_att, cap_att;
+	/* coolbpf_object__attach(): one link per report entry it made */
+	struct bpf_link **auto_links;
+	size_t nr_auto;
+	/* coolbpf_object__attach_program() */
+	struct coolbpf_link *links;
+
+	/* events.c */
+	int epfd;
+	struct ev_source sources[EV_SOURCES_MAX];
+	size_t nr_sources;
+	struct ring_buffer *rb;
+	coolbpf_event_fn on_event;
+	coolbpf_lost_fn on_lost;
+	void *ev_ctx;
+	int cb_ret;
+
+	/* trace.c */
+	int trace_fd;
+	char *trace_instance;
+	coolbpf_trace_fn on_trace;
+	void *trace_ctx;
+	struct strbuf trace_partial;
+};
+
+/* load.c */
+int plans_build(struct coolbpf_object *obj);
+void plans_free(struct coolbpf_object *obj);
+const char *hook_name(enum hook h);
+/* object.c: reopen the ELF image (a load round after a fallback) */
+int object_reopen(struct coolbpf_object *obj);
+/* the verifier log of the last load (NULL or "" if none) */
+const char *object_verifier_log(void);
+/* probe.c */
+bool kernel_has_kprobes(void);
+/* Append SEC("tp/cat/name") of a tracepoint related to a kernel function. */
+void attach_suggest_tracepoint(const char *func, struct strbuf *sb);
+/* attach.c: a report entry (strings copied); its index or -ENOMEM */
+int attach_report_add(struct coolbpf_object *obj, const char *prog, const char *section,
+		      const char *kind, const char *target, const char *note, int err);
+void attach_release(struct coolbpf_object *obj);
+/* trace.c */
+void trace_close(struct coolbpf_object *obj);
+/* events.c: wait for fd in the object's epoll set, call consume(ctx) when
+ * it is readable and on every coolbpf_object__consume(). */
+int events_add_source(struct coolbpf_object *obj, int fd, int (*consume)(void *ctx),
+		      void *ctx);
+void events_close(struct coolbpf_object *obj);
+/* maps.c */
+int map_classify(struct coolbpf_object *obj);
+void object_maps_release(struct coolbpf_object *obj);
+/* output.c: one event as text, or as {"map": NAME, "event": VALUE}, and a
+ * whole map, appended to sb (no newline after an event) */
+int map_event_append(struct coolbpf_map *map, const void *data, size_t size,
+		     enum coolbpf_format fmt, struct strbuf *sb);
+int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb);
+/* verifier.c: summarise a verifier log into sb */
+void verifier_summary(const char *log, struct strbuf *sb);
+/* fs.c */
+const char *tracefs_root(void);
+/* libbpf_log.c */
+void cb_libbpf_log_init(void);
+/* The program / map libbpf's warnings first blamed for a failure since
+ * cb_libbpf_fail_reset() ("" if none), in this thread. */
+void cb_libbpf_fail_reset(void);
+const char *cb_libbpf_failed_prog(void);
+const char *cb_libbpf_failed_map(void);
+
+#endif /* COOLBPF_OBJECT_H */
