@@ -87,10 +87,16 @@ $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o: $(PT_DIR)/pingtrace_embed.S \
 		$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o
 	$(CC) $(SANITIZE) -DPT_OBJ='"$(BUILD)/obj/$(PT_DIR)/pingtrace.bpf.o"' -c $< -o $@
 
-$(BUILD)/obj/$(PT_DIR)/pingtrace.o: $(PT_DIR)/pingtrace.h
+# the user side: main and options, the two modes, the report; the stricter
+# warnings hold here (banned.h is included by each file, after libc's headers)
+PT_SRCS := $(addprefix $(PT_DIR)/,pingtrace.c sender.c responder.c report.c)
+PT_OBJS := $(PT_SRCS:%.c=$(BUILD)/obj/%.o)
+$(PT_OBJS): $(BUILD)/obj/%.o: %.c $(PT_DIR)/pingtrace.h $(PT_DIR)/pingtrace_user.h lib/banned.h \
+		$(wildcard include/coolbpf/*.h) | bootstrap
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Wmissing-prototypes -Wshadow -Wformat=2 -c $< -o $@
 
-$(BUILD)/bin/pingtrace: $(BUILD)/obj/$(PT_DIR)/pingtrace.o $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o \
-		$(STATIC_LIB)
+$(BUILD)/bin/pingtrace: $(PT_OBJS) $(BUILD)/obj/$(PT_DIR)/pingtrace_embed.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LDLIBS) -lm
 
