@@ -97,7 +97,7 @@ void stages_build(const struct coolbpf_object *obj, const struct point_def *pts,
 
 		stages.avail[k] = !e1 && !e2;
 		if (!stages.avail[k] && pts[k].alt) {
-			char alt_why[sizeof(stages.why[k])];
+			char alt_why[sizeof(stages.why[k])] = "";
 			size_t l = strlen(why);
 
 			stages.avail[k] = !prog_err(obj, pts[k].alt, alt_why, sizeof(alt_why));
