@@ -159,7 +159,8 @@ static json_t *stages_json(const double *us)
 	json_t *o = json_object();
 
 	for (int k = 0; k < stages.nr; k++)
-		json_object_set_new(o, stages.name[k], isnan(us[k]) ? json_null() : json_real(round1(us[k])));
+		json_object_set_new(o, stages.name[k],
+				    isnan(us[k]) ? json_null() : json_real(round1(us[k])));
 	return o;
 }
 

@@ -330,8 +330,8 @@ int run_sender(void)
 		 env.dest, s.sent, s.received, s.lost,
 		 s.sent ? 100.0 * (double)s.lost / (double)s.sent : 0.0);
 	report_summary(title, env.json ? "rtt_us" : "rtt",
-		       json_pack("{s:s,s:i,s:i,s:i}", "dest", s.dest_ip, "sent", (int)s.sent, "received",
-				 (int)s.received, "lost", (int)s.lost));
+		       json_pack("{s:s,s:i,s:i,s:i}", "dest", s.dest_ip, "sent", (int)s.sent,
+				 "received", (int)s.received, "lost", (int)s.lost));
 	coolbpf_object__close(s.obj);
 	close(sock);
 	return s.sent && !s.received ? 1 : 0; /* like ping: no reply at all fails */
