@@ -88,7 +88,7 @@ static void usage(FILE *f)
 }
 
 /* argp: usage errors exit 2, as coolbpf(1) says; --version everywhere */
-const char *argp_program_version = "coolbpf 0.2.0";
+__attribute__((visibility("default"))) const char *argp_program_version = "coolbpf 0.2.0";
 
 int main(int argc, char **argv)
 {

@@ -130,7 +130,8 @@ int signal_fd(void)
 /* Arguments                                                           */
 /* ------------------------------------------------------------------ */
 
-const char *argp_program_version = "pingtrace (coolbpf) 0.1.0";
+__attribute__((visibility("default"))) const char *argp_program_version =
+	"pingtrace (coolbpf) 0.2.0";
 static const char doc[] =
 	"pingtrace: where ping latency comes from, stage by stage.\v"
 	"Sends ICMP (or ICMPv6) echoes to DEST and prints, per packet, the round-trip time and the time "

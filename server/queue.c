@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * coolbpfd's compiles: the key of a request, its answer from the
+ * response cache, and on a miss the job queue that --workers compile
+ * threads drain, each running one sandboxed worker (sandbox.c) at a
+ * time. A queued connection is suspended until its thread has set the
+ * answer and resumed it; when --queue jobs wait already the answer is
+ * 503 at once, so a burst cannot pile up unbounded work.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "coolbpfd.h"
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+static struct conn *q_head, *q_tail;
+static bool q_stop;
+/* read by /metrics without q_lock */
+static atomic_int queued, in_flight;
+
+static pthread_t *threads;
+static unsigned n_threads;
+
+/* Hex sha256 of everything that determines the answer, plus salt (the
+ * toolchain and the target BTF's identity). */
+static void request_key(const struct compile_request *req, const char *salt, char out[65])
+{
+	struct sha256_ctx *ctx = sha256_ctx_new();
+	char len[32];
+	int n;
+
+	if (!ctx) {
+		memset(out, '0', 64);
+		out[64] = '\0';
+		return;
+	}
+	sha256_ctx_update(ctx, "coolbpfd-request-1", 19);
+	sha256_ctx_update(ctx, salt, strlen(salt) + 1);
+	n = snprintf(len, sizeof(len), "%zu", req->source_len);
+	sha256_ctx_update(ctx, len, (size_t)n + 1);
+	sha256_ctx_update(ctx, req->source, req->source_len);
+	sha256_ctx_update(ctx, req->kernel, strlen(req->kernel) + 1);
+	sha256_ctx_update(ctx, req->arch, strlen(req->arch) + 1);
+	for (size_t i = 0; i < req->n_defines; i++)
+		sha256_ctx_update(ctx, req->defines[i], strlen(req->defines[i]) + 1);
+	sha256_ctx_final_hex(ctx, out);
+}
+
+/* The request's target: its BTF as the resolver finds it (the running
+ * kernel's, or --btf-dir's archive entry, .btf.gz or .btf), or (neither)
+ * the default BTF, which the answer's log says. Salted into the key with
+ * the BTF file's identity, so a BTF added later misses. */
+static void choose_target(struct conn *c, char *salt, size_t salt_sz)
+{
+	COOLBPF_BTF_OPTS(bo, .kernel = c->req.kernel, .arch = c->req.arch,
+			 .btf_dir = server_cfg.btf_dir);
+	struct coolbpf_btf_info info;
+	struct stat st;
+
+	c->kernel = NULL;
+	c->btf_path[0] = '\0';
+	c->have_target_btf = false;
+	if (coolbpf_btf__locate(&bo, &info) == 0 && !strcmp(info.source, "archive") &&
+	    stat(info.path, &st) == 0 && S_ISREG(st.st_mode)) {
+		strlcpy_cb(c->btf_path, info.path, sizeof(c->btf_path));
+		c->kernel = c->req.kernel;
+		c->have_target_btf = true;
+		snprintf(salt, salt_sz, "%s\nbtf %s %lld %lld.%09ld", server_cfg.salt, info.path,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		return;
+	}
+	c->have_target_btf = !strcmp(c->req.kernel, host_kernel_release());
+	snprintf(salt, salt_sz, "%s\n%s", server_cfg.salt,
+		 c->have_target_btf ? "running" : "default");
+}
+
+/* A gzip'd archive entry goes to the worker as raw BTF, unpacked once into
+ * <pipeline>/btf/<sha256>.btf (the worker may read it, not write there). */
+static int unpack_target_btf(struct conn *c)
+{
+	COOLBPF_BTF_OPTS(bo, .btf_path = c->btf_path);
+	char sha[65], path[PATH_MAX];
+	struct stat st;
+	void *data;
+	size_t len;
+	int err;
+
+	if (!str_has_suffix(c->btf_path, ".gz"))
+		return 0;
+	if (coolbpf_btf__read(&bo, &data, &len, NULL))
+		return -EINVAL;
+	sha256_hex(data, len, sha);
+	err = pathf(path, sizeof(path), "%s/btf", server_cfg.pipeline_root);
+	if (!err)
+		err = mkdir_p(path);
+	if (!err)
+		err = pathf(path, sizeof(path), "%s/btf/%s.btf", server_cfg.pipeline_root, sha);
+	if (!err && stat(path, &st))
+		err = write_file_atomic(path, data, len);
+	free(data);
+	if (!err)
+		strlcpy_cb(c->btf_path, path, sizeof(c->btf_path));
+	return err;
+}
+
+static int compile_body(struct strbuf *sb, bool cached, const char *sha, const char *obj_b64,
+			const char *btf_b64, const char *log)
+{
+	struct jw w;
+
+	jw_init(&w, sb);
+	jw_begin_object(&w);
+	jw_key(&w, "cached");
+	jw_bool(&w, cached);
+	jw_key(&w, "sha256");
+	jw_string(&w, sha);
+	jw_key(&w, "object");
+	jw_string(&w, obj_b64);
+	jw_key(&w, "btf");
+	if (btf_b64)
+		jw_string(&w, btf_b64);
+	else
+		jw_null(&w);
+	jw_key(&w, "log");
+	jw_string(&w, log);
+	jw_end_object(&w);
+	return jw_error(&w) ?: strbuf_addch(sb, '\n');
+}
+
+/* The 200 answer; the cache keeps the "cached": true twin. */
+static void answer_compiled(struct conn *c, struct sandbox_result *r)
+{
+	struct strbuf obj = STRBUF_INIT, btf = STRBUF_INIT, log = STRBUF_INIT,
+		      fresh = STRBUF_INIT, stored = STRBUF_INIT;
+	const void *min_btf;
+	const char *rel;
+	size_t min_sz;
+	char sha[65];
+	int err;
+
+	sha256_hex(r->obj, r->obj_sz, sha);
+	err = base64_encode(&obj, r->obj, r->obj_sz);
+	if (!err && c->have_target_btf &&
+	    coolbpf_artifact__min_btf(r->obj, r->obj_sz, &min_btf, &min_sz, &rel) == 0)
+		err = base64_encode(&btf, min_btf, min_sz);
+	if (!err && !c->have_target_btf)
+		err = strbuf_addf(&log,
+				  "coolbpfd: no BTF for kernel %s (%s) on this server; compiled "
+				  "with its default BTF (kernel %s): CO-RE relocates at load time, "
+				  "no min BTF returned\n",
+				  c->req.kernel, c->req.arch, host_kernel_release());
+	err = err ?: strbuf_addstr(&log, r->log ? r->log : "");
+	err = err ?: compile_body(&fresh, false, sha, strbuf_str(&obj),
+				  c->have_target_btf && btf.len ? btf.buf : NULL, strbuf_str(&log));
+	err = err ?: compile_body(&stored, true, sha, strbuf_str(&obj),
+				  c->have_target_btf && btf.len ? btf.buf : NULL, strbuf_str(&log));
+	if (err) {
+		conn_set_error(c, 500, "out of memory", NULL);
+	} else {
+		if (resp_cache_put(server_cfg.cache, c->key, stored.buf, stored.len))
+			fprintf(stderr, "coolbpfd: cannot store a response in '%s'\n",
+				server_cfg.cache_dir);
+		conn_set_buf(c, 200, &fresh, "application/json");
+	}
+	strbuf_release(&obj);
+	strbuf_release(&btf);
+	strbuf_release(&log);
+	strbuf_release(&fresh);
+	strbuf_release(&stored);
+}
+
+static bool answer_from_cache(struct conn *c)
+{
+	off_t size;
+	int fd = resp_cache_get(server_cfg.cache, c->key, &size);
+
+	if (fd < 0)
+		return false;
+	conn_set_resp(c, 200, MHD_create_response_from_fd((uint64_t)size, fd), (size_t)size,
+		      "application/json");
+	if (!c->resp) {
+		close(fd);
+		return false;
+	}
+	c->cache = 1;
+	return true;
+}
+
+static void run_job(struct conn *c)
+{
+	struct sandbox_result r;
+
+	/* an identical request may have been compiled while this one waited */
+	if (answer_from_cache(c))
+		return;
+	c->cache = 0;
+	if (unpack_target_btf(c)) {
+		conn_set_error(c, 500, "cannot unpack the target kernel's BTF", coolbpf_errmsg());
+		return;
+	}
+	switch (sandbox_compile(&server_cfg.sandbox, &c->req, c->kernel,
+				c->btf_path[0] ? c->btf_path : NULL, &r)) {
+	case SANDBOX_OK:
+		answer_compiled(c, &r);
+		break;
+	case SANDBOX_COMPILE_ERROR:
+		conn_set_error(c, 422, "compile failed", r.log);
+		break;
+	case SANDBOX_TIMEOUT:
+		metrics_compile_timeout();
+		conn_set_error(c, 504, r.err, NULL);
+		break;
+	case SANDBOX_TOO_LARGE:
+	case SANDBOX_FAILED:
+		fprintf(stderr, "coolbpfd: compile failed: %s\n", r.err);
+		conn_set_error(c, 500, r.err, NULL);
+		break;
+	}
+	sandbox_result_release(&r);
+}
+
+static void *compile_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct conn *c;
+
+		pthread_mutex_lock(&q_lock);
+		while (!q_head && !q_stop)
+			pthread_cond_wait(&q_cond, &q_lock);
+		if (!q_head) {
+			pthread_mutex_unlock(&q_lock);
+			return NULL;
+		}
+		c = q_head;
+		q_head = c->next;
+		if (!q_head)
+			q_tail = NULL;
+		atomic_fetch_sub(&queued, 1);
+		atomic_fetch_add(&in_flight, 1);
+		pthread_mutex_unlock(&q_lock);
+
+		run_job(c);
+		if (!c->resp)
+			conn_set_error(c, 500, "out of memory", NULL);
+		atomic_fetch_sub(&in_flight, 1);
+		c->done = true;
+		MHD_resume_connection(c->mc);
+	}
+}
+
+/* 0 queued, -EBUSY when the queue is full */
+static int enqueue(struct conn *c)
+{
+	pthread_mutex_lock(&q_lock);
+	if ((unsigned)atomic_load(&queued) >= server_cfg.queue_max) {
+		pthread_mutex_unlock(&q_lock);
+		return -EBUSY;
+	}
+	c->next = NULL;
+	if (q_tail)
+		q_tail->next = c;
+	else
+		q_head = c;
+	q_tail = c;
+	atomic_fetch_add(&queued, 1);
+	/* suspended before a compile thread can resume it: both under q_lock */
+	MHD_suspend_connection(c->mc);
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+	return 0;
+}
+
+void queue_submit(struct conn *c)
+{
+	char salt[PATH_MAX + 512];
+
+	choose_target(c, salt, sizeof(salt));
+	request_key(&c->req, salt, c->key);
+	if (answer_from_cache(c)) {
+		metrics_cache_hit();
+		return;
+	}
+	metrics_cache_miss();
+	c->cache = 0;
+	if (enqueue(c)) {
+		metrics_queue_rejected();
+		conn_set_error(c, 503, "compile queue is full, retry later", NULL);
+	}
+}
+
+/* 0, or -errno with no thread left running */
+int queue_start(unsigned nworkers)
+{
+	threads = calloc(nworkers, sizeof(*threads));
+	if (!threads)
+		return -ENOMEM;
+	for (; n_threads < nworkers; n_threads++) {
+		int err = pthread_create(&threads[n_threads], NULL, compile_thread, NULL);
+
+		if (err) {
+			queue_stop_and_join();
+			return -err;
+		}
+	}
+	return 0;
+}
+
+/* The threads finish the jobs still queued, then return. */
+void queue_stop_and_join(void)
+{
+	pthread_mutex_lock(&q_lock);
+	q_stop = true;
+	pthread_cond_broadcast(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+	for (unsigned i = 0; i < n_threads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	threads = NULL;
+	n_threads = 0;
+}
+
+int queue_depth(void)
+{
+	return atomic_load(&queued);
+}
+
+int queue_in_flight(void)
+{
+	return atomic_load(&in_flight);
+}
