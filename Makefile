@@ -55,7 +55,7 @@ PROG_LIBS := $(STATIC_LIB) $(BASE_LIB)
 BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
 
 # every C file of the project (BPF sides included), for format and checks
-C_FILES := $(sort $(wildcard include/coolbpf/*.h lib/*/*.[ch] cli/*.[ch] server/*.[ch] \
+C_FILES := $(sort $(wildcard include/coolbpf/*.h bpf/*.h lib/*/*.[ch] cli/*.[ch] server/*.[ch] \
 	tools/*/*.[ch] bench/*.c bench/*/*.c tests/*/*.c tests/*/*.h tests/vm/progs/*.[ch] \
 	examples/*.c tests/data/*.c))
 

@@ -82,10 +82,11 @@ static void make_request(struct conn *c, int port)
 	cap = body_len + 256;
 	free(c->req);
 	c->req = malloc(cap);
-	n = snprintf(c->req, cap,
-		     "POST /v1/compile HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
-		     "Content-Length: %zu\r\n\r\n{\"source\": \"%s%s\"}",
-		     port, body_len, src_esc, tail);
+	n = snprintf(
+		c->req, cap,
+		"POST /v1/compile HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+		"Content-Length: %zu\r\n\r\n{\"source\": \"%s%s\"}",
+		port, body_len, src_esc, tail);
 	c->req_len = (size_t)n;
 	c->sent = 0;
 	c->len = 0;
@@ -192,8 +193,9 @@ int main(int argc, char **argv)
 		{ "unique", 'u', NULL, 0, "a different source per request (cold compiles)", 0 },
 		{},
 	};
-	static const struct argp argp = { options, parse_opt, NULL,
-					  "Load generator for coolbpfd (bench/server).", NULL, NULL,
+	static const struct argp argp = { options, parse_opt,
+					  NULL,	   "Load generator for coolbpfd (bench/server).",
+					  NULL,	   NULL,
 					  NULL };
 	int port, conns, ep;
 	double duration = 0, start, end;
@@ -253,7 +255,8 @@ int main(int argc, char **argv)
 				if (r > 0)
 					c->sent += (size_t)r;
 				if (c->sent == c->req_len) {
-					struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+					struct epoll_event ev = { .events = EPOLLIN,
+								  .data.ptr = c };
 
 					epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 				}
@@ -281,9 +284,10 @@ int main(int argc, char **argv)
 			lat[done++] = now() - c->t0;
 			if (st != 200)
 				failed++;
-		next:
+next:
 			if (issued < max_req && now() < end) {
-				struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
+				struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT,
+							  .data.ptr = c };
 
 				issued++;
 				make_request(c, port);

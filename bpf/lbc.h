@@ -52,52 +52,52 @@ typedef signed char s8;
 #define LBC_EVENT_TYPE(MAP, TYPE) \
 	TYPE *__lbc_event__##MAP __attribute__((section(".lbc.meta"), used))
 
-#define __LBC_MAP(NAME, TYPE, KEY_T, VALUE_T, ENTRIES)                         \
-	struct {                                                               \
-		__uint(type, TYPE);                                            \
-		__type(key, KEY_T);                                            \
-		__type(value, VALUE_T);                                        \
-		__uint(max_entries, ENTRIES);                                  \
+#define __LBC_MAP(NAME, TYPE, KEY_T, VALUE_T, ENTRIES) \
+	struct {                                       \
+		__uint(type, TYPE);                    \
+		__type(key, KEY_T);                    \
+		__type(value, VALUE_T);                \
+		__uint(max_entries, ENTRIES);          \
 	} NAME SEC(".maps")
 
 /* Perf event array whose records are CELL (bpf_perf_event_output). */
-#define LBC_PERF_OUTPUT(NAME, CELL, ENTRIES)                                   \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);                   \
-		__uint(key_size, sizeof(int));                                 \
-		__uint(value_size, sizeof(s32));                               \
-		__uint(max_entries, ENTRIES);                                  \
-	} NAME SEC(".maps");                                                   \
+#define LBC_PERF_OUTPUT(NAME, CELL, ENTRIES)                 \
+	struct {                                             \
+		__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY); \
+		__uint(key_size, sizeof(int));               \
+		__uint(value_size, sizeof(s32));             \
+		__uint(max_entries, ENTRIES);                \
+	} NAME SEC(".maps");                                 \
 	LBC_EVENT_TYPE(NAME, CELL)
 
 /* Ring buffer of BYTES (a power of two, multiple of the page size) whose
  * records are CELL. Write with lbc_ringbuf_reserve/bpf_ringbuf_submit or
  * lbc_ringbuf_output: they count the records the full buffer refused in
  * __lbc_lost__<map> (.bss), which coolbpf reports as lost events. */
-#define LBC_RINGBUF(NAME, CELL, BYTES)                                         \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_RINGBUF);                            \
-		__uint(max_entries, BYTES);                                    \
-	} NAME SEC(".maps");                                                   \
-	LBC_EVENT_TYPE(NAME, CELL);                                            \
+#define LBC_RINGBUF(NAME, CELL, BYTES)              \
+	struct {                                    \
+		__uint(type, BPF_MAP_TYPE_RINGBUF); \
+		__uint(max_entries, BYTES);         \
+	} NAME SEC(".maps");                        \
+	LBC_EVENT_TYPE(NAME, CELL);                 \
 	u64 __lbc_lost__##NAME
 
 /* bpf_ringbuf_reserve(&NAME, SIZE, 0), counting failures as lost events. */
-#define lbc_ringbuf_reserve(NAME, SIZE)                                        \
-	({                                                                     \
-		void *__lbc_rec = bpf_ringbuf_reserve(&NAME, SIZE, 0);         \
-		if (!__lbc_rec)                                                \
-			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);          \
-		__lbc_rec;                                                     \
+#define lbc_ringbuf_reserve(NAME, SIZE)                                \
+	({                                                             \
+		void *__lbc_rec = bpf_ringbuf_reserve(&NAME, SIZE, 0); \
+		if (!__lbc_rec)                                        \
+			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);  \
+		__lbc_rec;                                             \
 	})
 
 /* bpf_ringbuf_output(&NAME, DATA, SIZE, 0), counting failures likewise. */
-#define lbc_ringbuf_output(NAME, DATA, SIZE)                                   \
-	({                                                                     \
-		long __lbc_err = bpf_ringbuf_output(&NAME, DATA, SIZE, 0);     \
-		if (__lbc_err)                                                 \
-			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);          \
-		__lbc_err;                                                     \
+#define lbc_ringbuf_output(NAME, DATA, SIZE)                               \
+	({                                                                 \
+		long __lbc_err = bpf_ringbuf_output(&NAME, DATA, SIZE, 0); \
+		if (__lbc_err)                                             \
+			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);      \
+		__lbc_err;                                                 \
 	})
 
 #define LBC_HASH(NAME, KEY_T, VALUE_T, ENTRIES) \
@@ -114,12 +114,12 @@ typedef signed char s8;
 	__LBC_MAP(NAME, BPF_MAP_TYPE_LRU_PERCPU_HASH, KEY_T, VALUE_T, ENTRIES)
 
 /* Stack trace map: key is the stack id from bpf_get_stackid(). */
-#define LBC_STACK(NAME, ENTRIES)                                               \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                        \
-		__uint(key_size, sizeof(u32));                                 \
-		__uint(value_size, PERF_MAX_STACK_DEPTH * sizeof(u64));        \
-		__uint(max_entries, ENTRIES);                                  \
+#define LBC_STACK(NAME, ENTRIES)                                        \
+	struct {                                                        \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                 \
+		__uint(key_size, sizeof(u32));                          \
+		__uint(value_size, PERF_MAX_STACK_DEPTH * sizeof(u64)); \
+		__uint(max_entries, ENTRIES);                           \
 	} NAME SEC(".maps")
 
 /* Histograms: an array of counters whose value typedef names the scale. */
@@ -127,21 +127,20 @@ typedef u64 lbc_hist2_t;
 typedef u64 lbc_hist10_t;
 typedef u64 lbc_histlin_t;
 
-#define LBC_HIST2(NAME) __LBC_MAP(NAME, BPF_MAP_TYPE_ARRAY, u32, lbc_hist2_t, 64)
+#define LBC_HIST2(NAME)	 __LBC_MAP(NAME, BPF_MAP_TYPE_ARRAY, u32, lbc_hist2_t, 64)
 #define LBC_HIST10(NAME) __LBC_MAP(NAME, BPF_MAP_TYPE_ARRAY, u32, lbc_hist10_t, 20)
 /* Linear histogram of SLOTS buckets STEP wide; the step is recorded in BTF
  * as the length of a char array so the runtime can label the buckets. */
-#define LBC_HIST_LINEAR(NAME, STEP, SLOTS)                                     \
-	__LBC_MAP(NAME, BPF_MAP_TYPE_ARRAY, u32, lbc_histlin_t, SLOTS);        \
-	char (*__lbc_histlin__##NAME)[STEP] __attribute__((section(".lbc.meta"), used))
+#define LBC_HIST_LINEAR(NAME, STEP, SLOTS)                              \
+	__LBC_MAP(NAME, BPF_MAP_TYPE_ARRAY, u32, lbc_histlin_t, SLOTS); \
+	char(*__lbc_histlin__##NAME)[STEP] __attribute__((section(".lbc.meta"), used))
 
 /* Read kernel memory through bpf_probe_read (pylcc compatibility). */
-#define _(P)                                                                   \
-	({                                                                     \
-		typeof(P) __lbc_val = 0;                                       \
-		bpf_probe_read_kernel((void *)&__lbc_val, sizeof(__lbc_val),   \
-				      (const void *)&(P));                     \
-		__lbc_val;                                                     \
+#define _(P)                                                                                      \
+	({                                                                                        \
+		typeof(P) __lbc_val = 0;                                                          \
+		bpf_probe_read_kernel((void *)&__lbc_val, sizeof(__lbc_val), (const void *)&(P)); \
+		__lbc_val;                                                                        \
 	})
 
 #ifndef ntohs
@@ -177,12 +176,29 @@ static __always_inline int fast_log2(u64 v)
 {
 	int n = 0;
 
-	if (v >= (1ULL << 32)) { n += 32; v >>= 32; }
-	if (v >= (1ULL << 16)) { n += 16; v >>= 16; }
-	if (v >= (1ULL << 8)) { n += 8; v >>= 8; }
-	if (v >= (1ULL << 4)) { n += 4; v >>= 4; }
-	if (v >= (1ULL << 2)) { n += 2; v >>= 2; }
-	if (v >= (1ULL << 1)) { n += 1; }
+	if (v >= (1ULL << 32)) {
+		n += 32;
+		v >>= 32;
+	}
+	if (v >= (1ULL << 16)) {
+		n += 16;
+		v >>= 16;
+	}
+	if (v >= (1ULL << 8)) {
+		n += 8;
+		v >>= 8;
+	}
+	if (v >= (1ULL << 4)) {
+		n += 4;
+		v >>= 4;
+	}
+	if (v >= (1ULL << 2)) {
+		n += 2;
+		v >>= 2;
+	}
+	if (v >= (1ULL << 1)) {
+		n += 1;
+	}
 	return n;
 }
 
@@ -190,11 +206,25 @@ static __always_inline int fast_log10(u64 v)
 {
 	int n = 0;
 
-	if (v >= 10000000000000000ULL) { n += 16; v /= 10000000000000000ULL; }
-	if (v >= 100000000ULL) { n += 8; v /= 100000000ULL; }
-	if (v >= 10000ULL) { n += 4; v /= 10000ULL; }
-	if (v >= 100ULL) { n += 2; v /= 100ULL; }
-	if (v >= 10ULL) { n += 1; }
+	if (v >= 10000000000000000ULL) {
+		n += 16;
+		v /= 10000000000000000ULL;
+	}
+	if (v >= 100000000ULL) {
+		n += 8;
+		v /= 100000000ULL;
+	}
+	if (v >= 10000ULL) {
+		n += 4;
+		v /= 10000ULL;
+	}
+	if (v >= 100ULL) {
+		n += 2;
+		v /= 100ULL;
+	}
+	if (v >= 10ULL) {
+		n += 1;
+	}
 	return n;
 }
 

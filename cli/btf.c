@@ -49,8 +49,17 @@ static const char btf_doc[] =
 	"  coolbpf btf archive add 6.1.btf --release 6.1.0-56-amd64\n"
 	"  COOLBPF_BTF_DIR=/srv/btf coolbpf run tool.o   # on a kernel without BTF\n";
 
-enum { OPT_VMLINUX = 256, OPT_BTF, OPT_RELEASE, OPT_ARCH, OPT_DIR, OPT_CACHE, OPT_KEEP,
-       OPT_FORCE, OPT_KERNEL };
+enum {
+	OPT_VMLINUX = 256,
+	OPT_BTF,
+	OPT_RELEASE,
+	OPT_ARCH,
+	OPT_DIR,
+	OPT_CACHE,
+	OPT_KEEP,
+	OPT_FORCE,
+	OPT_KERNEL
+};
 
 static const struct argp_option btf_options[] = {
 	{ "vmlinux", OPT_VMLINUX, "FILE", 0, "gen: the vmlinux with DWARF", 0 },
@@ -81,28 +90,51 @@ static error_t btf_parse_opt(int key, char *arg, struct argp_state *state)
 	struct btf_args *a = state->input;
 
 	switch (key) {
-	case OPT_VMLINUX: a->vmlinux = arg; break;
-	case OPT_BTF: a->btf = arg; break;
-	case OPT_KERNEL: a->kernel = arg; break;
-	case OPT_RELEASE: a->release = arg; break;
-	case OPT_ARCH: a->arch = arg; break;
-	case OPT_DIR: a->dir = arg; break;
-	case OPT_CACHE: a->cache = arg; break;
-	case OPT_KEEP: a->keep_deb = true; break;
-	case OPT_FORCE: a->force = true; break;
-	case 'o': a->out = arg; break;
-	case 'v': cli_verbose++; break;
+	case OPT_VMLINUX:
+		a->vmlinux = arg;
+		break;
+	case OPT_BTF:
+		a->btf = arg;
+		break;
+	case OPT_KERNEL:
+		a->kernel = arg;
+		break;
+	case OPT_RELEASE:
+		a->release = arg;
+		break;
+	case OPT_ARCH:
+		a->arch = arg;
+		break;
+	case OPT_DIR:
+		a->dir = arg;
+		break;
+	case OPT_CACHE:
+		a->cache = arg;
+		break;
+	case OPT_KEEP:
+		a->keep_deb = true;
+		break;
+	case OPT_FORCE:
+		a->force = true;
+		break;
+	case 'o':
+		a->out = arg;
+		break;
+	case 'v':
+		cli_verbose++;
+		break;
 	case ARGP_KEY_ARGS:
 		a->pos = state->argv + state->next;
 		a->n_pos = state->argc - state->next;
 		break;
-	default: return ARGP_ERR_UNKNOWN;
+	default:
+		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-static const struct argp btf_argp = { btf_options, btf_parse_opt, "COMMAND [ARG...]", btf_doc,
-				      NULL, NULL, NULL };
+static const struct argp btf_argp = { btf_options, btf_parse_opt, "COMMAND [ARG...]", btf_doc, NULL,
+				      NULL,	   NULL };
 
 static void btf_usage(FILE *f)
 {
@@ -149,7 +181,8 @@ static int btf_min(struct btf_args *a)
 	const char *full = a->btf;
 
 	if (!a->n_pos || !a->out || !!a->btf == !!a->kernel)
-		return usage_err("min takes OBJ.o..., --btf FULL.btf or --kernel RELEASE, and -o OUT.btf");
+		return usage_err(
+			"min takes OBJ.o..., --btf FULL.btf or --kernel RELEASE, and -o OUT.btf");
 	if (a->kernel) {
 		if (!archive_root(a)) {
 			cli_err("btf min: no archive: set COOLBPF_BTF_DIR or pass --dir DIR");
@@ -366,7 +399,8 @@ int cmd_btf(int argc, char **argv)
 			return rc < 0 ? 0 : rc;
 		return cmds[i].fn(&a);
 	}
-	cli_err("btf: unknown command '%s%s%s'", argv[1], argc > 2 && !strcmp(argv[1], "archive") ? " " : "",
+	cli_err("btf: unknown command '%s%s%s'", argv[1],
+		argc > 2 && !strcmp(argv[1], "archive") ? " " : "",
 		argc > 2 && !strcmp(argv[1], "archive") ? argv[2] : "");
 	btf_usage(stderr);
 	return 2;

@@ -26,8 +26,8 @@ extern char **environ;
 #define APT_LOG_MAX (64u << 10)
 
 static const struct {
-	const char *name; /* what users type */
-	const char *suite; /* NULL: the system's apt sources */
+	const char *name;    /* what users type */
+	const char *suite;   /* NULL: the system's apt sources */
 	const char *package; /* a meta package depending on the versioned one */
 } debian_kernels[] = {
 	{ "5.10", "bullseye", "linux-image-amd64-dbg" },
@@ -58,8 +58,8 @@ static pid_t spawn(const char *const argv[], int out_fd)
 }
 
 /* apt-get/apt-cache with the private configuration's options, in dir */
-static int apt_run(struct apt_ctx *apt, const char *tool, const char *const *args,
-		   const char *dir, bool loud, struct strbuf *out)
+static int apt_run(struct apt_ctx *apt, const char *tool, const char *const *args, const char *dir,
+		   bool loud, struct strbuf *out)
 {
 	const char *argv[24];
 	int n = 0;
@@ -164,8 +164,7 @@ static int apt_resolve(struct apt_ctx *apt, const char *pkg, char *out, size_t s
 	rc = apt_run(apt, "apt-cache", args, NULL, false, &log);
 	if (rc) {
 		pr_warn("fetch-debian: no package '%s'%s%s (apt-cache: %s)\n", pkg,
-			apt->suite ? " in " : "", apt->suite ? apt->suite : "",
-			strbuf_str(&log));
+			apt->suite ? " in " : "", apt->suite ? apt->suite : "", strbuf_str(&log));
 		strbuf_release(&log);
 		return cb_err(-ENOENT);
 	}
@@ -303,7 +302,7 @@ static int tar_extract_vmlinux(int fd, int out_fd, const struct btf_fetch_opts *
 					return err;
 				if (done < size &&
 				    (err = write_all(out_fd, buf,
-						      size - done < n ? (size_t)(size - done) : n)))
+						     size - done < n ? (size_t)(size - done) : n)))
 					return err;
 				done += n;
 				left -= n;
@@ -417,7 +416,8 @@ int btf_fetch_debian(const char *spec, const struct btf_fetch_opts *o, char *rel
 	if (o->force || stat(btf, &st)) {
 		if ((err = pathf(debs, sizeof(debs), "%s/debs", cache)) || (err = mkdir_p(debs)))
 			return err;
-		if ((err = apt_download(&apt, resolved, debs, o->progress != NULL, deb, sizeof(deb))))
+		if ((err = apt_download(&apt, resolved, debs, o->progress != NULL, deb,
+					sizeof(deb))))
 			return err;
 		if ((err = pathf(vmlinux, sizeof(vmlinux), "%s/vmlinux-%s", debs, release)))
 			return err;

@@ -36,7 +36,7 @@ int btf_gen_vmlinux(const char *vmlinux, const char *out)
 	char enc[PATH_MAX + 32];
 	/* what the kernel's own build passes pahole 1.24 (scripts/pahole-flags.sh) */
 	const char *argv[] = { "pahole", "-j", "--btf_gen_floats", "--lang_exclude=rust", enc,
-			       vmlinux, NULL };
+			       vmlinux,	 NULL };
 	int rc;
 
 	if (access(vmlinux, R_OK)) {

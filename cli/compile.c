@@ -94,7 +94,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (args.src)
-			argp_error(state, "one source file at a time: '%s' and '%s'", args.src, arg);
+			argp_error(state, "one source file at a time: '%s' and '%s'", args.src,
+				   arg);
 		args.src = arg;
 		break;
 	case ARGP_KEY_END:
@@ -109,8 +110,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int cmd_compile(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "FILE.bpf.c", doc, NULL, NULL,
-					  NULL };
+	static const struct argp argp = { options, parse_opt, "FILE.bpf.c", doc, NULL, NULL, NULL };
 	struct coolbpf_compile_result res = { 0 };
 	char out_buf[PATH_MAX];
 	int err, status = 1;

@@ -72,7 +72,8 @@ int cli_parse_long(const char *name, const char *arg, long min, long max, long *
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < min || v > max) {
-		cli_err("invalid %s '%s': expected an integer from %ld to %ld", name, arg, min, max);
+		cli_err("invalid %s '%s': expected an integer from %ld to %ld", name, arg, min,
+			max);
 		return -1;
 	}
 	*out = v;

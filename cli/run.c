@@ -48,7 +48,8 @@ static const struct argp_option options[] = {
 	{ "btf", OPT_BTF, "FILE", 0, "BTF for CO-RE relocations (kernels without BTF)", 0 },
 	{ "server", OPT_SERVER, "URL", 0, "Compile on this coolbpfd ($COOLBPF_SERVER)", 0 },
 	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
-	{ "pin-maps", OPT_PIN, "DIR", 0, "Pin every map under DIR in bpffs (they outlive the run)", 0 },
+	{ "pin-maps", OPT_PIN, "DIR", 0, "Pin every map under DIR in bpffs (they outlive the run)",
+	  0 },
 	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0 },
@@ -176,7 +177,8 @@ static void report_ringbuf_lost(struct coolbpf_object *obj)
 			coolbpf_buf__json_string(&out, coolbpf_map__name(m));
 			coolbpf_buf__printf(&out, ", \"lost\": %llu}\n", (unsigned long long)n);
 		} else
-			fprintf(stderr, "coolbpf: lost %llu events of map '%s': the ring buffer was "
+			fprintf(stderr,
+				"coolbpf: lost %llu events of map '%s': the ring buffer was "
 				"full (make it larger in LBC_RINGBUF)\n",
 				(unsigned long long)n, coolbpf_map__name(m));
 	}
@@ -207,7 +209,8 @@ static void report_attach(const struct coolbpf_object *obj)
 			coolbpf_buf__printf(&b, ", \"section\": ");
 			coolbpf_buf__json_string(&b, ai->section);
 			coolbpf_buf__printf(&b, ", \"attached\": %s, \"kind\": ",
-					    ai->err == 0 && strcmp(ai->kind, "loaded") ? "true" : "false");
+					    ai->err == 0 && strcmp(ai->kind, "loaded") ? "true" :
+											 "false");
 			coolbpf_buf__json_string(&b, ai->kind);
 			coolbpf_buf__printf(&b, ", \"target\": ");
 			coolbpf_buf__json_string(&b, ai->target);
@@ -218,8 +221,8 @@ static void report_attach(const struct coolbpf_object *obj)
 			fprintf(stderr, "%s}\n", b.data);
 			coolbpf_buf__release(&b);
 		} else if (ai->err) {
-			fprintf(stderr, "coolbpf: not attached: %s (%s): %s\n", ai->prog, ai->section,
-				ai->note ? ai->note : strerror(-ai->err));
+			fprintf(stderr, "coolbpf: not attached: %s (%s): %s\n", ai->prog,
+				ai->section, ai->note ? ai->note : strerror(-ai->err));
 		} else {
 			fprintf(stderr, "coolbpf: attached %s: %s %s%s%s%s\n", ai->prog, ai->kind,
 				ai->target, ai->note ? " (" : "", ai->note ? ai->note : "",
@@ -380,8 +383,8 @@ out:
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL, NULL,
-					  NULL };
+	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL,
+					  NULL,	   NULL };
 	struct coolbpf_object *obj = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0;

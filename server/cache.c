@@ -66,8 +66,8 @@ static unsigned long long scan(const struct resp_cache *c, struct entry **out, s
 			if (!out)
 				continue;
 			if (n == alloc) {
-				struct entry *nv = realloc(v, (alloc = alloc ? alloc * 2 : 256) *
-								   sizeof(*v));
+				struct entry *nv =
+					realloc(v, (alloc = alloc ? alloc * 2 : 256) * sizeof(*v));
 				if (!nv)
 					break;
 				v = nv;

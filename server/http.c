@@ -72,8 +72,7 @@ static void handle_compile(struct conn *c)
 		conn_set_error(c, 413, "request body is larger than 1 MiB", NULL);
 		return;
 	}
-	if (request_parse(c->body.buf ? c->body.buf : "", c->body.len, &c->req, err,
-			  sizeof(err))) {
+	if (request_parse(c->body.buf ? c->body.buf : "", c->body.len, &c->req, err, sizeof(err))) {
 		conn_set_error(c, 400, err, NULL);
 		return;
 	}
@@ -201,8 +200,8 @@ static enum MHD_Result respond(struct MHD_Connection *mc, struct conn *c)
 }
 
 /* The first callback of a request: its state, before any body. */
-static enum MHD_Result begin_request(struct MHD_Connection *mc, const char *url,
-				     const char *method, void **con_cls)
+static enum MHD_Result begin_request(struct MHD_Connection *mc, const char *url, const char *method,
+				     void **con_cls)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	const char *cl;
@@ -235,7 +234,10 @@ static void dispatch(struct conn *c, const char *url, const char *method)
 	if (server_cfg.token && c->ep != EP_HEALTHZ && c->ep != EP_OTHER && !token_ok(c->mc))
 		conn_set_error(c, 401, "missing or wrong bearer token", NULL);
 	else if (c->ep == EP_OTHER)
-		conn_set_error(c, 404, "no such endpoint: /v1/compile, /v1/btf/<arch>/<release>, /healthz, /metrics", NULL);
+		conn_set_error(
+			c, 404,
+			"no such endpoint: /v1/compile, /v1/btf/<arch>/<release>, /healthz, /metrics",
+			NULL);
 	else if (c->ep == EP_COMPILE && strcmp(method, "POST"))
 		conn_set_error(c, 405, "use POST", NULL);
 	else if (c->ep != EP_COMPILE && !is_get)
@@ -294,7 +296,10 @@ void http_on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 		metrics_latency(c->cache == 1, ms / 1e3);
 	if (!server_cfg.quiet)
 		fprintf(stderr, "%s %s %u %zu %.1fms cache=%s%s\n", c->method, c->path, c->status,
-			c->bytes, ms, c->cache < 0 ? "-" : c->cache ? "hit" : "miss",
+			c->bytes, ms,
+			c->cache < 0 ? "-" :
+			c->cache     ? "hit" :
+				       "miss",
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	if (c->resp)
 		MHD_destroy_response(c->resp);

@@ -81,13 +81,12 @@ static const struct argp_option options[] = {
 	{},
 };
 
-static const char doc[] =
-	"The coolbpf compile server (see coolbpfd(8))."
-	"\v"
-	"EXAMPLES:\n"
-	"  coolbpfd --listen 0.0.0.0:8470 --btf-dir /srv/btf \\\n"
-	"           --token-file /etc/coolbpfd/token\n"
-	"  COOLBPF_SERVER=http://build:8470 coolbpf run prog.bpf.c\n";
+static const char doc[] = "The coolbpf compile server (see coolbpfd(8))."
+			  "\v"
+			  "EXAMPLES:\n"
+			  "  coolbpfd --listen 0.0.0.0:8470 --btf-dir /srv/btf \\\n"
+			  "           --token-file /etc/coolbpfd/token\n"
+			  "  COOLBPF_SERVER=http://build:8470 coolbpf run prog.bpf.c\n";
 
 static int parse_uint(const char *s, const char *what, unsigned long long min,
 		      unsigned long long max, unsigned long long *out)
@@ -246,8 +245,7 @@ __attribute__((visibility("default"))) const char *argp_program_version = "coolb
 
 /* setup -------------------------------------------------------------- */
 
-__printf(2, 0) static int print_lib(enum coolbpf_print_level level, const char *fmt,
-				   va_list ap)
+__printf(2, 0) static int print_lib(enum coolbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level != COOLBPF_WARN)
 		return 0;
@@ -261,7 +259,8 @@ static int check_landlock(void)
 	int abi = sandbox_landlock_abi();
 
 	if (abi < 1)
-		fprintf(stderr, "coolbpfd: Landlock is not available (%s): refusing to run the compiler unconfined\n",
+		fprintf(stderr,
+			"coolbpfd: Landlock is not available (%s): refusing to run the compiler unconfined\n",
 			strerror(abi < 0 ? -abi : EOPNOTSUPP));
 	return abi;
 }
@@ -305,7 +304,8 @@ static int open_cache(const char *dir, unsigned long long max_bytes)
 	}
 	server_cfg.cache = resp_cache_open(resp, max_bytes);
 	if (!server_cfg.cache) {
-		fprintf(stderr, "coolbpfd: cannot open the cache '%s': %s\n", resp, strerror(errno));
+		fprintf(stderr, "coolbpfd: cannot open the cache '%s': %s\n", resp,
+			strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -320,8 +320,7 @@ static int make_salt(void)
 
 	if (err)
 		return err;
-	snprintf(server_cfg.salt, sizeof(server_cfg.salt), "%s %s", env_id,
-		 host_kernel_release());
+	snprintf(server_cfg.salt, sizeof(server_cfg.salt), "%s %s", env_id, host_kernel_release());
 	return 0;
 }
 
@@ -355,15 +354,13 @@ static struct MHD_Daemon *start_daemon(int landlock_abi)
 
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 				     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC,
-			     0, NULL, NULL, http_on_request, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&server_cfg.addr,
-			     MHD_OPTION_THREAD_POOL_SIZE, server_cfg.threads,
-			     MHD_OPTION_CONNECTION_TIMEOUT, server_cfg.client_timeout,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-			     MHD_OPTION_CONNECTION_LIMIT, 2048u,
-			     MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-			     MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, NULL,
-			     MHD_OPTION_END);
+			     0, NULL, NULL, http_on_request, NULL, MHD_OPTION_SOCK_ADDR,
+			     (struct sockaddr *)&server_cfg.addr, MHD_OPTION_THREAD_POOL_SIZE,
+			     server_cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+			     server_cfg.client_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+			     (size_t)64 * 1024, MHD_OPTION_CONNECTION_LIMIT, 2048u,
+			     MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
+			     http_on_completed, NULL, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "coolbpfd: cannot listen on %s:%u: %s\n",
 			inet_ntoa(server_cfg.addr.sin_addr), ntohs(server_cfg.addr.sin_port),
@@ -371,9 +368,11 @@ static struct MHD_Daemon *start_daemon(int landlock_abi)
 		return NULL;
 	}
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	fprintf(stderr, "coolbpfd: listening on %s:%u (workers %u, threads %u, Landlock ABI %d, cache %s)\n",
-		inet_ntoa(server_cfg.addr.sin_addr), di ? di->port : ntohs(server_cfg.addr.sin_port),
-		server_cfg.workers, server_cfg.threads, landlock_abi, server_cfg.cache_dir);
+	fprintf(stderr,
+		"coolbpfd: listening on %s:%u (workers %u, threads %u, Landlock ABI %d, cache %s)\n",
+		inet_ntoa(server_cfg.addr.sin_addr),
+		di ? di->port : ntohs(server_cfg.addr.sin_port), server_cfg.workers,
+		server_cfg.threads, landlock_abi, server_cfg.cache_dir);
 	return d;
 }
 

@@ -79,11 +79,15 @@ static void format_requests(struct strbuf *sb)
 			if (!v)
 				continue;
 			if (k < ARRAY_SIZE(codes))
-				strbuf_addf(sb, "coolbpfd_requests_total{endpoint=\"%s\",status=\"%u\"} %llu\n",
-					    ep_names[e], codes[k], v);
+				strbuf_addf(
+					sb,
+					"coolbpfd_requests_total{endpoint=\"%s\",status=\"%u\"} %llu\n",
+					ep_names[e], codes[k], v);
 			else
-				strbuf_addf(sb, "coolbpfd_requests_total{endpoint=\"%s\",status=\"other\"} %llu\n",
-					    ep_names[e], v);
+				strbuf_addf(
+					sb,
+					"coolbpfd_requests_total{endpoint=\"%s\",status=\"other\"} %llu\n",
+					ep_names[e], v);
 		}
 	}
 }
@@ -99,11 +103,15 @@ static void format_latency(struct strbuf *sb)
 		for (size_t i = 0; i < BUCKET_N; i++) {
 			cum += atomic_load(&metrics.latency[h].count[i]);
 			if (i < ARRAY_SIZE(buckets))
-				strbuf_addf(sb, "coolbpfd_compile_seconds_bucket{cache=\"%s\",le=\"%g\"} %llu\n",
-					    lbl, buckets[i], cum);
+				strbuf_addf(
+					sb,
+					"coolbpfd_compile_seconds_bucket{cache=\"%s\",le=\"%g\"} %llu\n",
+					lbl, buckets[i], cum);
 			else
-				strbuf_addf(sb, "coolbpfd_compile_seconds_bucket{cache=\"%s\",le=\"+Inf\"} %llu\n",
-					    lbl, cum);
+				strbuf_addf(
+					sb,
+					"coolbpfd_compile_seconds_bucket{cache=\"%s\",le=\"+Inf\"} %llu\n",
+					lbl, cum);
 		}
 		strbuf_addf(sb, "coolbpfd_compile_seconds_sum{cache=\"%s\"} %.6f\n", lbl,
 			    (double)atomic_load(&metrics.latency[h].sum_us) / 1e6);
@@ -115,15 +123,16 @@ void metrics_format(struct strbuf *sb, const struct metrics_gauges *g)
 {
 	format_requests(sb);
 	format_latency(sb);
-	strbuf_addf(sb,
-		    "# TYPE coolbpfd_cache_hits_total counter\ncoolbpfd_cache_hits_total %llu\n"
-		    "# TYPE coolbpfd_cache_misses_total counter\ncoolbpfd_cache_misses_total %llu\n"
-		    "# TYPE coolbpfd_cache_bytes gauge\ncoolbpfd_cache_bytes %llu\n"
-		    "# TYPE coolbpfd_queue_depth gauge\ncoolbpfd_queue_depth %d\n"
-		    "# TYPE coolbpfd_in_flight_compiles gauge\ncoolbpfd_in_flight_compiles %d\n"
-		    "# TYPE coolbpfd_queue_rejected_total counter\ncoolbpfd_queue_rejected_total %llu\n"
-		    "# TYPE coolbpfd_compile_timeouts_total counter\ncoolbpfd_compile_timeouts_total %llu\n",
-		    atomic_load(&metrics.cache_hits), atomic_load(&metrics.cache_misses),
-		    g->cache_bytes, g->queue_depth, g->in_flight,
-		    atomic_load(&metrics.rejected_full), atomic_load(&metrics.timeouts));
+	strbuf_addf(
+		sb,
+		"# TYPE coolbpfd_cache_hits_total counter\ncoolbpfd_cache_hits_total %llu\n"
+		"# TYPE coolbpfd_cache_misses_total counter\ncoolbpfd_cache_misses_total %llu\n"
+		"# TYPE coolbpfd_cache_bytes gauge\ncoolbpfd_cache_bytes %llu\n"
+		"# TYPE coolbpfd_queue_depth gauge\ncoolbpfd_queue_depth %d\n"
+		"# TYPE coolbpfd_in_flight_compiles gauge\ncoolbpfd_in_flight_compiles %d\n"
+		"# TYPE coolbpfd_queue_rejected_total counter\ncoolbpfd_queue_rejected_total %llu\n"
+		"# TYPE coolbpfd_compile_timeouts_total counter\ncoolbpfd_compile_timeouts_total %llu\n",
+		atomic_load(&metrics.cache_hits), atomic_load(&metrics.cache_misses),
+		g->cache_bytes, g->queue_depth, g->in_flight, atomic_load(&metrics.rejected_full),
+		atomic_load(&metrics.timeouts));
 }

@@ -136,8 +136,8 @@ static int compile_body(struct strbuf *sb, bool cached, const char *sha, const c
 /* The 200 answer; the cache keeps the "cached": true twin. */
 static void answer_compiled(struct conn *c, struct sandbox_result *r)
 {
-	struct strbuf obj = STRBUF_INIT, btf = STRBUF_INIT, log = STRBUF_INIT,
-		      fresh = STRBUF_INIT, stored = STRBUF_INIT;
+	struct strbuf obj = STRBUF_INIT, btf = STRBUF_INIT, log = STRBUF_INIT, fresh = STRBUF_INIT,
+		      stored = STRBUF_INIT;
 	const void *min_btf;
 	const char *rel;
 	size_t min_sz;
@@ -156,10 +156,14 @@ static void answer_compiled(struct conn *c, struct sandbox_result *r)
 				  "no min BTF returned\n",
 				  c->req.kernel, c->req.arch, host_kernel_release());
 	err = err ?: strbuf_addstr(&log, r->log ? r->log : "");
-	err = err ?: compile_body(&fresh, false, sha, strbuf_str(&obj),
-				  c->have_target_btf && btf.len ? btf.buf : NULL, strbuf_str(&log));
-	err = err ?: compile_body(&stored, true, sha, strbuf_str(&obj),
-				  c->have_target_btf && btf.len ? btf.buf : NULL, strbuf_str(&log));
+	err = err   ?:
+		      compile_body(&fresh, false, sha, strbuf_str(&obj),
+				   c->have_target_btf && btf.len ? btf.buf : NULL,
+				   strbuf_str(&log));
+	err = err   ?:
+		      compile_body(&stored, true, sha, strbuf_str(&obj),
+				   c->have_target_btf && btf.len ? btf.buf : NULL,
+				   strbuf_str(&log));
 	if (err) {
 		conn_set_error(c, 500, "out of memory", NULL);
 	} else {

@@ -105,8 +105,9 @@ static int copy_field(json_t *v, const char *name, char *dst, size_t dst_sz,
 	if (!json_is_string(v) || json_string_length(v) >= dst_sz ||
 	    strlen(s = json_string_value(v)) != json_string_length(v) || !ok(s)) {
 		snprintf(err, err_sz, "bad \"%s\": must match %s", name,
-			 ok == request_kernel_ok ? "[A-Za-z0-9][A-Za-z0-9._+~-]{0,127} without '..'"
-						 : "[a-z][a-z0-9_]{0,31}");
+			 ok == request_kernel_ok ?
+				 "[A-Za-z0-9][A-Za-z0-9._+~-]{0,127} without '..'" :
+				 "[a-z][a-z0-9_]{0,31}");
 		return -EINVAL;
 	}
 	memcpy(dst, s, strlen(s) + 1);
@@ -121,10 +122,12 @@ static int parse_defines(json_t *defs, struct compile_request *req, char *err, s
 	if (!defs || json_is_null(defs))
 		return 0;
 	if (!json_is_object(defs))
-		return fail(err, err_sz, "bad \"defines\": must be an object of NAME: VALUE strings");
+		return fail(err, err_sz,
+			    "bad \"defines\": must be an object of NAME: VALUE strings");
 	if (json_object_size(defs) > REQ_DEFINES_MAX)
 		return fail(err, err_sz, "bad \"defines\": at most 64 defines");
-	json_object_foreach(defs, name, val) {
+	json_object_foreach(defs, name, val)
+	{
 		const char *v;
 		size_t nl, vl;
 		char *d;
@@ -133,7 +136,8 @@ static int parse_defines(json_t *defs, struct compile_request *req, char *err, s
 			return fail(err, err_sz,
 				    "bad define name: must match [A-Za-z_][A-Za-z0-9_]{0,63}");
 		if (!json_is_string(val) && !json_is_integer(val))
-			return fail(err, err_sz, "bad define value: must be a string or an integer");
+			return fail(err, err_sz,
+				    "bad define value: must be a string or an integer");
 		if (json_is_integer(val)) {
 			char num[32];
 
@@ -149,8 +153,9 @@ static int parse_defines(json_t *defs, struct compile_request *req, char *err, s
 			v = json_string_value(val);
 			vl = json_string_length(val);
 			if (strlen(v) != vl || !define_value_ok(v))
-				return fail(err, err_sz,
-					    "bad define value: at most 128 of [A-Za-z0-9_.+-*/%()[],:&|^~!=? ]");
+				return fail(
+					err, err_sz,
+					"bad define value: at most 128 of [A-Za-z0-9_.+-*/%()[],:&|^~!=? ]");
 			nl = strlen(name);
 			d = malloc(nl + vl + 2);
 			if (!d)
@@ -190,14 +195,16 @@ int request_parse(const char *body, size_t len, struct compile_request *req, cha
 		rc = fail(err, err_sz, "bad request: the body must be a JSON object");
 		goto out;
 	}
-	json_object_foreach(root, key, val) {
+	json_object_foreach(root, key, val)
+	{
 		bool found = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 			found |= !strcmp(key, known[i]);
 		if (!found) {
-			rc = fail(err, err_sz,
-				  "bad request: unknown field (expected source, kernel, arch, defines)");
+			rc = fail(
+				err, err_sz,
+				"bad request: unknown field (expected source, kernel, arch, defines)");
 			goto out;
 		}
 	}
@@ -210,8 +217,8 @@ int request_parse(const char *body, size_t len, struct compile_request *req, cha
 		rc = fail(err, err_sz, "bad request: \"source\" is larger than 256 KiB");
 		goto out;
 	}
-	rc = copy_field(json_object_get(root, "kernel"), "kernel", req->kernel,
-			sizeof(req->kernel), request_kernel_ok, err, err_sz);
+	rc = copy_field(json_object_get(root, "kernel"), "kernel", req->kernel, sizeof(req->kernel),
+			request_kernel_ok, err, err_sz);
 	if (!rc)
 		rc = copy_field(json_object_get(root, "arch"), "arch", req->arch, sizeof(req->arch),
 				request_arch_ok, err, err_sz);

@@ -9,12 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define REQ_SOURCE_MAX (256 * 1024)
-#define REQ_DEFINES_MAX 64
-#define REQ_DEFINE_NAME_MAX 64
+#define REQ_SOURCE_MAX	     (256 * 1024)
+#define REQ_DEFINES_MAX	     64
+#define REQ_DEFINE_NAME_MAX  64
 #define REQ_DEFINE_VALUE_MAX 128
-#define REQ_KERNEL_MAX 128
-#define REQ_ARCH_MAX 32
+#define REQ_KERNEL_MAX	     128
+#define REQ_ARCH_MAX	     32
 
 struct compile_request {
 	/* NUL-free, valid UTF-8 (jansson checks both) */

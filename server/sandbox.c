@@ -46,10 +46,10 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
-#define LL_NET_BIND_TCP (1ULL << 0)
-#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_NET_BIND_TCP		      (1ULL << 0)
+#define LL_NET_CONNECT_TCP	      (1ULL << 1)
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define LL_SCOPE_SIGNAL (1ULL << 1)
+#define LL_SCOPE_SIGNAL		      (1ULL << 1)
 
 /* struct landlock_ruleset_attr as of ABI 6; its size tells the kernel
  * which fields we pass */
@@ -59,7 +59,7 @@ struct ll_ruleset_attr {
 	__u64 scoped;
 };
 
-#define WORKER_MAGIC 0x43424644u /* "CBFD" */
+#define WORKER_MAGIC  0x43424644u /* "CBFD" */
 #define WORKER_IN_MAX (2u * 1024 * 1024)
 
 int sandbox_landlock_abi(void)
@@ -167,7 +167,9 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 {
 	static char *const envp[] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-		"LC_ALL=C", "HOME=/nonexistent", NULL,
+		"LC_ALL=C",
+		"HOME=/nonexistent",
+		NULL,
 	};
 	char *const argv[] = { (char *)cfg->self, "--worker", NULL };
 	struct strbuf msg = STRBUF_INIT, out = STRBUF_INIT;
@@ -237,7 +239,8 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (err == -ETIMEDOUT) {
-		snprintf(res->err, sizeof(res->err), "compile took longer than %u s", cfg->timeout_s);
+		snprintf(res->err, sizeof(res->err), "compile took longer than %u s",
+			 cfg->timeout_s);
 		res->status = SANDBOX_TIMEOUT;
 	} else if (err == -E2BIG) {
 		snprintf(res->err, sizeof(res->err), "compile output is larger than %zu bytes",
@@ -359,9 +362,10 @@ static int landlock_apply(const struct worker_in *in)
 			 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |
 			 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR;
 	/* programs, their libraries, clang's resource dir (/usr/lib/llvm-N) */
-	static const char *const rx[] = { "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64",
-					  "/usr/libexec", "/usr/local/bin", "/usr/local/sbin",
-					  "/usr/local/lib", "/bin", "/sbin", "/lib", "/lib64" };
+	static const char *const rx[] = { "/usr/bin",	     "/usr/sbin",      "/usr/lib",
+					  "/usr/lib64",	     "/usr/libexec",   "/usr/local/bin",
+					  "/usr/local/sbin", "/usr/local/lib", "/bin",
+					  "/sbin",	     "/lib",	       "/lib64" };
 	/* headers lbc.h and BPF programs include; the dynamic loader's cache;
 	 * the running kernel's BTF (the default target) */
 	static const char *const r[] = { "/usr/include", "/usr/local/include", "/etc/ld.so.cache",
@@ -464,7 +468,8 @@ int sandbox_worker_main(void)
 	int err;
 
 	syscall(SYS_close_range, 3U, ~0U, 0U);
-	if (read_until(0, &buf, WORKER_IN_MAX, mono_now() + 10) || parse_input(buf.buf, buf.len, &in))
+	if (read_until(0, &buf, WORKER_IN_MAX, mono_now() + 10) ||
+	    parse_input(buf.buf, buf.len, &in))
 		worker_fail("bad request from the server", EINVAL);
 	if ((err = set_limit(RLIMIT_CPU, in.timeout_s)) ||
 	    (!SANITIZED_ASAN && (err = set_limit(RLIMIT_AS, in.mem))) ||

@@ -24,11 +24,11 @@ struct sandbox_config {
 };
 
 enum sandbox_status {
-	SANDBOX_OK,		/* compiled: obj set */
-	SANDBOX_COMPILE_ERROR,	/* clang refused the source: log set */
-	SANDBOX_TIMEOUT,	/* wall-clock limit: the process group was killed */
-	SANDBOX_TOO_LARGE,	/* output over output_max */
-	SANDBOX_FAILED,		/* anything else: err says what */
+	SANDBOX_OK,	       /* compiled: obj set */
+	SANDBOX_COMPILE_ERROR, /* clang refused the source: log set */
+	SANDBOX_TIMEOUT,       /* wall-clock limit: the process group was killed */
+	SANDBOX_TOO_LARGE,     /* output over output_max */
+	SANDBOX_FAILED,	       /* anything else: err says what */
 };
 
 struct sandbox_result {

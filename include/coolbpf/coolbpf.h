@@ -33,10 +33,10 @@ extern "C" {
 #endif
 
 /* Declare a zero-filled opts struct with .sz set (libbpf's LIBBPF_OPTS). */
-#define COOLBPF_OPTS(TYPE, NAME, ...)                                          \
-	struct TYPE NAME = ({                                                  \
-		__builtin_memset(&NAME, 0, sizeof(struct TYPE));               \
-		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
+#define COOLBPF_OPTS(TYPE, NAME, ...)                                    \
+	struct TYPE NAME = ({                                            \
+		__builtin_memset(&NAME, 0, sizeof(struct TYPE));         \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ }; \
 	})
 
 struct btf;
@@ -53,8 +53,7 @@ enum coolbpf_print_level {
 	COOLBPF_DEBUG,
 };
 
-typedef int (*coolbpf_print_fn_t)(enum coolbpf_print_level level,
-				  const char *fmt, va_list ap);
+typedef int (*coolbpf_print_fn_t)(enum coolbpf_print_level level, const char *fmt, va_list ap);
 
 /*
  * Install the diagnostics callback; NULL silences the library.
@@ -98,7 +97,7 @@ struct coolbpf_compile_opts {
 	/* compile against the kernel's full vmlinux.h (and its precompiled
 	 * header), not one cut down to the program */
 	bool full_vmlinux_h;
-	size_t :0;
+	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
 
@@ -124,12 +123,10 @@ struct coolbpf_compile_result {
  * value. The library reads no environment variable: see
  * coolbpf_compile_opts__from_env().
  */
-COOLBPF_API int coolbpf_compile_file(const char *path,
-				     const struct coolbpf_compile_opts *opts,
+COOLBPF_API int coolbpf_compile_file(const char *path, const struct coolbpf_compile_opts *opts,
 				     struct coolbpf_compile_result *res);
 /* Same, from memory; name is used in diagnostics (e.g. "hello.bpf.c"). */
-COOLBPF_API int coolbpf_compile_buf(const char *name, const char *src,
-				    size_t len,
+COOLBPF_API int coolbpf_compile_buf(const char *name, const char *src, size_t len,
 				    const struct coolbpf_compile_opts *opts,
 				    struct coolbpf_compile_result *res);
 COOLBPF_API void coolbpf_compile_result__release(struct coolbpf_compile_result *res);
@@ -160,9 +157,8 @@ COOLBPF_API int coolbpf_compile_env_id(const char *tool_path, char out[65]);
  * was made for. Returns 0 and points into obj (no copy), or -ENOENT when
  * the object carries none.
  */
-COOLBPF_API int coolbpf_artifact__min_btf(const void *obj, size_t obj_sz,
-					  const void **btf, size_t *btf_sz,
-					  const char **kernel_release);
+COOLBPF_API int coolbpf_artifact__min_btf(const void *obj, size_t obj_sz, const void **btf,
+					  size_t *btf_sz, const char **kernel_release);
 
 /* ------------------------------------------------------------------ */
 /* BTF: which describes a kernel, and the archive that keeps it         */
@@ -180,7 +176,7 @@ struct coolbpf_btf_opts {
 	const char *btf_path;
 	/* the archive root: <btf_dir>/<arch>/<release>.btf.gz (or .btf) */
 	const char *btf_dir;
-	size_t :0;
+	size_t : 0;
 };
 #define COOLBPF_BTF_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_btf_opts, NAME, __VA_ARGS__)
 
@@ -244,7 +240,7 @@ struct coolbpf_object_opts {
 	const struct coolbpf_compile_opts *compile;
 	/* BTF archive root, for a kernel without /sys/kernel/btf/vmlinux */
 	const char *btf_dir;
-	size_t :0;
+	size_t : 0;
 };
 #define COOLBPF_OBJECT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_object_opts, NAME, __VA_ARGS__)
 /* btf_dir from $COOLBPF_BTF_DIR when NULL (see coolbpf_compile_opts__from_env). */
@@ -260,8 +256,8 @@ COOLBPF_API struct coolbpf_object *
 coolbpf_object__open_file(const char *path, const struct coolbpf_object_opts *opts);
 COOLBPF_API struct coolbpf_object *
 coolbpf_object__open_source(const char *src, size_t len, const struct coolbpf_object_opts *opts);
-COOLBPF_API struct coolbpf_object *
-coolbpf_object__open_mem(const void *obj, size_t obj_sz, const struct coolbpf_object_opts *opts);
+COOLBPF_API struct coolbpf_object *coolbpf_object__open_mem(const void *obj, size_t obj_sz,
+							    const struct coolbpf_object_opts *opts);
 
 /*
  * Load every program and create every map. Programs whose hook type the
@@ -294,14 +290,14 @@ COOLBPF_API void coolbpf_object__detach(struct coolbpf_object *obj);
 
 /* How coolbpf_object__attach_program() attaches. */
 enum coolbpf_attach_kind {
-	COOLBPF_ATTACH_AUTO,	/* from the program's section, as __attach() does */
-	COOLBPF_ATTACH_KPROBE,	/* target: function; offset */
+	COOLBPF_ATTACH_AUTO,   /* from the program's section, as __attach() does */
+	COOLBPF_ATTACH_KPROBE, /* target: function; offset */
 	COOLBPF_ATTACH_KRETPROBE,
-	COOLBPF_ATTACH_UPROBE,	/* target: binary; symbol or offset; pid */
+	COOLBPF_ATTACH_UPROBE, /* target: binary; symbol or offset; pid */
 	COOLBPF_ATTACH_URETPROBE,
-	COOLBPF_ATTACH_TRACEPOINT, /* target: "category:name" (or "category/name") */
+	COOLBPF_ATTACH_TRACEPOINT,     /* target: "category:name" (or "category/name") */
 	COOLBPF_ATTACH_RAW_TRACEPOINT, /* target: name */
-	COOLBPF_ATTACH_PERF_EVENT, /* perf_attr or perf_type/config/freq/period; cpu; pid */
+	COOLBPF_ATTACH_PERF_EVENT,     /* perf_attr or perf_type/config/freq/period; cpu; pid */
 };
 
 struct coolbpf_attach_opts {
@@ -332,10 +328,10 @@ struct coolbpf_attach_opts {
 	/* perf event: group leader fd (-1: none) and perf_event_open flags */
 	int perf_group_fd;
 	unsigned long perf_flags;
-	size_t :0;
+	size_t : 0;
 };
-#define COOLBPF_ATTACH_OPTS(NAME, ...)                                                        \
-	COOLBPF_OPTS(coolbpf_attach_opts, NAME, .pid = -1, .cpu = -1, .perf_group_fd = -1,     \
+#define COOLBPF_ATTACH_OPTS(NAME, ...)                                                     \
+	COOLBPF_OPTS(coolbpf_attach_opts, NAME, .pid = -1, .cpu = -1, .perf_group_fd = -1, \
 		     __VA_ARGS__)
 
 struct coolbpf_link;
@@ -356,12 +352,12 @@ COOLBPF_API void coolbpf_link__destroy(struct coolbpf_link *link);
 COOLBPF_API size_t coolbpf_link__perf_count(const struct coolbpf_link *link);
 
 struct coolbpf_attach_info {
-	const char *prog;	/* program name */
-	const char *section;	/* its ELF section */
-	const char *kind;	/* hook used: "tracepoint", "raw_tp", "kprobe", ... */
-	const char *target;	/* where: "sched:sched_process_exec", "do_sys_openat2" */
-	const char *note;	/* fallback taken, or why it failed; NULL if none */
-	int err;		/* 0 if attached, else -errno */
+	const char *prog;    /* program name */
+	const char *section; /* its ELF section */
+	const char *kind;    /* hook used: "tracepoint", "raw_tp", "kprobe", ... */
+	const char *target;  /* where: "sched:sched_process_exec", "do_sys_openat2" */
+	const char *note;    /* fallback taken, or why it failed; NULL if none */
+	int err;	     /* 0 if attached, else -errno */
 };
 COOLBPF_API size_t coolbpf_object__attach_count(const struct coolbpf_object *obj);
 COOLBPF_API const struct coolbpf_attach_info *
@@ -380,14 +376,14 @@ COOLBPF_API void coolbpf_object__close(struct coolbpf_object *obj);
 /* ------------------------------------------------------------------ */
 
 enum coolbpf_map_kind {
-	COOLBPF_MAP_PLAIN,	/* hash, array, ...: key/value table */
-	COOLBPF_MAP_RINGBUF,	/* event output: ring buffer */
-	COOLBPF_MAP_PERF,	/* event output: perf event array */
-	COOLBPF_MAP_HIST2,	/* LBC_HIST2: log2 histogram */
-	COOLBPF_MAP_HIST10,	/* LBC_HIST10: log10 histogram */
-	COOLBPF_MAP_HISTLIN,	/* LBC_HIST_LINEAR: linear histogram */
-	COOLBPF_MAP_STACK,	/* stack trace map */
-	COOLBPF_MAP_INTERNAL,	/* .data/.rodata/.bss/.kconfig */
+	COOLBPF_MAP_PLAIN,    /* hash, array, ...: key/value table */
+	COOLBPF_MAP_RINGBUF,  /* event output: ring buffer */
+	COOLBPF_MAP_PERF,     /* event output: perf event array */
+	COOLBPF_MAP_HIST2,    /* LBC_HIST2: log2 histogram */
+	COOLBPF_MAP_HIST10,   /* LBC_HIST10: log10 histogram */
+	COOLBPF_MAP_HISTLIN,  /* LBC_HIST_LINEAR: linear histogram */
+	COOLBPF_MAP_STACK,    /* stack trace map */
+	COOLBPF_MAP_INTERNAL, /* .data/.rodata/.bss/.kconfig */
 };
 
 COOLBPF_API struct coolbpf_map *coolbpf_object__map(const struct coolbpf_object *obj,
@@ -432,8 +428,8 @@ COOLBPF_API int coolbpf_map__pin(struct coolbpf_map *map, const char *path);
 /* ------------------------------------------------------------------ */
 
 enum coolbpf_format {
-	COOLBPF_FMT_TEXT,	/* pid=12 comm=bash flags={a=1 b=2} list=[1, 2] */
-	COOLBPF_FMT_JSON,	/* {"pid":12,"comm":"bash",...} */
+	COOLBPF_FMT_TEXT, /* pid=12 comm=bash flags={a=1 b=2} list=[1, 2] */
+	COOLBPF_FMT_JSON, /* {"pid":12,"comm":"bash",...} */
 };
 
 /*
@@ -441,8 +437,8 @@ enum coolbpf_format {
  * NUL-terminated when buf_sz > 0; returns the length the full text needs,
  * or a negative errno). Decoding plans are computed once per type.
  */
-COOLBPF_API int coolbpf_decode(const struct btf *btf, __u32 type_id, const void *data,
-			       size_t size, enum coolbpf_format fmt, char *buf, size_t buf_sz);
+COOLBPF_API int coolbpf_decode(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+			       enum coolbpf_format fmt, char *buf, size_t buf_sz);
 
 /* A growable buffer the library appends to (the caller frees it with
  * coolbpf_buf__release()); data is always NUL-terminated once non-NULL. */
@@ -451,7 +447,10 @@ struct coolbpf_buf {
 	size_t len;
 	size_t cap;
 };
-#define COOLBPF_BUF_INIT { NULL, 0, 0 }
+#define COOLBPF_BUF_INIT   \
+	{                  \
+		NULL, 0, 0 \
+	}
 /* 0 or -ENOMEM. */
 COOLBPF_API int coolbpf_buf__append(struct coolbpf_buf *buf, const void *data, size_t len);
 COOLBPF_API int coolbpf_buf__printf(struct coolbpf_buf *buf, const char *fmt, ...)
@@ -465,7 +464,7 @@ COOLBPF_API void coolbpf_buf__release(struct coolbpf_buf *buf);
 struct coolbpf_format_opts {
 	size_t sz;
 	enum coolbpf_format fmt;
-	size_t :0;
+	size_t : 0;
 };
 #define COOLBPF_FORMAT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_format_opts, NAME, __VA_ARGS__)
 
@@ -482,9 +481,8 @@ COOLBPF_API int coolbpf_map__format(struct coolbpf_map *map, const struct coolbp
 				    struct coolbpf_buf *out);
 
 /* Decode one event of an event map (its declared type; hex if unknown). */
-COOLBPF_API int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data,
-					  size_t size, enum coolbpf_format fmt, char *buf,
-					  size_t buf_sz);
+COOLBPF_API int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data, size_t size,
+					  enum coolbpf_format fmt, char *buf, size_t buf_sz);
 
 /*
  * Print a whole map the way `coolbpf run` does on exit: histogram maps as
@@ -498,8 +496,7 @@ COOLBPF_API int coolbpf_map__dump(struct coolbpf_map *map, enum coolbpf_format f
 /* ------------------------------------------------------------------ */
 
 /* Return non-zero to stop polling (coolbpf_object__poll returns it). */
-typedef int (*coolbpf_event_fn)(void *ctx, struct coolbpf_map *map, const void *data,
-				size_t size);
+typedef int (*coolbpf_event_fn)(void *ctx, struct coolbpf_map *map, const void *data, size_t size);
 typedef void (*coolbpf_lost_fn)(void *ctx, struct coolbpf_map *map, int cpu, __u64 count);
 
 struct coolbpf_events_opts {
@@ -509,7 +506,7 @@ struct coolbpf_events_opts {
 	void *ctx;
 	/* pages per CPU for perf buffers (power of two); 0: 64 */
 	size_t perf_pages;
-	size_t :0;
+	size_t : 0;
 };
 #define COOLBPF_EVENTS_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_events_opts, NAME, __VA_ARGS__)
 
@@ -546,14 +543,13 @@ enum coolbpf_hist_kind {
 /* Print slots like BCC's print_log2_hist (text) or as
  * {"map":NAME,"hist":[{"low":L,"high":H,"count":C},...]} (JSON). */
 COOLBPF_API int coolbpf_hist_print(FILE *out, const char *name, const __u64 *slots,
-				   unsigned int nr_slots, enum coolbpf_hist_kind kind,
-				   __u64 step, const char *val_type, enum coolbpf_format fmt);
+				   unsigned int nr_slots, enum coolbpf_hist_kind kind, __u64 step,
+				   const char *val_type, enum coolbpf_format fmt);
 /* The same text into buf (snprintf semantics: always NUL-terminated when
  * buf_sz > 0; returns the length the whole text needs, or a negative errno). */
-COOLBPF_API int coolbpf_hist_format(char *buf, size_t buf_sz, const char *name,
-				    const __u64 *slots, unsigned int nr_slots,
-				    enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
-				    enum coolbpf_format fmt);
+COOLBPF_API int coolbpf_hist_format(char *buf, size_t buf_sz, const char *name, const __u64 *slots,
+				    unsigned int nr_slots, enum coolbpf_hist_kind kind, __u64 step,
+				    const char *val_type, enum coolbpf_format fmt);
 
 struct coolbpf_syms;
 /* Kernel symbols (kallsyms) plus, for pid > 0, that process's ELF
@@ -575,10 +571,10 @@ COOLBPF_API void coolbpf_syms__free(struct coolbpf_syms *syms);
 /* ------------------------------------------------------------------ */
 
 enum coolbpf_hook {
-	COOLBPF_HOOK_KPROBE,	/* kprobe/kretprobe: a kprobe PMU or kprobe_events */
-	COOLBPF_HOOK_FENTRY,	/* fentry/fexit: tracing programs load and attach */
-	COOLBPF_HOOK_TP_BTF,	/* tp_btf: BTF-typed raw tracepoints */
-	COOLBPF_HOOK_UPROBE,	/* uprobe/uretprobe */
+	COOLBPF_HOOK_KPROBE,	 /* kprobe/kretprobe: a kprobe PMU or kprobe_events */
+	COOLBPF_HOOK_FENTRY,	 /* fentry/fexit: tracing programs load and attach */
+	COOLBPF_HOOK_TP_BTF,	 /* tp_btf: BTF-typed raw tracepoints */
+	COOLBPF_HOOK_UPROBE,	 /* uprobe/uretprobe */
 	COOLBPF_HOOK_PERF_EVENT, /* BPF programs on perf events */
 };
 /*

@@ -26,7 +26,7 @@
 #include "coolbpf/coolbpf.h"
 #include "banned.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 /* errors ------------------------------------------------------------ */
@@ -55,8 +55,8 @@ void cb_vprint(enum coolbpf_print_level level, const char *fmt, va_list ap);
 coolbpf_print_fn_t log_set_print(coolbpf_print_fn_t fn);
 /* The last WARN of this thread, without its trailing newlines ("" if none). */
 const char *log_last_error(void);
-#define pr_warn(fmt, ...) cb_print(COOLBPF_WARN, fmt, ##__VA_ARGS__)
-#define pr_info(fmt, ...) cb_print(COOLBPF_INFO, fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)  cb_print(COOLBPF_WARN, fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)  cb_print(COOLBPF_INFO, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) cb_print(COOLBPF_DEBUG, fmt, ##__VA_ARGS__)
 
 /* opts.c: sized opts structs (libbpf's OPTS_VALID) ------------------------ */
@@ -70,10 +70,9 @@ const char *log_last_error(void);
 bool opts_valid(const void *opts, size_t known_sz, const char *type_name);
 #define offsetofend(TYPE, FIELD) (offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
 /* Every opts struct names its last field: #define coolbpf_x_opts__last_field y */
-#define OPTS_VALID(opts, TYPE)                                                                \
+#define OPTS_VALID(opts, TYPE) \
 	opts_valid((opts), offsetofend(struct TYPE, TYPE##__last_field), #TYPE)
-#define OPTS_HAS(opts, field)                                                                 \
-	((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
+#define OPTS_HAS(opts, field)		((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
 #define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
 /* strbuf.c: a growable NUL-terminated buffer --------------------------- */
@@ -83,7 +82,10 @@ struct strbuf {
 	size_t len;
 	size_t alloc;
 };
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* All return 0 or -ENOMEM. */
 int strbuf_grow(struct strbuf *sb, size_t extra);
@@ -200,8 +202,8 @@ int wait_child(pid_t pid);
  * search path (NULL or "": /usr/local/bin:/usr/bin:/bin), then in
  * extra_dirs (NULL-terminated, may be NULL); its path into buf. -ENOENT.
  */
-int find_program(const char *search_path, const char *const names[],
-		 const char *const extra_dirs[], char *buf, size_t sz);
+int find_program(const char *search_path, const char *const names[], const char *const extra_dirs[],
+		 char *buf, size_t sz);
 
 /* sha256.c ---------------------------------------------------------- */
 

@@ -7,8 +7,7 @@
 
 #include "base.h"
 
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int base64_encode(struct strbuf *sb, const void *data, size_t len)
 {
@@ -79,8 +78,8 @@ int gunzip(const void *in, size_t in_len, void **out, size_t *out_len)
 	size_t cap = in_len >= 4 ? (size_t)((const unsigned char *)in)[in_len - 1] << 24 |
 					   (size_t)((const unsigned char *)in)[in_len - 2] << 16 |
 					   (size_t)((const unsigned char *)in)[in_len - 3] << 8 |
-					   (size_t)((const unsigned char *)in)[in_len - 4]
-				 : 0;
+					   (size_t)((const unsigned char *)in)[in_len - 4] :
+				   0;
 	char *buf;
 	int zerr;
 
@@ -120,7 +119,6 @@ int gunzip(const void *in, size_t in_len, void **out, size_t *out_len)
 	*out = buf;
 	return 0;
 }
-
 
 int gzip(const void *in, size_t in_len, void **out, size_t *out_len)
 {

@@ -68,8 +68,7 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	char tmp[PATH_MAX];
 	int fd, err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d.XXXXXX", path, (int)getpid()) >=
-	    (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d.XXXXXX", path, (int)getpid()) >= (int)sizeof(tmp))
 		return cb_err(-ENAMETOOLONG);
 	fd = mkstemp(tmp);
 	if (fd < 0)

@@ -73,12 +73,12 @@ int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct st
 	return wait_child(pid);
 }
 
-int find_program(const char *search_path, const char *const names[],
-		 const char *const extra_dirs[], char *buf, size_t sz)
+int find_program(const char *search_path, const char *const names[], const char *const extra_dirs[],
+		 char *buf, size_t sz)
 {
 	for (const char *const *n = names; *n; n++) {
-		const char *p = search_path && *search_path ? search_path
-							    : "/usr/local/bin:/usr/bin:/bin";
+		const char *p =
+			search_path && *search_path ? search_path : "/usr/local/bin:/usr/bin:/bin";
 
 		while (*p) {
 			size_t len = strcspn(p, ":");
@@ -89,7 +89,8 @@ int find_program(const char *search_path, const char *const names[],
 			p += len + (p[len] == ':');
 		}
 		for (const char *const *d = extra_dirs; d && *d; d++) {
-			if ((size_t)snprintf(buf, sz, "%s/%s", *d, *n) < sz && access(buf, X_OK) == 0)
+			if ((size_t)snprintf(buf, sz, "%s/%s", *d, *n) < sz &&
+			    access(buf, X_OK) == 0)
 				return 0;
 		}
 	}

@@ -6,7 +6,6 @@
 
 #include "base.h"
 
-
 /* libmd (not libcrypto): the digest is on the warm start path of every
  * `coolbpf run`, and libcrypto alone costs ~3 MB of resident pages. */
 struct sha256_ctx {

@@ -17,8 +17,7 @@
 
 #include "btf.h"
 
-int btf_archive_entry(const char *root, const char *release, const char *arch, char *buf,
-		      size_t sz)
+int btf_archive_entry(const char *root, const char *release, const char *arch, char *buf, size_t sz)
 {
 	if (!root || !*root)
 		return cb_err(-ENOENT);

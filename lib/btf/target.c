@@ -89,7 +89,8 @@ static int choose_explicit(struct btf_choice *c, const struct btf_query *q, enum
 		err = -errno;
 		pr_warn("cannot use BTF '%s': %s; give a raw BTF file, a .btf.gz or an ELF with a "
 			".BTF section (e.g. from 'coolbpf btf gen')\n",
-			path, err == -ENOENT ? "No such file or directory" : "not a valid BTF file");
+			path,
+			err == -ENOENT ? "No such file or directory" : "not a valid BTF file");
 		return cb_err(err);
 	}
 	btf__free(btf);
@@ -116,8 +117,8 @@ static int choose_explicit(struct btf_choice *c, const struct btf_query *q, enum
 	} else {
 		/* used in place: libbpf and bpftool read ELF and raw BTF alike */
 		sha256_hex(data, len, c->id);
-		err = strlcpy_cb(c->path, path, sizeof(c->path)) < sizeof(c->path) ? 0
-										: -ENAMETOOLONG;
+		err = strlcpy_cb(c->path, path, sizeof(c->path)) < sizeof(c->path) ? 0 :
+										     -ENAMETOOLONG;
 	}
 	free(data);
 	return err ? cb_err(err) : 0;
@@ -233,15 +234,17 @@ void btf_missing_message(const struct btf_choice *c, char *buf, size_t sz)
 	bool running = !strcmp(c->release, host_kernel_release());
 
 	if (!c->looked_for[0])
-		snprintf(buf, sz,
-			 "no BTF for kernel %s: %sCOOLBPF_BTF_DIR is not set; pass --btf FILE or set "
-			 "COOLBPF_BTF_DIR to a BTF archive",
-			 c->release, running ? SYS_BTF " is missing and " : "");
+		snprintf(
+			buf, sz,
+			"no BTF for kernel %s: %sCOOLBPF_BTF_DIR is not set; pass --btf FILE or set "
+			"COOLBPF_BTF_DIR to a BTF archive",
+			c->release, running ? SYS_BTF " is missing and " : "");
 	else
-		snprintf(buf, sz,
-			 "no BTF for kernel %s: %sthe archive has no '%s' (add it with 'coolbpf btf "
-			 "fetch-debian' or 'coolbpf btf archive add', or pass --btf FILE)",
-			 c->release, running ? SYS_BTF " is missing and " : "", c->looked_for);
+		snprintf(
+			buf, sz,
+			"no BTF for kernel %s: %sthe archive has no '%s' (add it with 'coolbpf btf "
+			"fetch-debian' or 'coolbpf btf archive add', or pass --btf FILE)",
+			c->release, running ? SYS_BTF " is missing and " : "", c->looked_for);
 }
 
 void btf_choice_release(struct btf_choice *c)
@@ -324,7 +327,8 @@ int coolbpf_btf__read(const struct coolbpf_btf_opts *opts, void **data, size_t *
 		if (!btf) {
 			err = -errno;
 			pr_warn("cannot use BTF '%s': %s\n", c.path,
-				err == -ENOENT ? "No such file or directory" : "not a valid BTF file");
+				err == -ENOENT ? "No such file or directory" :
+						 "not a valid BTF file");
 			return cb_err(err);
 		}
 		raw = btf__raw_data(btf, &raw_sz);

@@ -55,8 +55,13 @@ static int elf_rewrite(const char *in_path, const char *out_path, const void *bt
 		       const void *tgt, size_t tgt_sz)
 {
 	static const char names[] = ARTIFACT_MINBTF_SEC "\0" ARTIFACT_TARGET_SEC;
-	const struct { const void *buf; size_t sz; size_t name; } add[] = {
-		{ btf, btf_sz, 0 }, { tgt, tgt_sz, sizeof(ARTIFACT_MINBTF_SEC) },
+	const struct {
+		const void *buf;
+		size_t sz;
+		size_t name;
+	} add[] = {
+		{ btf, btf_sz, 0 },
+		{ tgt, tgt_sz, sizeof(ARTIFACT_MINBTF_SEC) },
 	};
 	int in = open(in_path, O_RDONLY | O_CLOEXEC), out = -1, err = -EINVAL;
 	Elf *ie = NULL, *oe = NULL;
@@ -176,7 +181,7 @@ int artifact_build(const struct compile_tools *tools, const char *obj_path, cons
 	 * BTF; a failure only costs the artifact its min BTF. */
 	{
 		const char *argv[] = { tools->bpftool, "gen", "min_core_btf", core_btf, btf,
-				       obj_path, NULL };
+				       obj_path,       NULL };
 
 		if (run_tool("bpftool gen min_core_btf", argv) == 0 &&
 		    read_file(btf, &min, &min_sz))

@@ -139,8 +139,7 @@ int cache_manifest_from_deps(const char *deps, const char *cwd, const char *skip
 		}
 		if (skip_file && !strcmp(path.buf, skip_file))
 			continue;
-		if (skip_len && !strncmp(path.buf, skip_dir, skip_len) &&
-		    path.buf[skip_len] == '/')
+		if (skip_len && !strncmp(path.buf, skip_dir, skip_len) && path.buf[skip_len] == '/')
 			continue;
 		if (strchr(path.buf, '\n'))
 			continue; /* cannot be listed; such a file never matches again */

@@ -7,17 +7,21 @@
 
 #include "compile.h"
 
-
 const char *compile_arch_define(void)
 {
 	static const struct {
 		const char *uname, *define;
 	} map[] = {
-		{ "x86_64", "-D__TARGET_ARCH_x86" },	{ "i686", "-D__TARGET_ARCH_x86" },
-		{ "aarch64", "-D__TARGET_ARCH_arm64" }, { "s390x", "-D__TARGET_ARCH_s390" },
-		{ "ppc64le", "-D__TARGET_ARCH_powerpc" }, { "ppc64", "-D__TARGET_ARCH_powerpc" },
-		{ "riscv64", "-D__TARGET_ARCH_riscv" }, { "loongarch64", "-D__TARGET_ARCH_loongarch" },
-		{ "mips64", "-D__TARGET_ARCH_mips" },	{ "armv7l", "-D__TARGET_ARCH_arm" },
+		{ "x86_64", "-D__TARGET_ARCH_x86" },
+		{ "i686", "-D__TARGET_ARCH_x86" },
+		{ "aarch64", "-D__TARGET_ARCH_arm64" },
+		{ "s390x", "-D__TARGET_ARCH_s390" },
+		{ "ppc64le", "-D__TARGET_ARCH_powerpc" },
+		{ "ppc64", "-D__TARGET_ARCH_powerpc" },
+		{ "riscv64", "-D__TARGET_ARCH_riscv" },
+		{ "loongarch64", "-D__TARGET_ARCH_loongarch" },
+		{ "mips64", "-D__TARGET_ARCH_mips" },
+		{ "armv7l", "-D__TARGET_ARCH_arm" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
@@ -155,8 +159,10 @@ int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job
 		goto out;
 	}
 	{
-		struct slim_input in = { .src = job->src, .src_len = job->src_len,
-					 .src_dir = src_dir, .include_dirs = dirs,
+		struct slim_input in = { .src = job->src,
+					 .src_len = job->src_len,
+					 .src_dir = src_dir,
+					 .include_dirs = dirs,
 					 .extra = extra };
 
 		err = slim_vmlinux_h(t->path, &in, &hdr, btf, &n_types);

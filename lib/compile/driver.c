@@ -26,7 +26,6 @@ static bool define_ok(const char *d)
 	return *p == '\0' || *p == '=' || *p == '(';
 }
 
-
 static int compile_miss(const struct compile_tools *tools, const struct btf_choice *t,
 			const char *root, const struct compile_job *job, const char *mkey,
 			const char *tmpdir, struct coolbpf_compile_result *res)
@@ -343,4 +342,3 @@ void coolbpf_compile_result__release(struct coolbpf_compile_result *res)
 	free(res->log);
 	memset(res, 0, sizeof(*res));
 }
-

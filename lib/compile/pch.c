@@ -19,7 +19,6 @@
 
 #include "compile.h"
 
-
 /* vmlinux.h, then lbc.h's system includes: everything lbc.h needs that
  * the user's defines cannot change. */
 int prelude_text(struct strbuf *sb)
@@ -65,8 +64,9 @@ int kernel_dir_paths(const char *root, const struct btf_choice *t,
 static int gen_vmlinux_h(const struct compile_tools *tools, const struct btf_choice *t,
 			 const char *kdir)
 {
-	const char *argv[] = { tools->bpftool, "btf", "dump", "file", t->path, "format", "c",
-			       NULL };
+	const char *argv[] = {
+		tools->bpftool, "btf", "dump", "file", t->path, "format", "c", NULL
+	};
 	char tmp[PATH_MAX], dst[PATH_MAX];
 	struct strbuf err_log = STRBUF_INIT;
 	int fd, rc, err = 0;
@@ -110,10 +110,23 @@ static int build_pch(const struct compile_tools *tools, const struct kernel_dir 
 		return err;
 	}
 	{
-		const char *argv[] = { tools->clang, "-g", "-O2", "-target", "bpf",
-				       compile_arch_define(), "-fno-color-diagnostics", "-I",
-				       kd->pdir, "-I", kd->kdir, "-x", "c-header", prelude, "-o",
-				       tmp, NULL };
+		const char *argv[] = { tools->clang,
+				       "-g",
+				       "-O2",
+				       "-target",
+				       "bpf",
+				       compile_arch_define(),
+				       "-fno-color-diagnostics",
+				       "-I",
+				       kd->pdir,
+				       "-I",
+				       kd->kdir,
+				       "-x",
+				       "c-header",
+				       prelude,
+				       "-o",
+				       tmp,
+				       NULL };
 
 		rc = run_argv(argv, &log, CLANG_LOG_MAX);
 	}
@@ -131,7 +144,7 @@ static int build_pch(const struct compile_tools *tools, const struct kernel_dir 
 /* Make vmlinux.h and the PCH unless they are there; rebuild the PCH when
  * stale (clang refuses a PCH whose inputs changed, e.g. libbpf upgraded). */
 int kernel_dir_prepare(const struct compile_tools *tools, const struct btf_choice *t,
-			      const struct kernel_dir *kd, bool stale)
+		       const struct kernel_dir *kd, bool stale)
 {
 	char lock[PATH_MAX];
 	int fd, err;

@@ -25,7 +25,7 @@
 #include "compile.h"
 
 #define RESPONSE_MAX (256u * 1024 * 1024)
-#define LOCAL_HINT "to compile locally, unset COOLBPF_SERVER or drop --server"
+#define LOCAL_HINT   "to compile locally, unset COOLBPF_SERVER or drop --server"
 
 /* libcurl, loaded on first use -------------------------------------- */
 
@@ -96,9 +96,11 @@ static int parse_reply(const char *body, size_t len, struct reply *r)
 	int err = -EINVAL;
 
 	if (json_is_object(o)) {
-		err = dup_field(o, "object", &r->object) ?: dup_field(o, "btf", &r->btf) ?:
-		      dup_field(o, "sha256", &r->sha256) ?: dup_field(o, "log", &r->log) ?:
-		      dup_field(o, "error", &r->error);
+		err = dup_field(o, "object", &r->object)	 ?:
+			      dup_field(o, "btf", &r->btf)	 ?:
+			      dup_field(o, "sha256", &r->sha256) ?:
+			      dup_field(o, "log", &r->log)	 ?:
+								   dup_field(o, "error", &r->error);
 		r->cached = json_is_true(json_object_get(o, "cached"));
 	}
 	json_decref(o);
@@ -237,8 +239,9 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 	if (cc != CURLE_OK) {
 		pr_warn("cannot compile on server %s: %s; %s\n", url.buf,
 			errbuf[0] ? errbuf : "transfer failed", LOCAL_HINT);
-		err = cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED :
-		      cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
+		err = cc == CURLE_COULDNT_CONNECT    ? -ECONNREFUSED :
+		      cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :
+						       -EIO;
 		goto out;
 	}
 	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -261,8 +264,10 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 			status >= 500 ? "failed" : "refused the request", status,
 			r.error ? r.error : "no reason given", r.log && *r.log ? "\n" : "",
 			r.log ? r.log : "", LOCAL_HINT);
-		err = status == 401 ? -EACCES : status == 504 ? -ETIMEDOUT :
-		      status >= 500 ? -EIO : -EINVAL;
+		err = status == 401 ? -EACCES :
+		      status == 504 ? -ETIMEDOUT :
+		      status >= 500 ? -EIO :
+				      -EINVAL;
 	}
 out:
 	if (h)

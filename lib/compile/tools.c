@@ -26,7 +26,7 @@ static void tool_identity(struct sha256_ctx *ctx, const char *path)
 
 int compile_tools_find(const char *search_path, struct compile_tools *tools)
 {
-	static const char *const clang[] = { "clang", "clang-19", "clang-18", "clang-17",
+	static const char *const clang[] = { "clang",	 "clang-19", "clang-18", "clang-17",
 					     "clang-16", "clang-15", "clang-14", NULL };
 	static const char *const bpftool[] = { "bpftool", NULL };
 	/* bpftool lives in sbin, often not in a user's PATH */

@@ -376,7 +376,7 @@ static int build_type(struct builder *b, __u32 type_id, const struct btf_type *t
 		return 0;
 	case BTF_KIND_FLOAT:
 		n->kind =
-		    (n->size == sizeof(float) || n->size == sizeof(double)) ? NK_FLOAT : NK_HEX;
+			(n->size == sizeof(float) || n->size == sizeof(double)) ? NK_FLOAT : NK_HEX;
 		return 0;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
@@ -439,7 +439,7 @@ static int build(struct builder *b, __u32 type_id, __u32 *out, int depth)
 
 struct decoder *decoder_new(const struct btf *btf, __u32 type_id)
 {
-	struct builder b = {.btf = btf};
+	struct builder b = { .btf = btf };
 	struct decoder *d;
 	int err;
 
@@ -867,7 +867,7 @@ static void put_root(struct out *o, const void *data, size_t size)
 
 int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
 {
-	struct out o = {.d = d, .w = w};
+	struct out o = { .d = d, .w = w };
 
 	put_root(&o, data, size);
 	return jw_error(w);
@@ -885,7 +885,7 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 		jw_init(&w, sb);
 		err = decoder_json(d, data, size, &w);
 	} else {
-		struct out o = {.d = d, .sb = sb};
+		struct out o = { .d = d, .sb = sb };
 
 		put_root(&o, data, size);
 		err = o.err;

@@ -22,7 +22,6 @@
 
 #include "format.h"
 
-
 /*
  * On the 64-bit architectures BPF traces, user space is the lower half
  * of the address space and the kernel the upper one (x86_64: kernel from
@@ -409,9 +408,9 @@ static int elf_read_loads(Elf *elf, struct elf_syms *es)
 		if (ph.p_type != PT_LOAD || !ph.p_filesz)
 			continue;
 		es->loads[es->nr_loads++] = (struct elf_load){
-		    .off = ph.p_offset,
-		    .filesz = ph.p_filesz,
-		    .vaddr = ph.p_vaddr,
+			.off = ph.p_offset,
+			.filesz = ph.p_filesz,
+			.vaddr = ph.p_vaddr,
 		};
 	}
 	return es->nr_loads ? 0 : -ENOEXEC;
@@ -615,12 +614,12 @@ static int maps_parse(char *line, struct umap *m, char **path)
 	    !n || start >= end)
 		return -EINVAL;
 	*m = (struct umap){
-	    .start = start,
-	    .end = end,
-	    .off = off,
-	    .ino = ino,
-	    .dev = (__u32)makedev(maj, min),
-	    .elf = -1,
+		.start = start,
+		.end = end,
+		.off = off,
+		.ino = ino,
+		.dev = (__u32)makedev(maj, min),
+		.elf = -1,
 	};
 	*path = line + n;
 	return 0;
@@ -769,7 +768,7 @@ static const struct elf_ent *map_elf(struct coolbpf_syms *syms, struct umap *m)
 		if (grow_array((void **)&syms->elfs, &syms->cap_elfs, i + 1, sizeof(*e)))
 			return NULL;
 		e = &syms->elfs[i];
-		*e = (struct elf_ent){.ino = m->ino, .dev = m->dev, .vdso = m->vdso};
+		*e = (struct elf_ent){ .ino = m->ino, .dev = m->dev, .vdso = m->vdso };
 		e->path = strdup(path);
 		if (!e->path)
 			return NULL;

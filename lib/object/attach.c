@@ -59,7 +59,7 @@ size_t coolbpf_object__attach_count(const struct coolbpf_object *obj)
 }
 
 const struct coolbpf_attach_info *coolbpf_object__attach_info(const struct coolbpf_object *obj,
-							     size_t i)
+							      size_t i)
 {
 	if (!obj || i >= obj->nr_att)
 		return cb_err_ptr(-ENOENT);
@@ -125,8 +125,8 @@ static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char 
 		break;
 	case HOOK_TP_BTF:
 		*kind = p->to_raw_tp ? "raw_tp" : "tp_btf";
-		*link = p->to_raw_tp ? bpf_program__attach_raw_tracepoint(prog, p->target)
-				     : bpf_program__attach_trace(prog);
+		*link = p->to_raw_tp ? bpf_program__attach_raw_tracepoint(prog, p->target) :
+				       bpf_program__attach_trace(prog);
 		break;
 	case HOOK_KPROBE:
 	case HOOK_KRETPROBE:
@@ -195,8 +195,8 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 			}
 			continue;
 		}
-		r = attach_one(p, bpf_object__find_program_by_name(obj->bpf, p->name), &kind,
-			       &link, why, sizeof(why), where, sizeof(where));
+		r = attach_one(p, bpf_object__find_program_by_name(obj->bpf, p->name), &kind, &link,
+			       why, sizeof(why), where, sizeof(where));
 		idx = attach_report_add(obj, p->name, p->section, kind, where,
 					why[0] ? why : p->note, r < 0 ? r : 0);
 		if (idx < 0) {
@@ -388,10 +388,9 @@ fail:
 	return err;
 }
 
-static int attach_by_kind(struct coolbpf_object *obj, struct prog_plan *p,
-			  struct bpf_program *prog, const struct coolbpf_attach_opts *o,
-			  struct coolbpf_link *l, const char **kind, char *where, size_t where_sz,
-			  char *why, size_t why_sz)
+static int attach_by_kind(struct coolbpf_object *obj, struct prog_plan *p, struct bpf_program *prog,
+			  const struct coolbpf_attach_opts *o, struct coolbpf_link *l,
+			  const char **kind, char *where, size_t where_sz, char *why, size_t why_sz)
 {
 	enum coolbpf_attach_kind k = OPTS_GET(o, kind, COOLBPF_ATTACH_AUTO);
 	const char *target = OPTS_GET(o, target, NULL);
@@ -501,7 +500,8 @@ struct coolbpf_link *coolbpf_object__attach_program(struct coolbpf_object *obj, 
 	err = attach_by_kind(obj, p, bp, opts, l, &kind, where, sizeof(where), why, sizeof(why));
 	if (err && !why[0])
 		snprintf(why, sizeof(why), "%s", strerror(-err));
-	if (attach_report_add(obj, p->name, p->section, kind, where, err ? why : p->note, err) < 0 &&
+	if (attach_report_add(obj, p->name, p->section, kind, where, err ? why : p->note, err) <
+		    0 &&
 	    !err)
 		err = -ENOMEM;
 	if (err) {

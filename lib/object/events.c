@@ -85,8 +85,7 @@ static int perf_consume(void *ctx)
 	return perf_buffer__consume(ctx);
 }
 
-int coolbpf_object__open_events(struct coolbpf_object *obj,
-				const struct coolbpf_events_opts *opts)
+int coolbpf_object__open_events(struct coolbpf_object *obj, const struct coolbpf_events_opts *opts)
 {
 	size_t pages = OPTS_GET(opts, perf_pages, 0) ? opts->perf_pages : 64;
 	int err;

@@ -27,11 +27,11 @@ static const struct {
 	const char *prefix;
 	enum hook hook;
 } hook_prefixes[] = {
-	{ "kprobe/", HOOK_KPROBE },	  { "kretprobe/", HOOK_KRETPROBE },
-	{ "fentry/", HOOK_FENTRY },	  { "fexit/", HOOK_FEXIT },
-	{ "tracepoint/", HOOK_TP },	  { "tp/", HOOK_TP },
+	{ "kprobe/", HOOK_KPROBE },	    { "kretprobe/", HOOK_KRETPROBE },
+	{ "fentry/", HOOK_FENTRY },	    { "fexit/", HOOK_FEXIT },
+	{ "tracepoint/", HOOK_TP },	    { "tp/", HOOK_TP },
 	{ "raw_tracepoint/", HOOK_RAW_TP }, { "raw_tp/", HOOK_RAW_TP },
-	{ "tp_btf/", HOOK_TP_BTF },	  { "uprobe", HOOK_UPROBE },
+	{ "tp_btf/", HOOK_TP_BTF },	    { "uprobe", HOOK_UPROBE },
 	{ "uretprobe", HOOK_UPROBE },
 };
 
@@ -51,13 +51,20 @@ static enum hook section_hook(const char *sec, const char **target)
 static enum hook hook_partner(enum hook h)
 {
 	switch (h) {
-	case HOOK_KPROBE: return HOOK_FENTRY;
-	case HOOK_FENTRY: return HOOK_KPROBE;
-	case HOOK_KRETPROBE: return HOOK_FEXIT;
-	case HOOK_FEXIT: return HOOK_KRETPROBE;
-	case HOOK_TP_BTF: return HOOK_RAW_TP;
-	case HOOK_RAW_TP: return HOOK_TP_BTF;
-	default: return HOOK_OTHER;
+	case HOOK_KPROBE:
+		return HOOK_FENTRY;
+	case HOOK_FENTRY:
+		return HOOK_KPROBE;
+	case HOOK_KRETPROBE:
+		return HOOK_FEXIT;
+	case HOOK_FEXIT:
+		return HOOK_KRETPROBE;
+	case HOOK_TP_BTF:
+		return HOOK_RAW_TP;
+	case HOOK_RAW_TP:
+		return HOOK_TP_BTF;
+	default:
+		return HOOK_OTHER;
 	}
 }
 
@@ -149,8 +156,9 @@ static void plans_choose(struct coolbpf_object *obj)
 			untyped->enabled = false;
 		} else {
 			typed->enabled = false;
-			snprintf(untyped->note, sizeof(untyped->note), "instead of %s '%s': no kernel BTF",
-				 hook_name(typed->hook), typed->name);
+			snprintf(untyped->note, sizeof(untyped->note),
+				 "instead of %s '%s': no kernel BTF", hook_name(typed->hook),
+				 typed->name);
 		}
 	}
 }
@@ -191,15 +199,24 @@ static struct prog_plan *failed_plan(struct coolbpf_object *obj)
 const char *hook_name(enum hook h)
 {
 	switch (h) {
-	case HOOK_KPROBE: return "kprobe";
-	case HOOK_KRETPROBE: return "kretprobe";
-	case HOOK_FENTRY: return "fentry";
-	case HOOK_FEXIT: return "fexit";
-	case HOOK_TP: return "tracepoint";
-	case HOOK_RAW_TP: return "raw_tp";
-	case HOOK_TP_BTF: return "tp_btf";
-	case HOOK_UPROBE: return "uprobe";
-	default: return "program";
+	case HOOK_KPROBE:
+		return "kprobe";
+	case HOOK_KRETPROBE:
+		return "kretprobe";
+	case HOOK_FENTRY:
+		return "fentry";
+	case HOOK_FEXIT:
+		return "fexit";
+	case HOOK_TP:
+		return "tracepoint";
+	case HOOK_RAW_TP:
+		return "raw_tp";
+	case HOOK_TP_BTF:
+		return "tp_btf";
+	case HOOK_UPROBE:
+		return "uprobe";
+	default:
+		return "program";
 	}
 }
 
@@ -283,8 +300,8 @@ static int report_prog_failure(struct prog_plan *p, int err)
 		pr_warn("program '%s' (%s): this kernel does not permit %s programs (EPERM)%s\n",
 			p->name, p->section, hook_name(p->hook),
 			kernel_has_kprobes() ? "; add a kprobe variant of it, coolbpf falls back "
-					       "to it"
-					     : "; this kernel has no kprobes either: use a "
+					       "to it" :
+					       "; this kernel has no kprobes either: use a "
 					       "tracepoint");
 		return cb_err(err);
 	}
@@ -365,8 +382,8 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 
 			p->enabled = false;
 			q->enabled = true;
-			snprintf(q->note, sizeof(q->note), "instead of %s '%s': %s", hook_name(p->hook),
-				 p->name, strerror(-err));
+			snprintf(q->note, sizeof(q->note), "instead of %s '%s': %s",
+				 hook_name(p->hook), p->name, strerror(-err));
 			continue;
 		}
 		/* a tp_btf the kernel cannot take (no BTF, no tracing programs)
@@ -407,4 +424,3 @@ int coolbpf_object__set_optional(struct coolbpf_object *obj, const char *prog, b
 	pr_warn("'%s' has no program '%s'\n", obj->name, prog);
 	return cb_err(-ENOENT);
 }
-

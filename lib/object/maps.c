@@ -285,4 +285,3 @@ int coolbpf_map__pin(struct coolbpf_map *map, const char *path)
 	}
 	return 0;
 }
-

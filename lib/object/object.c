@@ -99,8 +99,8 @@ static struct coolbpf_object *object_new(const char *name, const char *origin)
 }
 
 /* Takes ownership of elf. */
-static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name,
-					 const char *origin, const struct coolbpf_object_opts *opts)
+static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name, const char *origin,
+					 const struct coolbpf_object_opts *opts)
 {
 	struct coolbpf_object *obj;
 	int err;
@@ -130,8 +130,7 @@ static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name,
 /* The compile of a source opened here: the caller's compile opts, with
  * the object's BTF choices where the compile has none (--btf reaches the
  * compile too). -EINVAL for bad opts. */
-static int compile_opts_for(const struct coolbpf_object_opts *opts,
-			    struct coolbpf_compile_opts *c)
+static int compile_opts_for(const struct coolbpf_object_opts *opts, struct coolbpf_compile_opts *c)
 {
 	const struct coolbpf_compile_opts *in = OPTS_GET(opts, compile, NULL);
 
@@ -178,7 +177,8 @@ struct coolbpf_object *coolbpf_object__open_mem(const void *data, size_t sz,
 	if (!copy)
 		return cb_err_ptr(-ENOMEM);
 	memcpy(copy, data, sz);
-	return open_owned(copy, sz, OPTS_GET(opts, name, NULL) ? opts->name : "coolbpf", NULL, opts);
+	return open_owned(copy, sz, OPTS_GET(opts, name, NULL) ? opts->name : "coolbpf", NULL,
+			  opts);
 }
 
 static struct coolbpf_object *open_compiled(struct coolbpf_compile_result *res, int err,

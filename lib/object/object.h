@@ -162,8 +162,7 @@ void attach_release(struct coolbpf_object *obj);
 void trace_close(struct coolbpf_object *obj);
 /* events.c: wait for fd in the object's epoll set, call consume(ctx) when
  * it is readable and on every coolbpf_object__consume(). */
-int events_add_source(struct coolbpf_object *obj, int fd, int (*consume)(void *ctx),
-		      void *ctx);
+int events_add_source(struct coolbpf_object *obj, int fd, int (*consume)(void *ctx), void *ctx);
 void events_close(struct coolbpf_object *obj);
 /* maps.c */
 int map_classify(struct coolbpf_object *obj);

@@ -75,9 +75,9 @@ int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data, size_t 
 static int dump_hist(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb)
 {
 	__u32 n = bpf_map__max_entries(m->map);
-	enum coolbpf_hist_kind kind = m->kind == COOLBPF_MAP_HIST2    ? COOLBPF_HIST_LOG2
-				      : m->kind == COOLBPF_MAP_HIST10 ? COOLBPF_HIST_LOG10
-								      : COOLBPF_HIST_LINEAR;
+	enum coolbpf_hist_kind kind = m->kind == COOLBPF_MAP_HIST2  ? COOLBPF_HIST_LOG2 :
+				      m->kind == COOLBPF_MAP_HIST10 ? COOLBPF_HIST_LOG10 :
+								      COOLBPF_HIST_LINEAR;
 	__u64 *slots = calloc(n ? n : 1, sizeof(*slots));
 	int err;
 
@@ -94,8 +94,8 @@ static int dump_hist(struct coolbpf_map *m, enum coolbpf_format fmt, struct strb
 
 /* A table's start and end: "name:" in text, {"map": name, "entries": [...]}
  * on one line in JSON. */
-static void table_open(const struct coolbpf_map *m, enum coolbpf_format fmt,
-		       struct strbuf *sb, struct jw *w)
+static void table_open(const struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb,
+		       struct jw *w)
 {
 	jw_init(w, sb);
 	if (fmt == COOLBPF_FMT_JSON) {

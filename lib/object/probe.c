@@ -89,8 +89,7 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
  * kernel worth tracing; the first one found is tried. */
 static const char *const probe_funcs[] = { "do_nanosleep", "vfs_read", "ksys_read",
 					   "do_sys_openat2", NULL };
-static const char *const probe_tps[] = { "btf_trace_sched_switch", "btf_trace_sys_enter",
-					 NULL };
+static const char *const probe_tps[] = { "btf_trace_sched_switch", "btf_trace_sys_enter", NULL };
 
 static int find_btf_id(const struct btf *vmlinux, const char *const names[], int kind)
 {

@@ -20,7 +20,7 @@
 
 #include "object.h"
 
-#define BPF_FUNC_TRACE_PRINTK 6
+#define BPF_FUNC_TRACE_PRINTK  6
 #define BPF_FUNC_TRACE_VPRINTK 177
 
 static bool prog_uses_printk(const struct bpf_program *prog)
@@ -115,7 +115,8 @@ int coolbpf_object__open_trace(struct coolbpf_object *obj, coolbpf_trace_fn fn, 
 	snprintf(path, sizeof(path), "%s/events/bpf_trace/bpf_trace_printk/enable", inst);
 	err = write_str(path, "1");
 	if (err) {
-		pr_warn("cannot enable bpf_trace_printk events in '%s': %s\n", inst, strerror(-err));
+		pr_warn("cannot enable bpf_trace_printk events in '%s': %s\n", inst,
+			strerror(-err));
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/trace_pipe", inst);

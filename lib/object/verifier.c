@@ -46,8 +46,10 @@ void verifier_summary(const char *log, struct strbuf *sb)
 		if (!is_stat_line(l, n)) {
 			err = l;
 			err_len = n;
-			memmove(lines, lines + (nl == TAIL_LINES), sizeof(lines[0]) * (TAIL_LINES - 1));
-			memmove(lens, lens + (nl == TAIL_LINES), sizeof(lens[0]) * (TAIL_LINES - 1));
+			memmove(lines, lines + (nl == TAIL_LINES),
+				sizeof(lines[0]) * (TAIL_LINES - 1));
+			memmove(lens, lens + (nl == TAIL_LINES),
+				sizeof(lens[0]) * (TAIL_LINES - 1));
 			if (nl < TAIL_LINES)
 				nl++;
 			lines[nl - 1] = l;

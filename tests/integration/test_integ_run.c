@@ -306,15 +306,14 @@ static void test_kprobe_without_kernel_support_names_it_and_suggests_tracepoint(
 
 static void test_verifier_rejection_shows_source_line(void **state)
 {
-	static const char src[] =
-		"#include \"lbc.h\"\n"
-		"SEC(\"tp/sched/sched_process_exec\")\n"
-		"int bad(void *ctx)\n"
-		"{\n"
-		"\tint *p = (int *)0x1234;\n"
-		"\treturn *p + 1;\n"
-		"}\n"
-		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	static const char src[] = "#include \"lbc.h\"\n"
+				  "SEC(\"tp/sched/sched_process_exec\")\n"
+				  "int bad(void *ctx)\n"
+				  "{\n"
+				  "\tint *p = (int *)0x1234;\n"
+				  "\treturn *p + 1;\n"
+				  "}\n"
+				  "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
 	COOLBPF_OBJECT_OPTS(oo, .name = "verif", .compile = &env_compile);
 	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
 
@@ -420,22 +419,21 @@ static int count_events(void *ctx, struct coolbpf_map *map, const void *data, si
 
 static void test_ringbuf_overflow_is_counted_as_lost(void **state)
 {
-	static const char src[] =
-		"#include \"lbc.h\"\n"
-		"struct big { char b[1024]; };\n"
-		"LBC_RINGBUF(rb, struct big, 4096);\n"
-		"SEC(\"tp/syscalls/sys_enter_getpgid\")\n"
-		"int fill(struct trace_event_raw_sys_enter *ctx)\n"
-		"{\n"
-		"\tstruct big *e;\n"
-		"\tif (ctx->args[0] != 0x5eed)\n"
-		"\t\treturn 0;\n"
-		"\te = lbc_ringbuf_reserve(rb, sizeof(*e));\n"
-		"\tif (e)\n"
-		"\t\tbpf_ringbuf_submit(e, 0);\n"
-		"\treturn 0;\n"
-		"}\n"
-		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	static const char src[] = "#include \"lbc.h\"\n"
+				  "struct big { char b[1024]; };\n"
+				  "LBC_RINGBUF(rb, struct big, 4096);\n"
+				  "SEC(\"tp/syscalls/sys_enter_getpgid\")\n"
+				  "int fill(struct trace_event_raw_sys_enter *ctx)\n"
+				  "{\n"
+				  "\tstruct big *e;\n"
+				  "\tif (ctx->args[0] != 0x5eed)\n"
+				  "\t\treturn 0;\n"
+				  "\te = lbc_ringbuf_reserve(rb, sizeof(*e));\n"
+				  "\tif (e)\n"
+				  "\t\tbpf_ringbuf_submit(e, 0);\n"
+				  "\treturn 0;\n"
+				  "}\n"
+				  "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
 	COOLBPF_OBJECT_OPTS(oo, .name = "overflow", .compile = &env_compile);
 	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
 	struct coolbpf_map *rb;
@@ -477,7 +475,8 @@ int main(void)
 		cmocka_unit_test(test_runqlat_histogram_counts_context_switches),
 		cmocka_unit_test(test_stackcount_stacks_symbolize_to_scheduler),
 		cmocka_unit_test(test_printk_lines_are_streamed),
-		cmocka_unit_test(test_kprobe_without_kernel_support_names_it_and_suggests_tracepoint),
+		cmocka_unit_test(
+			test_kprobe_without_kernel_support_names_it_and_suggests_tracepoint),
 		cmocka_unit_test(test_verifier_rejection_shows_source_line),
 		cmocka_unit_test(test_close_leaves_no_program_in_kernel),
 		cmocka_unit_test(test_missing_tracepoint_fails_attach_and_detaches_all),

@@ -96,13 +96,13 @@ static void test_key_changes_with_every_input(void **state)
 
 	(void)state;
 	key_of(&base, k0);
-#define CHANGED(stmt)                                                          \
-	do {                                                                   \
-		in = base;                                                     \
-		stmt;                                                          \
-		key_of(&in, k);                                                \
-		if (!strcmp(k, k0))                                            \
-			fail_msg("key unchanged by: %s", #stmt);               \
+#define CHANGED(stmt)                                            \
+	do {                                                     \
+		in = base;                                       \
+		stmt;                                            \
+		key_of(&in, k);                                  \
+		if (!strcmp(k, k0))                              \
+			fail_msg("key unchanged by: %s", #stmt); \
 	} while (0)
 	CHANGED(in.src = "int y;");
 	CHANGED(in.src_len = 5);
@@ -118,7 +118,8 @@ static void test_key_changes_with_every_input(void **state)
 #undef CHANGED
 	/* fields do not run into each other: "A=1","" vs "A=","1" */
 	{
-		static const char *const d1[] = { "AB", "C", NULL }, *const d2[] = { "A", "BC", NULL };
+		static const char *const d1[] = { "AB", "C", NULL }, *const d2[] = { "A", "BC",
+										     NULL };
 		char k1[65], k2[65];
 
 		in = base;
@@ -254,8 +255,8 @@ static void test_store_visible_only_complete(void **state)
 	path_in(root, sizeof(root), "cache-atomic");
 	assert_int_equal(cache_store(root, mkey, "", a, SZ, NULL), 0);
 	cache_object_key(mkey, "", okey);
-	assert_true((size_t)snprintf(path, sizeof(path), "%s/objects/%.2s/%s.o", root, okey,
-				     okey) < sizeof(path));
+	assert_true((size_t)snprintf(path, sizeof(path), "%s/objects/%.2s/%s.o", root, okey, okey) <
+		    sizeof(path));
 
 	pid = fork();
 	assert_true(pid >= 0);
@@ -558,8 +559,8 @@ static void test_min_btf_rejects_corrupt_input(void **state)
 		}
 		if (coolbpf_artifact__min_btf(copy, r.obj_sz, &btf, &sz, &rel) == 0) {
 			assert_true((const unsigned char *)btf + sz <= copy + r.obj_sz);
-			assert_true(memchr(rel, '\0', (size_t)(copy + r.obj_sz -
-							       (const unsigned char *)rel)));
+			assert_true(memchr(rel, '\0',
+					   (size_t)(copy + r.obj_sz - (const unsigned char *)rel)));
 		}
 	}
 	free(copy);

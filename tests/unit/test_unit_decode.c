@@ -93,8 +93,7 @@ static const char *decode(int id, const void *data, size_t size, enum coolbpf_fo
 
 /* struct NAME with the C layout of TYPE: fields added by the caller */
 #define ADD_STRUCT(NAME, TYPE) btf__add_struct(btf, NAME, sizeof(TYPE))
-#define FIELD(TYPE, F, T) \
-	assert_int_equal(btf__add_field(btf, #F, T, offsetof(TYPE, F) * 8, 0), 0)
+#define FIELD(TYPE, F, T)      assert_int_equal(btf__add_field(btf, #F, T, offsetof(TYPE, F) * 8, 0), 0)
 
 struct ints {
 	__s8 a;
@@ -175,8 +174,9 @@ static void test_bool_char_int128_pointer(void **state)
 	FIELD(struct misc, null, pvoid);
 	v.big = ((unsigned __int128)0x0102030405060708ULL << 64) | 0x090a0b0c0d0e0f10ULL;
 	v.ptr = (void *)(uintptr_t)0xffff888012345678ULL;
-	assert_string_equal(TEXT(id, v), "on=true off=false c=65 big=0x102030405060708090a0b0c0d0e0f10 "
-					 "ptr=0xffff888012345678 null=0x0");
+	assert_string_equal(TEXT(id, v),
+			    "on=true off=false c=65 big=0x102030405060708090a0b0c0d0e0f10 "
+			    "ptr=0xffff888012345678 null=0x0");
 	assert_string_equal(JSON(id, v), "{\"on\": true, \"off\": false, \"c\": 65, "
 					 "\"big\": \"0x102030405060708090a0b0c0d0e0f10\", "
 					 "\"ptr\": \"0xffff888012345678\", \"null\": \"0x0\"}");
@@ -269,8 +269,9 @@ struct outer {
 
 static void test_nested_structs_arrays_of_structs_multidim(void **state)
 {
-	struct outer v = { { 1, 2 }, { { 3, 4 }, { 5, -6 } }, { { 1, 2, 3 }, { 4, 5, 6 } },
-			   { "ab", "c d" } };
+	struct outer v = {
+		{ 1, 2 }, { { 3, 4 }, { 5, -6 } }, { { 1, 2, 3 }, { 4, 5, 6 } }, { "ab", "c d" }
+	};
 	int in = ADD_STRUCT("inner", struct inner);
 	int arr, m, names, id;
 
@@ -287,9 +288,10 @@ static void test_nested_structs_arrays_of_structs_multidim(void **state)
 	FIELD(struct outer, names, names);
 	assert_string_equal(TEXT(id, v), "in={a=1 b=2} arr=[{a=3 b=4}, {a=5 b=-6}] "
 					 "m=[[1, 2, 3], [4, 5, 6]] names=[ab, \"c d\"]");
-	assert_string_equal(JSON(id, v), "{\"in\": {\"a\": 1, \"b\": 2}, "
-					 "\"arr\": [{\"a\": 3, \"b\": 4}, {\"a\": 5, \"b\": -6}], "
-					 "\"m\": [[1, 2, 3], [4, 5, 6]], \"names\": [\"ab\", \"c d\"]}");
+	assert_string_equal(JSON(id, v),
+			    "{\"in\": {\"a\": 1, \"b\": 2}, "
+			    "\"arr\": [{\"a\": 3, \"b\": 4}, {\"a\": 5, \"b\": -6}], "
+			    "\"m\": [[1, 2, 3], [4, 5, 6]], \"names\": [\"ab\", \"c d\"]}");
 	/* a top-level array */
 	assert_string_equal(TEXT(arr, v.arr), "[{a=3 b=4}, {a=5 b=-6}]");
 }
@@ -404,12 +406,12 @@ struct bits {
 
 /* Bit offset of a bitfield as this compiler lays it out (little endian):
  * set the field to 1 in a zeroed struct and find the bit. */
-#define BIT_OFFSET(TYPE, F)                                                                     \
-	({                                                                                      \
-		TYPE _z;                                                                        \
-		memset(&_z, 0, sizeof(_z));                                                     \
-		_z.F = 1;                                                                       \
-		lowest_bit(&_z, sizeof(_z));                                                    \
+#define BIT_OFFSET(TYPE, F)                  \
+	({                                   \
+		TYPE _z;                     \
+		memset(&_z, 0, sizeof(_z));  \
+		_z.F = 1;                    \
+		lowest_bit(&_z, sizeof(_z)); \
 	})
 
 static __u32 lowest_bit(const void *p, size_t n)
@@ -430,7 +432,8 @@ static int legacy_int(const char *name, int size, int enc, int bits)
 	int id = btf__add_int(btf, name, size, enc);
 	struct btf_type *t = (struct btf_type *)btf__type_by_id(btf, id);
 
-	*(__u32 *)(t + 1) = ((__u32)enc << 24) | (__u32)bits /* BTF_INT_ENCODING, _OFFSET 0, _BITS */;
+	*(__u32 *)(t + 1) =
+		((__u32)enc << 24) | (__u32)bits /* BTF_INT_ENCODING, _OFFSET 0, _BITS */;
 	return id;
 }
 
@@ -460,10 +463,9 @@ static void check_bits(bool kflag)
 	int l1 = kflag ? 0 : legacy_int("u64:1", 8, 0, 1);
 	int id = btf__add_struct(btf, kflag ? "bits" : "bits_legacy", sizeof(v));
 
-#define BF(F, KTYPE, LTYPE, W)                                                                  \
-	assert_int_equal(btf__add_field(btf, #F, kflag ? KTYPE : LTYPE,                         \
-					BIT_OFFSET(struct bits, F), W),                         \
-			 0)
+#define BF(F, KTYPE, LTYPE, W) \
+	assert_int_equal(      \
+		btf__add_field(btf, #F, kflag ? KTYPE : LTYPE, BIT_OFFSET(struct bits, F), W), 0)
 	memset(&v, 0, sizeof(v));
 	v.a = 5;
 	v.b = -3;
@@ -486,9 +488,10 @@ static void check_bits(bool kflag)
 		assert_true(btf_kflag(btf__type_by_id(btf, id)));
 		assert_string_equal(TEXT(id, v), "a=5 b=-3 c=11259375 d=200 e=-549755813888 f=1 "
 						 "g=SLEEPING h=true");
-		assert_string_equal(JSON(id, v), "{\"a\": 5, \"b\": -3, \"c\": 11259375, \"d\": 200, "
-						 "\"e\": -549755813888, \"f\": 1, "
-						 "\"g\": \"SLEEPING\", \"h\": true}");
+		assert_string_equal(JSON(id, v),
+				    "{\"a\": 5, \"b\": -3, \"c\": 11259375, \"d\": 200, "
+				    "\"e\": -549755813888, \"f\": 1, "
+				    "\"g\": \"SLEEPING\", \"h\": true}");
 	} else {
 		make_legacy(id);
 		assert_false(btf_kflag(btf__type_by_id(btf, id)));

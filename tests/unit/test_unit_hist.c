@@ -134,14 +134,16 @@ static void test_json_rows_with_inner_zero_buckets(void **state)
 	(void)state;
 	slots[1] = 1;
 	slots[3] = 10;
-	assert_string_equal(hist(64, COOLBPF_HIST_LOG2, 0, NULL, COOLBPF_FMT_JSON),
-			    "{\"map\": \"lat\", \"hist\": [{\"low\": 2, \"high\": 3, \"count\": 1}, "
-			    "{\"low\": 4, \"high\": 7, \"count\": 0}, "
-			    "{\"low\": 8, \"high\": 15, \"count\": 10}]}\n");
+	assert_string_equal(
+		hist(64, COOLBPF_HIST_LOG2, 0, NULL, COOLBPF_FMT_JSON),
+		"{\"map\": \"lat\", \"hist\": [{\"low\": 2, \"high\": 3, \"count\": 1}, "
+		"{\"low\": 4, \"high\": 7, \"count\": 0}, "
+		"{\"low\": 8, \"high\": 15, \"count\": 10}]}\n");
 	memset(slots, 0, sizeof(slots));
 	slots[0] = 2;
-	assert_string_equal(hist(20, COOLBPF_HIST_LOG10, 0, NULL, COOLBPF_FMT_JSON),
-			    "{\"map\": \"lat\", \"hist\": [{\"low\": 0, \"high\": 9, \"count\": 2}]}\n");
+	assert_string_equal(
+		hist(20, COOLBPF_HIST_LOG10, 0, NULL, COOLBPF_FMT_JSON),
+		"{\"map\": \"lat\", \"hist\": [{\"low\": 0, \"high\": 9, \"count\": 2}]}\n");
 	memset(slots, 0, sizeof(slots));
 	slots[2] = 3;
 	assert_string_equal(hist(4, COOLBPF_HIST_LINEAR, 100, NULL, COOLBPF_FMT_JSON),
@@ -168,13 +170,13 @@ static void test_bad_arguments(void **state)
 	(void)state;
 	strbuf_addstr(&sb, "kept");
 	slots[1] = 1;
-	assert_int_equal(hist_append(&sb, "x", slots, 4, COOLBPF_HIST_LINEAR, 0, NULL,
-				     COOLBPF_FMT_TEXT),
-			 -EINVAL);
+	assert_int_equal(
+		hist_append(&sb, "x", slots, 4, COOLBPF_HIST_LINEAR, 0, NULL, COOLBPF_FMT_TEXT),
+		-EINVAL);
 	slots[20] = 1; /* log10 has 20 buckets */
-	assert_int_equal(hist_append(&sb, "x", slots, 21, COOLBPF_HIST_LOG10, 0, NULL,
-				     COOLBPF_FMT_JSON),
-			 -ERANGE);
+	assert_int_equal(
+		hist_append(&sb, "x", slots, 21, COOLBPF_HIST_LOG10, 0, NULL, COOLBPF_FMT_JSON),
+		-ERANGE);
 	assert_string_equal(strbuf_str(&sb), "kept");
 }
 
@@ -191,10 +193,9 @@ static void test_hist_print_writes_to_file(void **state)
 					    COOLBPF_FMT_TEXT),
 			 0);
 	fclose(f);
-	assert_string_equal(buf,
-			    "     usecs               : count    distribution\n"
-			    "         4 -> 7          : 1        "
-			    "|****************************************|\n");
+	assert_string_equal(buf, "     usecs               : count    distribution\n"
+				 "         4 -> 7          : 1        "
+				 "|****************************************|\n");
 	free(buf);
 }
 

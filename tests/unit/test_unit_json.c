@@ -107,11 +107,11 @@ static void test_invalid_utf8_escaped_per_byte(void **state)
 {
 	(void)state;
 	jw_begin_array(&w);
-	jw_string(&w, "\xff");		/* never valid */
-	jw_string(&w, "a\xc3");		/* truncated sequence at the end */
-	jw_string(&w, "\xc3(");		/* bad continuation */
-	jw_string(&w, "\xc0\xaf");	/* overlong '/' */
-	jw_string(&w, "\xed\xa0\x80");	/* UTF-16 surrogate */
+	jw_string(&w, "\xff");		   /* never valid */
+	jw_string(&w, "a\xc3");		   /* truncated sequence at the end */
+	jw_string(&w, "\xc3(");		   /* bad continuation */
+	jw_string(&w, "\xc0\xaf");	   /* overlong '/' */
+	jw_string(&w, "\xed\xa0\x80");	   /* UTF-16 surrogate */
 	jw_string(&w, "\xf4\x90\x80\x80"); /* past U+10FFFF */
 	jw_end_array(&w);
 	assert_json("[\"\\u00ff\", \"a\\u00c3\", \"\\u00c3(\", \"\\u00c0\\u00af\", "

@@ -63,11 +63,12 @@ static void test_slim_keeps_what_the_program_names(void **state)
 	/* task_struct named: in full; ->fs named: fs_struct with umask only;
 	 * ->mm never named: a declaration; cred through a CO-RE flavor; rlimit
 	 * only in an included header; BPF_ANY an enumerator */
-	static const char src[] = "#include \"mine.h\"\n"
-				  "struct task_struct *t;\n"
-				  "int f(void) { return t->fs->umask + BPF_ANY; }\n"
-				  "struct cred___old { int uid; };\n"
-				  "/* comments do not count: pwd */ const char *s = \"nor strings: pwd\";\n";
+	static const char src[] =
+		"#include \"mine.h\"\n"
+		"struct task_struct *t;\n"
+		"int f(void) { return t->fs->umask + BPF_ANY; }\n"
+		"struct cred___old { int uid; };\n"
+		"/* comments do not count: pwd */ const char *s = \"nor strings: pwd\";\n";
 	struct strbuf hdr = STRBUF_INIT;
 	char path[PATH_MAX], btf_out[PATH_MAX], *def;
 	const char *const no_dirs[] = { NULL };
@@ -80,8 +81,9 @@ static void test_slim_keeps_what_the_program_names(void **state)
 	put("mine.h", "struct rlimit *lim;\n", path);
 	assert_int_equal(pathf(btf_out, sizeof(btf_out), "%s/slim.btf", dir), 0);
 	{
-		struct slim_input in = { .src = src, .src_len = strlen(src), .src_dir = dir,
-					 .include_dirs = no_dirs };
+		struct slim_input in = {
+			.src = src, .src_len = strlen(src), .src_dir = dir, .include_dirs = no_dirs
+		};
 
 		assert_int_equal(slim_vmlinux_h(SYS_BTF, &in, &hdr, btf_out, &n_types), 0);
 	}
@@ -116,8 +118,8 @@ static void test_slim_keeps_what_the_program_names(void **state)
 	/* and clang takes it as it is */
 	put("slim.h", hdr.buf, path);
 	{
-		const char *argv[] = { "clang", "-target", "bpf", "-fsyntax-only", "-Werror",
-				       "-x", "c", path, NULL };
+		const char *argv[] = { "clang", "-target", "bpf", "-fsyntax-only", "-Werror", "-x",
+				       "c",	path,	   NULL };
 		struct strbuf log = STRBUF_INIT;
 
 		if (run_argv(argv, &log, 64 * 1024))
@@ -194,8 +196,7 @@ static void test_slim_reads_files_and_refuses_garbage(void **state)
 	strbuf_release(&c);
 }
 
-static const void *section(const struct coolbpf_compile_result *r, const char *want,
-			   size_t *sz)
+static const void *section(const struct coolbpf_compile_result *r, const char *want, size_t *sz)
 {
 	Elf *elf = elf_memory((char *)r->obj, r->obj_sz);
 	Elf_Scn *scn = NULL;

@@ -518,9 +518,10 @@ static void test_corrupt_elf_images_do_not_crash(void **state)
 			n = (size_t)rand_r(&seed) % len;
 		} else {
 			for (int k = 0; k < 16; k++) {
-				size_t at = iter % 3 == 1 ? (size_t)rand_r(&seed) % 4096
-							  : eh->e_shoff + (size_t)rand_r(&seed) %
-									      (len - eh->e_shoff);
+				size_t at = iter % 3 == 1 ?
+						    (size_t)rand_r(&seed) % 4096 :
+						    eh->e_shoff + (size_t)rand_r(&seed) %
+									  (len - eh->e_shoff);
 
 				if (at < len)
 					img[at] = (char)rand_r(&seed);
@@ -630,8 +631,8 @@ static void test_file_offset_translated_through_pt_load(void **state)
 static void test_corrupt_elf_files_do_not_crash(void **state)
 {
 	static const char junk[] = "\177ELF\002\001\001 this is not an ELF file at all";
-	const char *inputs[] = {junk, ""};
-	size_t lens[] = {sizeof(junk), 0};
+	const char *inputs[] = { junk, "" };
+	size_t lens[] = { sizeof(junk), 0 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
 		char *path = write_tmp(inputs[i], lens[i]);
@@ -663,24 +664,24 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    /* first: its threads race to load the kernel table */
-	    cmocka_unit_test(test_kernel_table_loaded_once_and_shared),
-	    cmocka_unit_test(test_kernel_symbol_resolves_with_offset),
-	    cmocka_unit_test(test_pid0_user_address_is_unknown),
-	    cmocka_unit_test(test_kallsyms_modules_aliases_and_bounds),
-	    cmocka_unit_test(test_kallsyms_hidden_addresses_give_eperm),
-	    cmocka_unit_test(test_own_function_resolves_in_pie),
-	    cmocka_unit_test(test_libc_function_resolves),
-	    cmocka_unit_test(test_vdso_function_resolves),
-	    cmocka_unit_test(test_unmapped_address_is_unknown),
-	    cmocka_unit_test(test_exited_process_is_a_clean_error),
-	    cmocka_unit_test(test_process_exiting_after_first_lookup_keeps_resolving),
-	    cmocka_unit_test(test_deleted_mapped_file_resolves),
-	    cmocka_unit_test(test_corrupt_mapped_elf_is_unknown),
-	    cmocka_unit_test(test_file_offset_translated_through_pt_load),
-	    cmocka_unit_test(test_corrupt_elf_images_do_not_crash),
-	    cmocka_unit_test(test_corrupt_elf_files_do_not_crash),
-	    cmocka_unit_test(test_bad_arguments),
+		/* first: its threads race to load the kernel table */
+		cmocka_unit_test(test_kernel_table_loaded_once_and_shared),
+		cmocka_unit_test(test_kernel_symbol_resolves_with_offset),
+		cmocka_unit_test(test_pid0_user_address_is_unknown),
+		cmocka_unit_test(test_kallsyms_modules_aliases_and_bounds),
+		cmocka_unit_test(test_kallsyms_hidden_addresses_give_eperm),
+		cmocka_unit_test(test_own_function_resolves_in_pie),
+		cmocka_unit_test(test_libc_function_resolves),
+		cmocka_unit_test(test_vdso_function_resolves),
+		cmocka_unit_test(test_unmapped_address_is_unknown),
+		cmocka_unit_test(test_exited_process_is_a_clean_error),
+		cmocka_unit_test(test_process_exiting_after_first_lookup_keeps_resolving),
+		cmocka_unit_test(test_deleted_mapped_file_resolves),
+		cmocka_unit_test(test_corrupt_mapped_elf_is_unknown),
+		cmocka_unit_test(test_file_offset_translated_through_pt_load),
+		cmocka_unit_test(test_corrupt_elf_images_do_not_crash),
+		cmocka_unit_test(test_corrupt_elf_files_do_not_crash),
+		cmocka_unit_test(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

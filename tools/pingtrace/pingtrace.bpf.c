@@ -19,13 +19,13 @@
 #include "lbc.h"
 #include "pingtrace.h"
 
-#define ETH_P_IP_BE 0x0008   /* htons(ETH_P_IP) */
-#define ETH_P_IPV6_BE 0xDD86 /* htons(ETH_P_IPV6) */
-#define ICMP_ECHOREPLY_T 0
-#define ICMP_ECHO_T 8
+#define ETH_P_IP_BE	      0x0008 /* htons(ETH_P_IP) */
+#define ETH_P_IPV6_BE	      0xDD86 /* htons(ETH_P_IPV6) */
+#define ICMP_ECHOREPLY_T      0
+#define ICMP_ECHO_T	      8
 #define ICMPV6_ECHO_REQUEST_T 128
-#define ICMPV6_ECHO_REPLY_T 129
-#define NEXTHDR_ICMPV6 58
+#define ICMPV6_ECHO_REPLY_T   129
+#define NEXTHDR_ICMPV6	      58
 
 /* wire formats: our own definitions, no CO-RE (they never change) */
 struct pt_ip6hdr {
@@ -67,7 +67,7 @@ struct pt_pkt {
 	/* IPv4 addresses; for IPv6 the four words xor-ed (keys only) */
 	u32 saddr, daddr;
 	u16 id, seq;
-	u8 type; /* ICMP_ECHO_T or ICMP_ECHOREPLY_T, for both families */
+	u8 type;   /* ICMP_ECHO_T or ICMP_ECHOREPLY_T, for both families */
 	u8 family; /* 4 or 6 */
 	u32 saddr6[4], daddr6[4];
 };
@@ -126,8 +126,8 @@ static __always_inline int parse_ip6(const void *iph, struct pt_pkt *p)
 	struct pt_echohdr ic;
 	u32 magic;
 
-	if (bpf_probe_read_kernel(&ip, sizeof(ip), iph) ||
-	    (ip.vtc >> 4) != 6 || ip.nexthdr != NEXTHDR_ICMPV6)
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), iph) || (ip.vtc >> 4) != 6 ||
+	    ip.nexthdr != NEXTHDR_ICMPV6)
 		return -1;
 	if (bpf_probe_read_kernel(&ic, sizeof(ic), iph + sizeof(ip)) ||
 	    bpf_probe_read_kernel(&magic, sizeof(magic), iph + sizeof(ip) + sizeof(ic)))
@@ -284,8 +284,7 @@ int BPF_PROG(pt_dev_queue, struct sk_buff *skb)
 		/* queued from sendto, in pingtrace's context (checked) */
 		sender_tgid(c);
 		stamp((u32)key, PT_DEV_QUEUE);
-	}
-	else if (key)
+	} else if (key)
 		rstamp(key, PR_DEV_QUEUE);
 	return 0;
 }

@@ -70,7 +70,8 @@ void die(const char *fmt, ...)
 struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cookie)
 {
 	struct coolbpf_object *obj;
-	struct pt_config c = { .mode = mode, .tgid = (unsigned int)getpid(),
+	struct pt_config c = { .mode = mode,
+			       .tgid = (unsigned int)getpid(),
 			       .sock_cookie = sock_cookie };
 	struct bpf_program *prog;
 	struct stat sb;
@@ -90,9 +91,10 @@ struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cooki
 		c.pidns_ino = (unsigned long long)sb.st_ino;
 	}
 	c.id = (unsigned int)(getpid() & 0xffff) ?: 1;
-	obj = coolbpf_object__open_mem(pt_bpf_obj, (size_t)(pt_bpf_obj_end - pt_bpf_obj),
-				       &(struct coolbpf_object_opts){ .sz = sizeof(struct coolbpf_object_opts),
-								      .name = "pingtrace" });
+	obj = coolbpf_object__open_mem(
+		pt_bpf_obj, (size_t)(pt_bpf_obj_end - pt_bpf_obj),
+		&(struct coolbpf_object_opts){ .sz = sizeof(struct coolbpf_object_opts),
+					       .name = "pingtrace" });
 	if (!obj)
 		die("cannot open the BPF object: %s", coolbpf_errmsg());
 	/* every point is optional: stages merge around those the kernel lacks */
@@ -100,8 +102,8 @@ struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cooki
 		coolbpf_object__set_optional(obj, bpf_program__name(prog), true);
 	err = coolbpf_object__load(obj);
 	if (err)
-		die("cannot load the BPF programs: %s", coolbpf_errmsg()[0] ? coolbpf_errmsg()
-									 : strerror(-err));
+		die("cannot load the BPF programs: %s",
+		    coolbpf_errmsg()[0] ? coolbpf_errmsg() : strerror(-err));
 	if (coolbpf_map__update(coolbpf_object__map(obj, "cfg"), &zero, &c, 0))
 		die("cannot configure the BPF programs: %s", strerror(errno));
 	err = coolbpf_object__attach(obj);
@@ -146,17 +148,23 @@ static const char doc[] =
 static const struct argp_option options[] = {
 	{ "ipv4", '4', NULL, 0, "IPv4 only (DEST resolved as such)", 0 },
 	{ "ipv6", '6', NULL, 0, "IPv6 only (ICMPv6 echoes)", 0 },
-	{ "count", 'c', "COUNT", 0, "stop after COUNT echoes (responder: answered); "
-				    "default: until interrupted", 0 },
+	{ "count", 'c', "COUNT", 0,
+	  "stop after COUNT echoes (responder: answered); "
+	  "default: until interrupted",
+	  0 },
 	{ "interval", 'i', "SECONDS", 0, "between echoes (default 1; at least 0.001)", 0 },
 	{ "size", 's', "SIZE", 0, "payload bytes (default 56; 8 to 1472)", 0 },
 	{ "timeout", 'W', "TIMEOUT", 0, "seconds to wait for each reply (default 1)", 0 },
-	{ "threshold", 't', "THRESHOLD_US", 0, "print only packets whose RTT (responder: time "
-					      "in kernel) exceeds it; all are counted", 0 },
+	{ "threshold", 't', "THRESHOLD_US", 0,
+	  "print only packets whose RTT (responder: time "
+	  "in kernel) exceeds it; all are counted",
+	  0 },
 	{ "json", 'j', NULL, 0, "one JSON object per packet, and a final summary", 0 },
 	{ "responder", 'R', NULL, 0, "trace the echoes this host answers", 0 },
-	{ "no-trace", 'N', NULL, 0, "send and time echoes only, load nothing into the kernel "
-				   "(the RTT without pingtrace's own overhead)", 0 },
+	{ "no-trace", 'N', NULL, 0,
+	  "send and time echoes only, load nothing into the kernel "
+	  "(the RTT without pingtrace's own overhead)",
+	  0 },
 	{ "verbose", 'v', NULL, 0, "say more (twice: libbpf's messages too)", 0 },
 	{ 0 },
 };
@@ -235,7 +243,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_arg, "DEST\n--responder", doc, NULL,
-					  NULL, NULL };
+					  NULL,	   NULL };
 
 	argp_err_exit_status = 2; /* usage errors, as ping */
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))

@@ -25,7 +25,7 @@ struct env {
 	long size;	     /* payload bytes */
 	double timeout;	     /* seconds a reply may take */
 	double threshold_us; /* print only packets slower than this */
-	int family; /* AF_INET, AF_INET6, or 0: as DEST resolves */
+	int family;	     /* AF_INET, AF_INET6, or 0: as DEST resolves */
 	bool json;
 	bool responder;
 	bool no_trace;

@@ -253,8 +253,7 @@ void report_summary(const char *title, const char *total_name, json_t *counts)
 }
 
 /* The sender's echo seq, answered after rtt_us, with the stamps ps of the programs. */
-void report_echo(const char *dest_ip, unsigned short seq, double rtt_us,
-		 const struct pt_stamps *ps)
+void report_echo(const char *dest_ip, unsigned short seq, double rtt_us, const struct pt_stamps *ps)
 {
 	double us[MAX_STAGES];
 	unsigned long long ts[PT_NR_POINTS];
@@ -313,8 +312,8 @@ void report_reply(const struct pt_reply *e)
 	if (total > env.threshold_us) {
 		if (env.json) {
 			emit_json(json_pack("{s:s,s:i,s:i,s:f,s:o}", "from", from, "id", (int)e->id,
-					    "seq", (int)e->seq, "total_us", round1(total),
-					    "stages", stages_json(us)));
+					    "seq", (int)e->seq, "total_us", round1(total), "stages",
+					    stages_json(us)));
 		} else {
 			printf("echo from %s id=%u icmp_seq=%u: in kernel %.1f us |", from, e->id,
 			       e->seq, total);

@@ -19,7 +19,8 @@ static const struct point_def responder_points[PR_NR_POINTS] = {
 	[PR_DEV_RX] = { "raw tracepoint netif_receive_skb", "pt_dev_rx", NULL, NULL, NULL },
 	[PR_ICMP_RX] = { "kprobe icmp_rcv and icmpv6_rcv", "pt_icmp_rcv", "pt_icmpv6_rcv", NULL,
 			 "recv" },
-	[PR_DEV_QUEUE] = { "raw tracepoint net_dev_queue", "pt_dev_queue", NULL, NULL, "icmp_reply" },
+	[PR_DEV_QUEUE] = { "raw tracepoint net_dev_queue", "pt_dev_queue", NULL, NULL,
+			   "icmp_reply" },
 	[PR_DEV_XMIT] = { "raw tracepoint net_dev_xmit", "pt_dev_xmit", "pt_dev_start_xmit", NULL,
 			  "qdisc" },
 };
@@ -61,7 +62,8 @@ int run_responder(void)
 		    stages.why[PR_DEV_XMIT][0] ? stages.why[PR_DEV_XMIT] : "ok");
 	err = coolbpf_object__open_events(
 		obj, &(struct coolbpf_events_opts){ .sz = sizeof(struct coolbpf_events_opts),
-						    .on_event = on_reply, .ctx = &r });
+						    .on_event = on_reply,
+						    .ctx = &r });
 	if (err)
 		die("cannot open the event buffer: %s", coolbpf_errmsg());
 	report_header("PINGTRACE responder: answering echoes");
@@ -79,8 +81,8 @@ int run_responder(void)
 		if (pfd[1].revents & POLLIN)
 			break;
 	}
-	snprintf(title, sizeof(title), "--- pingtrace responder statistics ---\n%lu echoes answered\n",
-		 r.answered);
+	snprintf(title, sizeof(title),
+		 "--- pingtrace responder statistics ---\n%lu echoes answered\n", r.answered);
 	report_summary(title, env.json ? "total_us" : "in kernel",
 		       json_pack("{s:i,s:i}", "answered", (int)r.answered, "lost_events",
 				 (int)coolbpf_object__lost_events(obj)));

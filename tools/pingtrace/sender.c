@@ -91,14 +91,14 @@ static unsigned short icmp_csum(const void *data, size_t len)
 static void only_our_replies(int sock, unsigned short id, bool ip_header)
 {
 	struct sock_filter code4[] = {
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	      /* x = IP header length */
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),	      /* a = ICMP echo id */
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* x = IP header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),	/* a = ICMP echo id */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),	      /* ours: keep */
-		BPF_STMT(BPF_RET | BPF_K, 0),		      /* others': drop */
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff), /* ours: keep */
+		BPF_STMT(BPF_RET | BPF_K, 0),	       /* others': drop */
 	};
 	struct sock_filter code6[] = {
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),	      /* a = ICMPv6 echo id */
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4), /* a = ICMPv6 echo id */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
@@ -109,8 +109,10 @@ static void only_our_replies(int sock, unsigned short id, bool ip_header)
 		prog = (struct sock_fprog){ .len = ARRAY_LEN(code6), .filter = code6 };
 
 	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
-		fprintf(stderr, "pingtrace: no socket filter (%s): others' echo replies will "
-				"wake it too\n", strerror(errno));
+		fprintf(stderr,
+			"pingtrace: no socket filter (%s): others' echo replies will "
+			"wake it too\n",
+			strerror(errno));
 }
 
 /* What differs between ICMP over IPv4 and ICMPv6: echoes share a layout
@@ -125,10 +127,11 @@ struct family {
 	bool csum;
 };
 
-static const struct family ipv4 = { AF_INET, IPPROTO_ICMP, ICMP_ECHO, ICMP_ECHOREPLY, "ICMP",
-				    true, true };
-static const struct family ipv6 = { AF_INET6, IPPROTO_ICMPV6, ICMP6_ECHO_REQUEST,
-				    ICMP6_ECHO_REPLY, "ICMPv6", false, false };
+static const struct family ipv4 = { AF_INET, IPPROTO_ICMP, ICMP_ECHO, ICMP_ECHOREPLY,
+				    "ICMP",  true,	   true };
+static const struct family ipv6 = {
+	AF_INET6, IPPROTO_ICMPV6, ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY, "ICMPv6", false, false
+};
 
 struct sender {
 	struct coolbpf_object *obj;
@@ -192,7 +195,8 @@ static void receive_all(struct sender *s, int sock)
 			continue;
 		ic = (const struct icmphdr *)(buf + hl);
 		memcpy(&magic, buf + hl + sizeof(*ic), sizeof(magic));
-		if (ic->type != s->fam->reply || ntohs(ic->un.echo.id) != s->id || ntohl(magic) != PT_MAGIC)
+		if (ic->type != s->fam->reply || ntohs(ic->un.echo.id) != s->id ||
+		    ntohl(magic) != PT_MAGIC)
 			continue;
 		seq = ntohs(ic->un.echo.sequence);
 		if (!pend[seq].waiting)
