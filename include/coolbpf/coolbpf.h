@@ -268,6 +268,12 @@ COOLBPF_API struct coolbpf_object *coolbpf_object__open_mem(const void *obj, siz
  */
 COOLBPF_API int coolbpf_object__load(struct coolbpf_object *obj);
 
+/* The object's programs, in ELF order: 0 <= i < program_count. name and
+ * section stay valid until close; NULL (errno ENOENT) past the end. */
+COOLBPF_API size_t coolbpf_object__program_count(const struct coolbpf_object *obj);
+COOLBPF_API const char *coolbpf_object__program_name(const struct coolbpf_object *obj, size_t i);
+COOLBPF_API const char *coolbpf_object__program_section(const struct coolbpf_object *obj, size_t i);
+
 /*
  * Mark a program optional (before load): when the kernel cannot host it
  * (no kprobe support, hook not permitted, no such function or tracepoint)

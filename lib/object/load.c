@@ -424,3 +424,22 @@ int coolbpf_object__set_optional(struct coolbpf_object *obj, const char *prog, b
 	pr_warn("'%s' has no program '%s'\n", obj->name, prog);
 	return cb_err(-ENOENT);
 }
+
+size_t coolbpf_object__program_count(const struct coolbpf_object *obj)
+{
+	return obj ? obj->nr_plans : 0;
+}
+
+const char *coolbpf_object__program_name(const struct coolbpf_object *obj, size_t i)
+{
+	if (!obj || i >= obj->nr_plans)
+		return cb_err_ptr(-ENOENT);
+	return obj->plans[i].name;
+}
+
+const char *coolbpf_object__program_section(const struct coolbpf_object *obj, size_t i)
+{
+	if (!obj || i >= obj->nr_plans)
+		return cb_err_ptr(-ENOENT);
+	return obj->plans[i].section;
+}

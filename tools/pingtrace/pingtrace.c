@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
 #include <coolbpf/coolbpf.h>
 
 #include "pingtrace_user.h"
@@ -73,7 +72,6 @@ struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cooki
 	struct pt_config c = { .mode = mode,
 			       .tgid = (unsigned int)getpid(),
 			       .sock_cookie = sock_cookie };
-	struct bpf_program *prog;
 	struct stat sb;
 	unsigned int zero = 0;
 	int err;
@@ -98,8 +96,8 @@ struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cooki
 	if (!obj)
 		die("cannot open the BPF object: %s", coolbpf_errmsg());
 	/* every point is optional: stages merge around those the kernel lacks */
-	bpf_object__for_each_program(prog, coolbpf_object__bpf(obj))
-		coolbpf_object__set_optional(obj, bpf_program__name(prog), true);
+	for (size_t i = 0; i < coolbpf_object__program_count(obj); i++)
+		coolbpf_object__set_optional(obj, coolbpf_object__program_name(obj, i), true);
 	err = coolbpf_object__load(obj);
 	if (err)
 		die("cannot load the BPF programs: %s",
