@@ -253,29 +253,39 @@ __u64 coolbpf_map__lost(const struct coolbpf_map *map)
 
 int coolbpf_map__lookup(const struct coolbpf_map *map, const void *key, void *value)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(map->map), key, value) ? -errno : 0;
+	if (!map || !key || !value)
+		return cb_err(-EINVAL);
+	return bpf_map_lookup_elem(bpf_map__fd(map->map), key, value) ? cb_err(-errno) : 0;
 }
 
 int coolbpf_map__update(const struct coolbpf_map *map, const void *key, const void *value,
 			__u64 flags)
 {
-	return bpf_map_update_elem(bpf_map__fd(map->map), key, value, flags) ? -errno : 0;
+	if (!map || !key || !value)
+		return cb_err(-EINVAL);
+	return bpf_map_update_elem(bpf_map__fd(map->map), key, value, flags) ? cb_err(-errno) : 0;
 }
 
 int coolbpf_map__delete(const struct coolbpf_map *map, const void *key)
 {
-	return bpf_map_delete_elem(bpf_map__fd(map->map), key) ? -errno : 0;
+	if (!map || !key)
+		return cb_err(-EINVAL);
+	return bpf_map_delete_elem(bpf_map__fd(map->map), key) ? cb_err(-errno) : 0;
 }
 
 int coolbpf_map__next_key(const struct coolbpf_map *map, const void *key, void *next)
 {
-	return bpf_map_get_next_key(bpf_map__fd(map->map), key, next) ? -errno : 0;
+	if (!map || !next)
+		return cb_err(-EINVAL);
+	return bpf_map_get_next_key(bpf_map__fd(map->map), key, next) ? cb_err(-errno) : 0;
 }
 
 int coolbpf_map__pin(struct coolbpf_map *map, const char *path)
 {
 	int err;
 
+	if (!map || !path)
+		return cb_err(-EINVAL);
 	coolbpf_mount_fs();
 	err = bpf_map__pin(map->map, path);
 	if (err) {

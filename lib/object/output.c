@@ -61,6 +61,8 @@ int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data, size_t 
 	struct strbuf sb = STRBUF_INIT;
 	int n;
 
+	if (!map || (!data && size) || (!buf && buf_sz))
+		return cb_err(-EINVAL);
 	map_decoders(map);
 	append_value(map->value_dec, data, size, fmt, &sb);
 	n = (int)sb.len;
@@ -252,7 +254,11 @@ int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbu
 int coolbpf_map__dump(struct coolbpf_map *map, enum coolbpf_format fmt, FILE *out)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int err = map_dump_append(map, fmt, &sb);
+	int err;
+
+	if (!map || !out)
+		return cb_err(-EINVAL);
+	err = map_dump_append(map, fmt, &sb);
 
 	if (sb.len && fwrite(sb.buf, 1, sb.len, out) != sb.len && !err)
 		err = cb_err(-EIO);
