@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The coolbpf command: dispatch to the verb, log printing, shared option parsing. */
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>

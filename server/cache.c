@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* coolbpfd's response cache on disk: the whole 200 body of a compile per request key. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * coolbpfd: the compile server (DESIGN.md's HTTP API).
+ * coolbpfd: the compile server (its HTTP API: man/coolbpfd.8).
  *
  * libmicrohttpd serves connections from a small thread pool (http.c). A
  * compile request is parsed and validated (request.c), hashed, and

@@ -493,7 +493,7 @@ COOLBPF_API int coolbpf_map__decode_event(struct coolbpf_map *map, const void *d
 /*
  * Print a whole map the way `coolbpf run` does on exit: histogram maps as
  * BCC-style histograms, stack maps symbolized, other maps as key/value
- * tables. JSON: one object per line as documented in DESIGN.md.
+ * tables. JSON: one object per line, the shapes coolbpf(1) documents.
  */
 COOLBPF_API int coolbpf_map__dump(struct coolbpf_map *map, enum coolbpf_format fmt, FILE *out);
 

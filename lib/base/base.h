@@ -120,7 +120,7 @@ int strbuf_add_int(struct strbuf *sb, long long v);
 /*
  * The writer tracks nesting and separators itself: callers only say
  * begin/end, key, value. Output uses ", " and ": " as separators (the
- * shapes in DESIGN.md), on one line. Strings are always valid UTF-8:
+ * shapes coolbpf(1) documents), on one line. Strings are always valid UTF-8:
  * '"' and '\\' are escaped, control bytes (< 0x20 and 0x7f) become
  * \u00XX, and every byte that is not part of a valid UTF-8 sequence
  * becomes \u00XX of that byte.

@@ -473,7 +473,7 @@ static bool member_kept(const struct slim *s, enum lvl l, const struct btf_membe
 /* lvl: how complete a record reached from here by value must be; named:
  * whether pointers from here were reached through a member the program
  * names (their targets then need the members it names, else a decl) */
-static void need(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
+static void want_type(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
 {
 	const struct btf_type *t;
 	unsigned char bit;
@@ -502,7 +502,7 @@ static void need(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
 			return;
 		for (__u16 i = 0; i < btf_vlen(t); i++) {
 			if (member_kept(s, l, &m[i]))
-				need(s, m[i].type, l, name_in(s, m[i].name_off), depth + 1);
+				want_type(s, m[i].type, l, name_in(s, m[i].name_off), depth + 1);
 		}
 		return;
 	}
@@ -512,25 +512,25 @@ static void need(struct slim *s, __u32 id, enum lvl lvl, bool named, int depth)
 	s->mark[id] |= bit;
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
-		need(s, t->type, named ? L_PART : L_DECL, named, depth + 1);
+		want_type(s, t->type, named ? L_PART : L_DECL, named, depth + 1);
 		break;
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_CONST:
 	case BTF_KIND_VOLATILE:
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		need(s, t->type, lvl, named, depth + 1);
+		want_type(s, t->type, lvl, named, depth + 1);
 		break;
 	case BTF_KIND_ARRAY:
-		need(s, btf_array(t)->type, lvl, named, depth + 1);
-		need(s, btf_array(t)->index_type, L_PART, false, depth + 1);
+		want_type(s, btf_array(t)->type, lvl, named, depth + 1);
+		want_type(s, btf_array(t)->index_type, L_PART, false, depth + 1);
 		break;
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *p = btf_params(t);
 
-		need(s, t->type, L_PART, false, depth + 1);
+		want_type(s, t->type, L_PART, false, depth + 1);
 		for (__u16 i = 0; i < btf_vlen(t); i++)
-			need(s, p[i].type, L_PART, false, depth + 1);
+			want_type(s, p[i].type, L_PART, false, depth + 1);
 		break;
 	}
 	default:
@@ -571,12 +571,12 @@ static void select_types(struct slim *s)
 		case BTF_KIND_TYPEDEF:
 		case BTF_KIND_FWD:
 			if (name_in(s, t->name_off))
-				need(s, id, L_FULL, true, 0);
+				want_type(s, id, L_FULL, true, 0);
 			break;
 		case BTF_KIND_ENUM:
 		case BTF_KIND_ENUM64:
 			if (name_in(s, t->name_off) || enum_named(s, t))
-				need(s, id, L_FULL, true, 0);
+				want_type(s, id, L_FULL, true, 0);
 			break;
 		default:
 			break;

@@ -14,7 +14,7 @@
  * nor malloc (beyond strbuf growth), and the decoder stays valid after
  * the btf is freed.
  *
- * Formats (see also coolbpf.h, DESIGN.md):
+ * Formats (the output contract of coolbpf.h and coolbpf(1)):
  *  - integers: numbers; 16-byte ints and other odd sizes: "0x..." hex
  *  - bool: true/false; enums: the enumerator's name, else the number
  *  - char arrays (BTF_INT_CHAR, or a 1-byte int named "char" or
