@@ -12,8 +12,7 @@ _bg_pids=()
 _run_at_exit() {
 	local p c
 	for p in "${_bg_pids[@]+"${_bg_pids[@]}"}"; do
-		alive "$p" && kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		alive "$p" && _kill "$p"
 	done
 	for c in "${_at_exit[@]+"${_at_exit[@]}"}"; do eval "$c"; done
 }
@@ -21,6 +20,18 @@ trap _run_at_exit EXIT
 # the EXIT trap also runs when the runner's timeout sends SIGTERM
 trap 'exit 143' TERM
 trap 'exit 130' INT
+
+# _kill PID: SIGKILL and reap PID, and remove the tracefs instance a
+# coolbpf run makes (instances/coolbpf.PID), which it had no chance to
+_kill() {
+	local d
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d "$d/instances/coolbpf.$1" ] && rmdir "$d/instances/coolbpf.$1" 2>/dev/null
+	done
+	return 0
+}
 
 # alive PID: PID runs (a zombie, dead but not yet waited for, does not)
 alive() {
@@ -87,8 +98,7 @@ bg_wait() {
 	done
 	if alive "$pid"; then
 		echo "  timed out: pid $pid still running after $secs s, killed"
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		_kill "$pid"
 		return 124
 	fi
 	wait "$pid"

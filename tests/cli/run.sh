@@ -8,11 +8,11 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
-export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$(mktemp -d)}
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root"; exit 77; }
 
 T=$(mktemp -d)
 at_exit 'rm -rf "$T"'
+export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$T/cache}
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "  ok: $1"; }
 bad() {
@@ -149,8 +149,7 @@ rc=$?
 signal_run() {
 	bg "$T/$2.out" "$T/$2.err" "$COOLBPF" run "$3"
 	if ! wait_ready "$BG_PID" "$T/$2.err" '^coolbpf: tracing' 5; then
-		kill -KILL "$BG_PID" 2>/dev/null
-		wait "$BG_PID" 2>/dev/null
+		_kill "$BG_PID"
 		return 125
 	fi
 	kill -"$1" "$BG_PID"
@@ -189,6 +188,17 @@ done
 [ $failed_rounds = 0 ] &&
 	ok "$rounds rounds of SIGINT and SIGTERM at readiness, and SIGINT during setup: each ended as it must ($((SECONDS - t0)) s)" ||
 	bad "signal rounds: $failed_rounds failed (stopped at round $i of $rounds)"
+# a run the tests must kill (a bound hit) leaves no tracefs instance: it
+# had no chance to remove its instances/coolbpf.PID, tests/lib.sh does
+bg "$T/printk.out" "$T/printk.err" "$COOLBPF" run examples/hello_tp.bpf.c
+wait_ready "$BG_PID" "$T/printk.err" '^coolbpf: tracing' 10
+inst=/sys/kernel/tracing/instances/coolbpf.$BG_PID
+[ -d /sys/kernel/debug/tracing/instances/coolbpf.$BG_PID ] && inst=/sys/kernel/debug/tracing/instances/coolbpf.$BG_PID
+had=no
+[ -d "$inst" ] && had=yes
+_kill "$BG_PID"
+[ $had = yes ] && [ ! -e "$inst" ] && ok "a killed bpf_printk run's tracefs instance is removed" ||
+	bad "tracefs instance $inst: there while it ran: $had; after the kill: $([ -e "$inst" ] && echo left || echo gone)" "$T/printk.err"
 [ "$(our_progs)" = "$base_progs" ] && ok "no program of ours left in the kernel (bpftool)" ||
 	bad "programs left behind: $(bpftool prog show | grep -E 'handle_exec|openat')"
 if bpftool link show 2>/dev/null | grep -q 'handle_exec'; then bad "link left behind"; else ok "no link left (bpftool)"; fi
