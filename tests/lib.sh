@@ -33,6 +33,21 @@ _kill() {
 	return 0
 }
 
+# check WHAT COMMAND...: prints "ok: WHAT" when COMMAND succeeds, else
+# "FAIL: WHAT"; counts them in passes and fails
+passes=0 fails=0
+check() { # description, then a command that must succeed
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		passes=$((passes + 1))
+	else
+		echo "FAIL: $what"
+		fails=$((fails + 1))
+	fi
+}
+
 # alive PID: PID runs (a zombie, dead but not yet waited for, does not)
 alive() {
 	local st

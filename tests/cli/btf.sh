@@ -14,20 +14,8 @@ unset COOLBPF_SERVER COOLBPF_BTF_DIR
 
 work=$(mktemp -d /tmp/coolbpf-cli-btf.XXXXXX)
 at_exit 'rm -rf "$work"'
-fails=0 passes=0
 rel=$(uname -r) arch=$(uname -m)
 
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
 run() { # at most 120 s; sets rc, out, err
 	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
 	rc=$?

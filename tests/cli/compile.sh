@@ -13,19 +13,6 @@ unset COOLBPF_SERVER COOLBPF_BTF_DIR
 
 work=$(mktemp -d /tmp/coolbpf-cli-compile.XXXXXX)
 at_exit 'rm -rf "$work"'
-fails=0 passes=0
-
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
 
 # run COOLBPF with args (at most 120 s); sets rc, out, err
 run() {

@@ -9,18 +9,6 @@ cd "$(dirname "$0")/../.." || exit 1
 B=$(mktemp -d)
 at_exit 'rm -rf "$B"'
 mkdir -p "$B/tests"
-pass=0 fail=0
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		echo "  ok: $what"
-		pass=$((pass + 1))
-	else
-		echo "  FAIL: $what"
-		fail=$((fail + 1))
-	fi
-}
 fake() { # name, then the body of its script
 	printf '#!/bin/sh\n%s\n' "$2" >"$B/tests/test_unit_$1"
 	chmod +x "$B/tests/test_unit_$1"
@@ -77,5 +65,5 @@ rc=$?
 check "an unknown suite exits 2 before running any (got $rc)" [ $rc = 2 ] && ! grep -q "===" <<<"$out"
 check "and names it" grep -qF "unknown suite 'nosuch'" <<<"$out"
 
-echo "run-all.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+echo "run-all.sh: $passes passed, $fails failed"
+[ $fails = 0 ]
