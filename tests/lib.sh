@@ -5,13 +5,13 @@
 # also on a failure or a signal.
 
 # at_exit COMMAND: run COMMAND (eval'd) when the test exits, however it
-# exits; background runs started with bg are killed first.
+# exits; the test's background jobs still running are killed first (jobs
+# -p: only those not yet waited for, so never a pid reused since)
 _at_exit=()
 at_exit() { _at_exit+=("$1"); }
-_bg_pids=()
 _run_at_exit() {
 	local p c
-	for p in "${_bg_pids[@]+"${_bg_pids[@]}"}"; do
+	for p in $(jobs -p); do
 		alive "$p" && _kill "$p"
 	done
 	for c in "${_at_exit[@]+"${_at_exit[@]}"}"; do eval "$c"; done
@@ -67,8 +67,8 @@ bg() {
 	: >"$out"
 	: >"$err"
 	env --default-signal=INT,QUIT "$@" >>"$out" 2>>"$err" </dev/null &
+	# shellcheck disable=SC2034 # read by the callers
 	BG_PID=$!
-	_bg_pids+=("$BG_PID")
 }
 
 # wait_ready PID FILE PATTERN SECONDS: wait until FILE has a line matching
