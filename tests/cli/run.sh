@@ -161,8 +161,19 @@ for sig in INT TERM; do
 	[ $rc = 0 ] && ok "SIG$sig exits 0" || bad "SIG$sig exit $rc" "$T/sig$sig.err"
 done
 # the same many times (the first of these hung one run in three), and a
-# SIGINT sent at once, during setup, which must end the run too: exit 0
-# when the handler caught it, 130 when it came before the handler was set
+# SIGINT sent during setup, which must end the run too: exit 0 when the
+# handler caught it, 130 when it came before the handler was set. It is
+# sent once the process is coolbpf: before its exec, the forked shell
+# still ignores SIGINT (a background job) and would drop it.
+is_coolbpf() {
+	local c j
+	for ((j = 0; j < 5000; j++)); do
+		{ read -r c <"/proc/$1/comm"; } 2>/dev/null
+		[ "$c" = coolbpf ] && return 0
+	done
+	echo "  timed out: pid $1 not yet coolbpf after 5000 looks (comm '$c')"
+	return 1
+}
 rounds=${SIGNAL_ROUNDS:-30} failed_rounds=0 t0=$SECONDS
 bounded 60 "$COOLBPF" compile examples/execsnoop.bpf.c -o "$T/execsnoop.o"
 for i in $(seq "$rounds"); do
@@ -175,6 +186,7 @@ for i in $(seq "$rounds"); do
 		sed 's/^/    | /' "$T/round.err" | head -10
 	done
 	bg "$T/early.out" "$T/early.err" "$COOLBPF" run "$T/execsnoop.o"
+	is_coolbpf "$BG_PID"
 	kill -INT "$BG_PID"
 	bg_wait "$BG_PID" 10
 	rc=$?
