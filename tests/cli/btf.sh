@@ -4,6 +4,7 @@
 # Exit 0: pass, 77: skip (no kernel BTF), other: fail.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$PWD/build/test-cache}
 unset COOLBPF_SERVER COOLBPF_BTF_DIR
@@ -12,23 +13,11 @@ unset COOLBPF_SERVER COOLBPF_BTF_DIR
 [ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
 
 work=$(mktemp -d /tmp/coolbpf-cli-btf.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
+at_exit 'rm -rf "$work"'
 rel=$(uname -r) arch=$(uname -m)
 
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
-run() { # sets rc, out, err
-	"$COOLBPF" "$@" >"$work/out" 2>"$work/err"
+run() { # at most 120 s; sets rc, out, err
+	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 	out=$(<"$work/out")
 	err=$(<"$work/err")
@@ -78,8 +67,8 @@ check "compile for a kernel not archived names the file" has "$err" "$work/ar/$a
 
 # --- load without /sys/kernel/btf: the archive, or an error naming the file
 llvm-objcopy --remove-section=.lbc.minbtf "$work/ex.o" "$work/ex-nomin.o"
-nobtf() { # env... -- coolbpf args: run with /sys/kernel/btf hidden
-	unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' \
+nobtf() { # env... -- coolbpf args: run with /sys/kernel/btf hidden (at most 120 s)
+	bounded 120 unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' \
 		sh env "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 	out=$(<"$work/out")

@@ -3,6 +3,7 @@
 # Exit 0: pass, 77: skip (no kernel BTF), other: fail.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$PWD/build/test-cache}
 unset COOLBPF_SERVER COOLBPF_BTF_DIR
@@ -11,24 +12,11 @@ unset COOLBPF_SERVER COOLBPF_BTF_DIR
 [ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
 
 work=$(mktemp -d /tmp/coolbpf-cli-compile.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
+at_exit 'rm -rf "$work"'
 
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
-
-# run COOLBPF with args; sets rc, out, err
+# run COOLBPF with args (at most 120 s); sets rc, out, err
 run() {
-	"$COOLBPF" "$@" >"$work/out" 2>"$work/err"
+	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 	out=$(<"$work/out") # builtins only: some checks run with an empty PATH
 	err=$(<"$work/err")
@@ -56,7 +44,7 @@ EOF
 echo '#define HELLO_BIAS 0' >"$work/hello.h"
 
 # --- success: silent, object in the current directory, with .lbc.minbtf
-(cd "$work" && "$COOLBPF" compile hello.bpf.c >out 2>err)
+(cd "$work" && bounded 120 "$COOLBPF" compile hello.bpf.c >out 2>err)
 rc=$?
 check "compile succeeds (exit $rc)" [ $rc = 0 ]
 check "success prints nothing on stdout" [ ! -s "$work/out" ]
@@ -91,8 +79,9 @@ check "--no-cache compiles (exit $rc): $err" bash -c "[ $rc = 0 ] && ! grep -qF 
 if [ "$(id -u)" = 0 ] && command -v bpftool >/dev/null; then
 	grep -q ' /sys/fs/bpf ' /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 	pin=/sys/fs/bpf/coolbpf_cli_compile_$$
+	at_exit 'rm -rf "$pin"'
 	check "artifact loads with bpftool prog loadall" \
-		bash -c 'bpftool prog loadall "$1" "$2" 2>/dev/null' _ "$work/hello.bpf.o" "$pin"
+		bash -c 'timeout 60 bpftool prog loadall "$1" "$2" 2>/dev/null' _ "$work/hello.bpf.o" "$pin"
 	rm -rf "$pin"
 fi
 

@@ -67,7 +67,7 @@ char LICENSE[] SEC("license") = "GPL";
 def test_stack_ids_to_addresses_and_symbolized_frames():
     with Program(STACK_SRC, name="stacks") as p:
         time.sleep(0.05)
-        subprocess.run(["/bin/sleep", "0.01"])
+        subprocess.run(["/bin/sleep", "0.01"], timeout=10)
         p.detach()
         ids = p.maps["ids"].getKeys()
         assert ids
@@ -99,7 +99,7 @@ def test_attach0_then_original_attach_helpers():
                                         "sample_freq": 1000, "freq": 1})
         for _ in range(3):
             os.getppid()
-        subprocess.run(["/bin/sync"])
+        subprocess.run(["/bin/sync"], timeout=60)
         deadline = time.monotonic() + 3
         v = hits.get(4)
         while time.monotonic() < deadline and not (v[2] and v[3]):
@@ -126,7 +126,8 @@ def test_clbcbase_finds_source_then_object_in_work_path(tmp_path):
     coolbpf = os.environ.get("COOLBPF", os.path.join(REPO, "build", "bin", "coolbpf"))
     if not os.path.exists(coolbpf):
         pytest.skip("no coolbpf binary to compile the .o")
-    subprocess.run([coolbpf, "compile", src, "-o", str(tmp_path / "fork.bpf.o")], check=True)
+    subprocess.run([coolbpf, "compile", src, "-o", str(tmp_path / "fork.bpf.o")], check=True,
+                   timeout=120)
     b = ClbcBase("fork.bpf.c", workPath=str(tmp_path))
     assert b.attached[0]["prog"] == "j_fork"
     b.close()

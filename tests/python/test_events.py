@@ -73,7 +73,7 @@ def my_comm():
 def test_exec_event_decoded_from_ring_buffer_with_nested_fields():
     with Program(EXEC_SRC, name="execs") as p:
         child = subprocess.Popen(["/bin/true"])
-        child.wait()
+        child.wait(timeout=10)
         mine = [e for e in p.events("execs", timeout=3) if e.pid == child.pid][:1]
     assert mine, "no exec event for pid %d" % child.pid
     ev = mine[0]
@@ -123,7 +123,7 @@ def test_original_api_fork_events_carry_child_pid(compat_src):
     try:
         kids = [subprocess.Popen(["/bin/true"]) for _ in range(3)]
         for k in kids:
-            k.wait()
+            k.wait(timeout=10)
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline and not all(
                 any(s[0] == k.pid for s in seen) for k in kids):
@@ -146,7 +146,7 @@ def test_exception_in_callback_reaches_the_caller(compat_src):
 
     with Program(compat_src, name="compat") as p:
         p.maps["e_out"].open_perf_buffer(cb)
-        subprocess.run(["/bin/true"])
+        subprocess.run(["/bin/true"], timeout=10)
         try:
             for _ in range(20):
                 p.poll(100)

@@ -184,7 +184,7 @@ def test_histograms_get_and_show_hist(compat_src, capfd):
     try:
         kids = [subprocess.Popen(["/bin/true"]) for _ in range(4)]
         for k in kids:
-            k.wait()
+            k.wait(timeout=10)
         f.detach()
         h2, h10 = f.maps["fork_hist"], f.maps["fork_hist10"]
         counts = h2.get()

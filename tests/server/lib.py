@@ -1,11 +1,15 @@
 # Shared helpers of the coolbpfd tests: start a real server on 127.0.0.1
 # with a free port (--listen 127.0.0.1:0, the port read from its log),
 # raw HTTP over loopback, and check lists printing "N passed, N failed".
+# Every wait has a bound; servers, their temp dirs and other files made
+# for a test are removed when the test exits, also on a failure or SIGTERM.
+import atexit
 import base64
 import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,18 +23,90 @@ COOLBPFD = os.path.join(ROOT, BUILD, "bin", "coolbpfd")
 COOLBPF = os.path.join(ROOT, BUILD, "bin", "coolbpf")
 HELLO = open(os.path.join(ROOT, "examples", "hello.bpf.c")).read()
 
+# paths to remove and servers to stop when the test exits
+_remove = []
+_servers = []
+
+
+def remove_at_exit(path):
+    _remove.append(path)
+    return path
+
+
+@atexit.register
+def _cleanup():
+    for s in _servers:
+        s.stop(signal.SIGKILL)
+    for path in _remove:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            os.unlink(path)
+
+
+def _on_sigterm(sig, frame):
+    raise SystemExit(128 + sig)  # unwinds through finally and atexit
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def run(argv, timeout=120, **kw):
+    """subprocess.run capturing text output, with a time limit: a command
+    that overruns it is killed and returns status 124 and a message"""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(argv, 124, "", "timed out: %s: still running after "
+                                           "%d s, killed" % (" ".join(argv), timeout))
+
+
+def processes():
+    """{pid: (ppid, process group, command line)} of every process now"""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        if st[0] != "Z":
+            out[int(d)] = (int(st[1]), int(st[2]), cmd)
+    return out
+
+
+def descendants(pid, procs=None):
+    """the processes below pid, from processes()"""
+    procs = procs if procs is not None else processes()
+    found, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        for c, info in procs.items():
+            if info[0] == p and c not in found:
+                found[c] = info
+                todo.append(c)
+    return found
+
 
 class Server:
+    START_S = 10
+
     def __init__(self, *args, cache=None):
-        self.tmp = tempfile.mkdtemp(prefix="coolbpfd-test-")
+        self.tmp = remove_at_exit(tempfile.mkdtemp(prefix="coolbpfd-test-"))
         self.cache = cache or os.path.join(self.tmp, "cache")
         self.logpath = os.path.join(self.tmp, "log")
         self.log = open(self.logpath, "w+")
         self.proc = subprocess.Popen(
             [COOLBPFD, "--listen", "127.0.0.1:0", "--cache", self.cache] + list(args),
             stderr=self.log, stdout=subprocess.DEVNULL)
+        _servers.append(self)
         self.port = None
-        for _ in range(200):
+        end = time.monotonic() + self.START_S
+        while time.monotonic() < end:
             text = open(self.logpath).read()
             if "listening on" in text:
                 self.port = int(text.split("listening on 127.0.0.1:")[1].split()[0])
@@ -39,7 +115,9 @@ class Server:
                 raise RuntimeError("coolbpfd exited: " + text)
             time.sleep(0.05)
         if not self.port:
-            raise RuntimeError("coolbpfd did not start")
+            self.stop(signal.SIGKILL)
+            raise RuntimeError("timed out: coolbpfd did not say 'listening on' within %d s: %s"
+                               % (self.START_S, open(self.logpath).read()))
         self.url = "http://127.0.0.1:%d" % self.port
 
     def request(self, method, path, body=None, headers=None, timeout=60):
@@ -93,8 +171,9 @@ class Server:
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
+                print("coolbpfd did not end within 30 s of signal %d: killed" % sig)
                 self.proc.kill()
-                self.proc.wait()
+                self.proc.wait(timeout=30)
         return self.proc.returncode
 
     def logtext(self):
@@ -105,6 +184,7 @@ def make_secret():
     """A root-only file with a random token under /tmp."""
     token = "COOLBPFD-SECRET-" + secrets.token_hex(16)
     fd, path = tempfile.mkstemp(prefix="coolbpfd-secret-", dir="/tmp")
+    remove_at_exit(path)
     os.write(fd, (token + "\n").encode())
     os.close(fd)
     os.chmod(path, 0o600)

@@ -7,11 +7,10 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 
-from lib import COOLBPF, HELLO, Checks, Server, b64
+from lib import COOLBPF, HELLO, Checks, Server, b64, descendants, processes, remove_at_exit, run
 
 t = Checks()
 RUNNING = os.uname().release
@@ -20,6 +19,7 @@ btf_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                        os.environ.get("BUILD", "build"), "server-test-btf")
 shutil.rmtree(btf_dir, ignore_errors=True)
 os.makedirs(os.path.join(btf_dir, ARCH))
+remove_at_exit(btf_dir)
 shutil.copyfile("/sys/kernel/btf/vmlinux", os.path.join(btf_dir, ARCH, "6.1.0-test-amd64.btf"))
 # an entry as the project's own archive makes it: <arch>/<release>.btf.gz
 subprocess.run([COOLBPF, "btf", "archive", "add", "/sys/kernel/btf/vmlinux", "--release",
@@ -109,30 +109,26 @@ try:
     out = os.path.join(s.tmp, "hello.o")
     src = os.path.join(s.tmp, "hello.bpf.c")
     open(src, "w").write(HELLO)
-    p = subprocess.run([COOLBPF, "compile", "--server", s.url, src, "-o", out], env=env,
-                       capture_output=True, text=True)
+    p = run([COOLBPF, "compile", "--server", s.url, src, "-o", out], env=env)
     t.check("coolbpf compile --server writes the server's artifact",
             p.returncode == 0 and open(out, "rb").read()[:4] == b"\x7fELF", p.stderr)
-    p = subprocess.run([COOLBPF, "compile", src, "-o", out], capture_output=True, text=True,
-                       env=dict(env, COOLBPF_SERVER=s.url, PATH="/nonexistent"))
+    p = run([COOLBPF, "compile", src, "-o", out], env=dict(env, COOLBPF_SERVER=s.url, PATH="/nonexistent"))
     t.check("COOLBPF_SERVER compiles remotely (no clang in PATH)", p.returncode == 0, p.stderr)
     bad = os.path.join(s.tmp, "bad.bpf.c")
     open(bad, "w").write("int f(void) { return nope; }\n")
-    p = subprocess.run([COOLBPF, "compile", "--server", s.url, bad], capture_output=True, text=True, env=env)
+    p = run([COOLBPF, "compile", "--server", s.url, bad], env=env)
     t.check("a remote compile error prints clang's diagnostics and exits 1",
             p.returncode == 1 and "nope" in p.stderr, p.stderr)
-    p = subprocess.run([COOLBPF, "compile", "--server", "http://127.0.0.1:1", src], capture_output=True,
-                       text=True, env=env)
+    p = run([COOLBPF, "compile", "--server", "http://127.0.0.1:1", src], env=env)
     t.check("connection refused: a clear error, no local fallback",
             p.returncode == 1 and "Couldn't connect" in p.stderr and "unset COOLBPF_SERVER" in p.stderr
             and not os.path.exists(src[:-2] + ".o"), p.stderr)
-    p = subprocess.run([COOLBPF, "compile", "--server", s.url, "-D", "X=\"q\"", src], capture_output=True,
-                       text=True, env=env)
+    p = run([COOLBPF, "compile", "--server", s.url, "-D", "X=\"q\"", src], env=env)
     t.check("a 4xx is reported with the server's reason",
             p.returncode == 1 and "HTTP 400" in p.stderr and "define value" in p.stderr, p.stderr)
-    p = subprocess.run([COOLBPF, "run", "--server", s.url, "-d", "1",
-                        os.path.join(os.path.dirname(COOLBPF), "..", "..", "examples", "hello_tp.bpf.c")],
-                       capture_output=True, text=True, env=env, timeout=60)
+    p = run([COOLBPF, "run", "--server", s.url, "-d", "1",
+             os.path.join(os.path.dirname(COOLBPF), "..", "..", "examples", "hello_tp.bpf.c")],
+            env=env, timeout=60)
     t.check("coolbpf run --server compiles remotely, loads and attaches",
             p.returncode == 0 and "attach" in (p.stdout + p.stderr).lower(), p.stdout[-300:] + p.stderr[-600:])
 
@@ -141,11 +137,13 @@ try:
 
     def slow():
         result["r"] = s.compile({"source": HELLO + "\n// drain %f\n" % time.time()})
-    th = threading.Thread(target=slow)
+    th = threading.Thread(target=slow, daemon=True)
     th.start()
     time.sleep(0.15)
     rc = s.stop(signal.SIGTERM)
-    th.join()
+    th.join(timeout=60)
+    if th.is_alive():
+        result["r"] = ("timed out: no answer 60 s after SIGTERM",)
     t.check("SIGTERM drains the compile in flight, then exits 0",
             result.get("r", (0,))[0] == 200 and rc == 0, (result.get("r", ("none",))[0], rc, s.logtext()[-300:]))
 finally:
@@ -169,12 +167,10 @@ try:
     env = dict(os.environ, COOLBPF_SERVER_TOKEN="s3cr3t-token",
                COOLBPF_CACHE_DIR=os.path.join(s.tmp, "cc"))
     open(os.path.join(s.tmp, "h.bpf.c"), "w").write(HELLO)
-    p = subprocess.run([COOLBPF, "compile", "--server", s.url, os.path.join(s.tmp, "h.bpf.c")],
-                       capture_output=True, text=True, env=env)
+    p = run([COOLBPF, "compile", "--server", s.url, os.path.join(s.tmp, "h.bpf.c")], env=env)
     t.check("the client sends COOLBPF_SERVER_TOKEN", p.returncode == 0, p.stderr)
     env.pop("COOLBPF_SERVER_TOKEN")
-    p = subprocess.run([COOLBPF, "compile", "--server", s.url, os.path.join(s.tmp, "h.bpf.c")],
-                       capture_output=True, text=True, env=env)
+    p = run([COOLBPF, "compile", "--server", s.url, os.path.join(s.tmp, "h.bpf.c")], env=env)
     t.check("the client reports 401", p.returncode == 1 and "HTTP 401" in p.stderr, p.stderr)
 finally:
     s.stop(signal.SIGKILL)
@@ -188,17 +184,30 @@ try:
 
     def one(i):
         res.append(s.compile({"source": bomb + "\n// %d\n" % i}, timeout=60)[0])
-    ths = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    ths = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(4)]
     for x in ths:
         x.start()
+    # the server's workers and what they start, sampled while they run:
+    # each worker leads a process group that the timeout must kill whole
+    groups, end = set(), time.monotonic() + 90
+    while any(x.is_alive() for x in ths) and time.monotonic() < end:
+        groups |= {g for pid, (pp, g, cmd) in descendants(s.proc.pid).items()}
+        time.sleep(0.02)
     for x in ths:
-        x.join()
+        x.join(timeout=max(0, end - time.monotonic()))
+    if any(x.is_alive() for x in ths):
+        res.append("timed out: %d compiles unanswered after 90 s" % sum(x.is_alive() for x in ths))
     t.check("more compiles than workers + queue: 503", 503 in res, res)
     t.check("a compile over --timeout: 504 (process group killed)", 504 in res, res)
     t.check("the server still answers after 503/504", s.healthy())
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", "A22"], capture_output=True, text=True).stdout
+    procs = processes()
+    left = "".join("%d %s\n" % (pid, cmd) for pid, (pp, g, cmd) in procs.items() if "A22" in cmd)
     t.check("no compiler process survives the timeout", left.strip() == "", left)
+    groups.discard(os.getpgid(s.proc.pid))
+    left = ["%d %s" % (pid, cmd) for pid, (pp, g, cmd) in procs.items() if g in groups]
+    t.check("the workers' process groups were seen, and none of their processes is left",
+            groups and not left, (groups, left))
 finally:
     s.stop(signal.SIGKILL)
 
@@ -246,8 +255,8 @@ with tempfile.TemporaryDirectory() as tmp:
     open(src, "w").write(HELLO)
     env = dict(os.environ, COOLBPF_CACHE_DIR=os.path.join(tmp, "cache"))
     srv, url = stub_reply(200, b"<html>not json</html>")
-    p = subprocess.run([COOLBPF, "compile", "--server", url, src, "-o", os.path.join(tmp, "x.o")],
-                       capture_output=True, text=True, env=env, timeout=30)
+    p = run([COOLBPF, "compile", "--server", url, src, "-o", os.path.join(tmp, "x.o")],
+            env=env, timeout=30)
     srv.server_close()
     t.check("a reply that is not JSON: a clear error, exit 1, no object written",
             p.returncode == 1 and "not JSON" in p.stderr and not os.path.exists(os.path.join(tmp, "x.o")),
@@ -256,8 +265,7 @@ with tempfile.TemporaryDirectory() as tmp:
     srv, url = stub_reply(422, json.dumps({"error": "compile failed", "future": [1, {"x": None}],
                                            "log": "h.bpf.c:1: err\u00e9 \"q\" \U0001F600\n"
                                            }).encode())
-    p = subprocess.run([COOLBPF, "compile", "--server", url, src], capture_output=True, text=True,
-                       env=env, timeout=30)
+    p = run([COOLBPF, "compile", "--server", url, src], env=env, timeout=30)
     srv.server_close()
     t.check("an error reply's log is decoded (escapes, non-ASCII) and printed, exit 1",
             p.returncode == 1 and 'h.bpf.c:1: err\u00e9 "q" \U0001F600' in p.stderr, p.stderr)

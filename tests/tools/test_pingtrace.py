@@ -10,14 +10,24 @@ the same). The delay must show up in the stage that holds it: the sender's
 qdisc stage for a delay on the sender, outside the sender's local stages
 (wire_peer) and in the responder's own qdisc stage for one on the responder.
 
+Every command has a time limit; what the test sets up (namespaces, veth,
+qdiscs, temp dirs, the responder) is undone on a failure and on SIGTERM too,
+which is itself checked: a run of this script whose setup fails, and one
+that gets SIGTERM, must leave nothing behind.
+
 Needs root. Prints "N passed, N failed"; exit 0 pass, 77 skip, 1 fail.
 """
 import json
 import os
 import re
+import selectors
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("BUILD", "build")
@@ -45,8 +55,19 @@ def check(name, cond, detail=""):
             print(f"    | {line}")
 
 
+def run(argv, timeout=60):
+    """subprocess.run with a time limit; a command that overruns it is
+    killed and returns status 124 with a message on stderr"""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(argv, 124, "",
+                                           f"timed out: {' '.join(argv)}: still running after "
+                                           f"{timeout} s, killed")
+
+
 def sh(*argv, check_rc=True):
-    r = subprocess.run(argv, capture_output=True, text=True)
+    r = run(argv)
     if check_rc and r.returncode:
         raise RuntimeError(f"{' '.join(argv)}: {r.stderr.strip()}")
     return r
@@ -55,12 +76,24 @@ def sh(*argv, check_rc=True):
 HAVE_V6 = False
 
 
+# PINGTRACE_TEST_INJECT (the cleanup check sets it in a child run of this
+# script): "setup-fails" makes setup fail once the namespaces and the veth
+# pair exist, "sigterm" sends this process SIGTERM at the same point.
+INJECT = os.environ.get("PINGTRACE_TEST_INJECT", "")
+
+
 def setup():
     global HAVE_V6
     teardown()
     sh("ip", "netns", "add", NS_S)
     sh("ip", "netns", "add", NS_R)
     sh("ip", "link", "add", DEV_S, "type", "veth", "peer", "name", DEV_R)
+    if INJECT:
+        print(f"setup: {NS_S}, {NS_R} and {DEV_S} made; injecting {INJECT}", flush=True)
+    if INJECT == "setup-fails":
+        raise RuntimeError("setup failed on purpose (PINGTRACE_TEST_INJECT=setup-fails)")
+    if INJECT == "sigterm":
+        os.kill(os.getpid(), signal.SIGTERM)
     sh("ip", "link", "set", DEV_S, "netns", NS_S)
     sh("ip", "link", "set", DEV_R, "netns", NS_R)
     for ns, dev, addr in ((NS_S, DEV_S, SRC), (NS_R, DEV_R, DST)):
@@ -74,8 +107,24 @@ def setup():
 
 
 def teardown():
+    # the veth pair is in the namespaces once moved (it goes with them),
+    # in this one when setup stopped before that
+    sh("ip", "link", "del", DEV_S, check_rc=False)
     for ns in (NS_S, NS_R):
         sh("ip", "netns", "del", ns, check_rc=False)
+
+
+def leftovers(tag):
+    """what a run with TAG tag left: its namespaces and links"""
+    ns = set(sh("ip", "netns", "list").stdout.split())
+    links = sh("ip", "-o", "link", "show").stdout
+    return sorted({"ptS" + tag, "ptR" + tag} & ns) + \
+        [d for d in ("pts" + tag, "ptr" + tag) if re.search(rf": {d}[@:]", links)]
+
+
+def on_sigterm(sig, frame):
+    # exit through the finally blocks, which undo the setup
+    raise SystemExit(128 + sig)
 
 
 def add_delay(ns, dev):
@@ -95,8 +144,7 @@ def del_delay(ns, dev):
 
 
 def pingtrace(ns, *args, timeout=60):
-    return subprocess.run(["ip", "netns", "exec", ns, PT, *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return run(["ip", "netns", "exec", ns, PT, *args], timeout=timeout)
 
 
 def parse_json(out):
@@ -181,15 +229,19 @@ def delayed(pkts):
 # Robust to one outlier (a guest under TCG emulation may leave the sender
 # runnable but unscheduled for milliseconds, which lands in user_recv):
 def holds_delay(pkts, stage):
-    """stage holds >= 80% of the delayed echoes' summed RTT"""
-    return pkts and sum(p["stages"][stage] for p in pkts) >= 0.8 * sum(p["rtt_us"] for p in pkts)
+    """stage holds >= 80% of the delayed echoes' summed RTT (an echo where
+    it was not observed, None, fails it)"""
+    vals = [p["stages"][stage] for p in pkts]
+    return pkts and None not in vals and sum(vals) >= 0.8 * sum(p["rtt_us"] for p in pkts)
 
 
 def others_small(pkts, is_delay_stage):
-    """every other stage's median stays small"""
+    """every other stage's median stays small (a stage not observed, None,
+    in some echo fails it)"""
     names = [n for n in pkts[0]["stages"] if not is_delay_stage(n)] if pkts else []
-    return pkts and all(statistics.median(p["stages"][n] for p in pkts) < LOCAL_MAX_US
-                        for n in names)
+    vals = {n: [p["stages"][n] for p in pkts] for n in names}
+    return pkts and all(None not in v and statistics.median(v) < LOCAL_MAX_US
+                        for v in vals.values())
 
 
 def test_sender_delay():
@@ -225,13 +277,27 @@ def with_responder(count, *runs):
                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     head = ""
     try:
+        # at most 30 s for "responder ready" (a line read only once there)
+        sel = selectors.DefaultSelector()
+        sel.register(resp.stderr, selectors.EVENT_READ)
+        end = time.monotonic() + 30
         while "responder ready" not in head and resp.poll() is None:
+            if not sel.select(timeout=max(0, end - time.monotonic())):
+                head += "timed out: no 'responder ready' from the responder after 30 s\n"
+                break
             head += resp.stderr.readline()
+        sel.close()
         results = [pingtrace(NS_S, *args) for args in runs]
-        rout, rerr = resp.communicate(timeout=30)
+        try:
+            rout, rerr = resp.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            resp.kill()
+            rout, rerr = resp.communicate()
+            rerr += "timed out: the responder had not ended 30 s after the last echo, killed\n"
     finally:
         if resp.poll() is None:
             resp.kill()
+            resp.communicate()
     return results, rout, head + rerr, resp.returncode
 
 
@@ -276,16 +342,15 @@ def test_pid_namespace():
     hooks report: pingtrace must still find its own wake-ups (and, with
     kprobes, its own sends), not silently fold them into user_recv."""
     pidns = ["unshare", "--pid", "--fork", "--mount-proc"]
-    if subprocess.run(pidns + ["true"], capture_output=True).returncode:
+    if run(pidns + ["true"]).returncode:
         print("pid namespace: unshare --pid --fork --mount-proc unavailable here, skipped")
         return
     kind = add_delay(NS_R, DEV_R)
     print(f"in its own pid namespace, a delay on the responder ({kind}): the sender "
           "sleeps for each reply and its wake-up is still stamped")
     try:
-        r = subprocess.run(["ip", "netns", "exec", NS_S, *pidns, PT, "-c", "4", "-i", "0.02",
-                            "-s", "1000", "-W", "3", "--json", DST],
-                           capture_output=True, text=True, timeout=60)
+        r = run(["ip", "netns", "exec", NS_S, *pidns, PT, "-c", "4", "-i", "0.02",
+                 "-s", "1000", "-W", "3", "--json", DST])
     finally:
         del_delay(NS_R, DEV_R)
     pkts, s = parse_json(r.stdout) if r.returncode == 0 else ([], None)
@@ -371,9 +436,42 @@ def test_loss_and_errors():
         r = pingtrace(NS_S, *args)
         check(f"{name}: exit {rc}, says '{msg}'", r.returncode == rc and msg in r.stderr,
               f"exit {r.returncode}\n{r.stderr}")
-    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PT, "-c",
-                        "1", DST], capture_output=True, text=True)
+    # the unprivileged user may not reach the repository (a clone under
+    # /root, mode 0700): it runs a copy from a directory of its own
+    d = tempfile.mkdtemp(prefix="pingtrace-nonroot-")
+    try:
+        os.chmod(d, 0o755)
+        pt = shutil.copy(PT, os.path.join(d, "pingtrace"))
+        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", pt, "-c", "1",
+                 DST])
+    finally:
+        shutil.rmtree(d)
     check("not root: exit 1, says so", r.returncode == 1 and "needs root" in r.stderr, r.stderr)
+
+
+def test_cleanup_on_failure():
+    """This script run with a setup that fails, and with a SIGTERM during
+    its setup: each time the namespaces and veth it made are gone after."""
+    print("a failed setup, a SIGTERM: nothing left behind")
+    for inject, rc, why in (("setup-fails", 1, "setup failed on purpose"),
+                            ("sigterm", 128 + signal.SIGTERM, "")):
+        child = subprocess.Popen([sys.executable, os.path.abspath(__file__)],
+                                 env=dict(os.environ, PINGTRACE_TEST_INJECT=inject),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            out = child.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out = child.communicate()[0] + "timed out: still running after 60 s, killed\n"
+        tag = str(child.pid % 100000)
+        check(f"{inject}: the run made its namespaces, then exited {rc}",
+              f"setup: ptS{tag}, ptR{tag} and pts{tag} made" in out and child.returncode == rc
+              and why in out, f"exit {child.returncode}\n{out}")
+        left = leftovers(tag)
+        check(f"{inject}: no namespace or link left", left == [], left)
+        for name in left:  # what the check found is not left either
+            sh("ip", "netns", "del", name, check_rc=False)
+            sh("ip", "link", "del", name, check_rc=False)
 
 
 def main():
@@ -385,8 +483,9 @@ def main():
         sys.exit(1)
     progs = lambda: sh("bpftool", "prog", "show").stdout.count(" name pt_")  # noqa: E731
     before = progs()
-    setup()
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
+        setup()
         test_no_delay()
         test_text_and_threshold()
         test_sender_delay()
@@ -396,6 +495,10 @@ def main():
         test_loss_and_errors()
     finally:
         teardown()
+    # last: the kernel tears namespaces down in the background, which must
+    # not weigh on the measurements above (a guest under TCG has one slow CPU)
+    if not INJECT:
+        test_cleanup_on_failure()
     check("nothing of pingtrace left in the kernel", progs() == before)
     print(f"test_pingtrace: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
