@@ -22,8 +22,9 @@ os.makedirs(os.path.join(btf_dir, ARCH))
 remove_at_exit(btf_dir)
 shutil.copyfile("/sys/kernel/btf/vmlinux", os.path.join(btf_dir, ARCH, "6.1.0-test-amd64.btf"))
 # an entry as the project's own archive makes it: <arch>/<release>.btf.gz
-subprocess.run([COOLBPF, "btf", "archive", "add", "/sys/kernel/btf/vmlinux", "--release",
-                "6.1.0-gz-amd64", "--dir", btf_dir], check=True)
+added = run([COOLBPF, "btf", "archive", "add", "/sys/kernel/btf/vmlinux", "--release",
+             "6.1.0-gz-amd64", "--dir", btf_dir])
+assert added.returncode == 0, added.stderr
 
 s = Server("--btf-dir", btf_dir, "--workers", "2")
 try:
