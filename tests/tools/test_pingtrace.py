@@ -37,7 +37,12 @@ NS_S, NS_R = "ptS" + TAG, "ptR" + TAG
 DEV_S, DEV_R = "pts" + TAG, "ptr" + TAG
 SRC, DST = "198.18.0.1", "198.18.0.2"
 SRC6, DST6 = "2001:2::1", "2001:2::2"
-DELAY_MS = 30
+DELAY_MS = 30  # an echo counts as delayed from 80% of this
+# netem's delay (guests): long against what an emulated guest under load
+# adds to an echo (a few ms of scheduling), so the delayed stage keeps its
+# >= 80% share, and replies come after every send of a run, so the sender
+# is asleep for each one. (tbf, here, holds a frame about 104 ms.)
+NETEM_DELAY_MS = 100
 LOCAL_MAX_US = 10000  # a local stage without a delay on it: well under this
 
 passed = failed = 0
@@ -130,7 +135,7 @@ def on_sigterm(sig, frame):
 def add_delay(ns, dev):
     """netem where the kernel has it, else a token bucket that queues."""
     r = sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "netem",
-           "delay", f"{DELAY_MS}ms", check_rc=False)
+           "delay", f"{NETEM_DELAY_MS}ms", check_rc=False)
     if r.returncode == 0:
         return "netem"
     # 80 kbit/s: a 1042-byte frame takes 104 ms of tokens; the bucket holds one
