@@ -227,6 +227,15 @@ def test_text_and_threshold():
           r.stdout)
 
 
+def spacing(kind):
+    """-i for the delayed runs: a token bucket delays an echo only while
+    the ones before it queue (80 kbit/s refills the 1100-byte burst in
+    0.11 s), so echoes go out close together; netem delays each one, so
+    they go out far apart, each reply coming while the sender sleeps (a
+    guest emulated on a busy host can take tens of ms per reply)."""
+    return "0.02" if kind == "tbf" else "0.25"
+
+
 def delayed(pkts):
     return [p for p in pkts if p["rtt_us"] >= DELAY_MS * 1000 * 0.8]
 
@@ -252,7 +261,7 @@ def others_small(pkts, is_delay_stage):
 def test_sender_delay():
     kind = add_delay(NS_S, DEV_S)
     print(f"delay on the sender's veth ({kind}): it appears in the qdisc stage")
-    args = ["-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json"]
+    args = ["-c", "4", "-i", spacing(kind), "-s", "1000", "-W", "3", "--json"]
     try:
         r = pingtrace(NS_S, *args, DST)
         rt = pingtrace(NS_S, *args, "-t", str(DELAY_MS * 500), DST)
@@ -312,7 +321,7 @@ def test_responder_delay():
           "and in the responder's own report")
     try:
         (r,), rout, rerr, rrc = with_responder(
-            4, ["-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json", DST])
+            4, ["-c", "4", "-i", spacing(kind), "-s", "1000", "-W", "3", "--json", DST])
     finally:
         del_delay(NS_R, DEV_R)
     pkts, s = parse_json(r.stdout)
@@ -354,7 +363,7 @@ def test_pid_namespace():
     print(f"in its own pid namespace, a delay on the responder ({kind}): the sender "
           "sleeps for each reply and its wake-up is still stamped")
     try:
-        r = run(["ip", "netns", "exec", NS_S, *pidns, PT, "-c", "4", "-i", "0.02",
+        r = run(["ip", "netns", "exec", NS_S, *pidns, PT, "-c", "4", "-i", spacing(kind),
                  "-s", "1000", "-W", "3", "--json", DST])
     finally:
         del_delay(NS_R, DEV_R)
@@ -404,7 +413,7 @@ def test_ipv6():
           "report, which answers both families")
     try:
         (r, r4), rout, rerr, rrc = with_responder(
-            5, ["-c", "4", "-i", "0.02", "-s", "1000", "-W", "3", "--json", DST6],
+            5, ["-c", "4", "-i", spacing(kind), "-s", "1000", "-W", "3", "--json", DST6],
             ["-c", "1", "-W", "3", "--json", DST])
     finally:
         del_delay(NS_R, DEV_R)
