@@ -31,7 +31,6 @@ struct server_config {
 	unsigned workers, threads, queue_max, timeout_s, client_timeout;
 	/* the front door (conns.c) */
 	unsigned request_timeout, max_conns, max_conns_per_ip;
-	char salt[256]; /* toolchain, lbc.h, running kernel: see make_salt() */
 	struct sandbox_config sandbox;
 	struct sandbox_fs sandbox_fs;
 	const char *tool_path; /* the workers' clang and bpftool */
@@ -82,6 +81,7 @@ enum metric {
 	M_CONN_REJECTED_IP,
 	M_DEADLINE_CLOSE,
 	M_BODY_REFUSED,
+	M_ENV_CHANGES,
 	M_N,
 };
 
@@ -161,6 +161,13 @@ int conns_open(void);
 int conns_start(void);
 void conns_stop(void);
 void conns_mhd_log(void *cls, const char *fmt, va_list ap);
+
+/* envwatch.c: the salt of every request key (the compile environment,
+ * the running kernel, the headers a compile can read), made anew when
+ * they change */
+int env_start(void);
+void env_stop(void);
+void env_salt(char *buf, size_t sz);
 
 /* metrics.c: counters and histograms, and their /metrics text */
 struct metrics_gauges {

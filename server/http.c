@@ -78,16 +78,10 @@ static void handle_compile(struct conn *c)
 		conn_set_error(c, 400, err, NULL);
 		return;
 	}
-	if (!c->req.arch[0])
-		strlcpy_cb(c->req.arch, host_arch(), sizeof(c->req.arch));
+	strlcpy_cb(c->req.arch, request_arch_uname(c->req.arch[0] ? c->req.arch : host_arch()),
+		   sizeof(c->req.arch));
 	if (!c->req.kernel[0])
 		strlcpy_cb(c->req.kernel, host_kernel_release(), sizeof(c->req.kernel));
-	if (strcmp(c->req.arch, host_arch())) {
-		snprintf(err, sizeof(err), "this server compiles for %s only, not %s", host_arch(),
-			 c->req.arch);
-		conn_set_error(c, 400, err, NULL);
-		return;
-	}
 	queue_submit(c);
 }
 

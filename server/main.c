@@ -429,19 +429,6 @@ static int open_cache(const char *dir, unsigned long long max_bytes)
 	return 0;
 }
 
-/* What else decides an answer: the compile environment (pipeline,
- * toolchain, lbc.h) and the running kernel (the default BTF). */
-static int make_salt(void)
-{
-	char env_id[65];
-	int err = coolbpf_compile_env_id(server_cfg.tool_path, env_id);
-
-	if (err)
-		return err;
-	snprintf(server_cfg.salt, sizeof(server_cfg.salt), "%s %s", env_id, host_kernel_release());
-	return 0;
-}
-
 static int chown_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -649,10 +636,16 @@ int main(int argc, char **argv)
 	host_kernel_release(); /* fill its static storage before threads start */
 	abi = check_landlock();
 	if (abi < 1 || find_self() || load_tls(&cert, &key) ||
-	    open_cache(args.cache_dir, args.cache_mb << 20) || make_salt())
+	    open_cache(args.cache_dir, args.cache_mb << 20))
 		return 1;
 	if (configure_sandbox(args.mem_mb << 20) || configure_shared())
 		return 1;
+	err = env_start();
+	if (err) {
+		fprintf(stderr, "coolbpfd: %s\n",
+			coolbpf_errmsg()[0] ? coolbpf_errmsg() : strerror(-err));
+		return 1;
+	}
 	block_stop_signals(&stop_sigs);
 	err = queue_start(server_cfg.workers);
 	if (err) {
@@ -673,6 +666,7 @@ int main(int argc, char **argv)
 	drain(d, wait_for_stop(&stop_sigs));
 	queue_stop_and_join();
 	conns_stop();
+	env_stop();
 	resp_cache_close(server_cfg.cache);
 	sandbox_fs_release(&server_cfg.sandbox_fs);
 	free(server_cfg.token);

@@ -74,6 +74,8 @@ static const struct {
 			       "Connections closed for not sending a request in --request-timeout." },
 	[M_BODY_REFUSED] = { "coolbpfd_bodies_refused_total", NULL,
 			     "Connections closed mid-body: over 1 MiB or the memory budget." },
+	[M_ENV_CHANGES] = { "coolbpfd_environment_changes_total", NULL,
+			    "Changes of the headers or tools a compile uses (all keys new)." },
 };
 
 struct hist {

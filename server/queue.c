@@ -67,13 +67,15 @@ static void request_key(const struct compile_request *req, const char *salt, cha
  * kernel's, or --btf-dir's archive entry, .btf.gz or .btf), or (neither)
  * the default BTF, which the answer's log says. Salted into the key with
  * the BTF file's identity, so a BTF added later misses. */
-static void choose_target(struct conn *c, char *salt, size_t salt_sz)
+static int choose_target(struct conn *c, char *salt, size_t salt_sz, char *err, size_t err_sz)
 {
 	COOLBPF_BTF_OPTS(bo, .kernel = c->req.kernel, .arch = c->req.arch,
 			 .btf_dir = server_cfg.btf_dir);
 	struct coolbpf_btf_info info;
+	char env[256];
 	struct stat st;
 
+	env_salt(env, sizeof(env));
 	c->kernel = NULL;
 	c->btf_path[0] = '\0';
 	c->have_target_btf = false;
@@ -82,13 +84,23 @@ static void choose_target(struct conn *c, char *salt, size_t salt_sz)
 		strlcpy_cb(c->btf_path, info.path, sizeof(c->btf_path));
 		c->kernel = c->req.kernel;
 		c->have_target_btf = true;
-		snprintf(salt, salt_sz, "%s\nbtf %s %lld %lld.%09ld", server_cfg.salt, info.path,
+		snprintf(salt, salt_sz, "%s\nbtf %s %lld %lld.%09ld", env, info.path,
 			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-		return;
+		return 0;
+	}
+	if (strcmp(c->req.arch, host_arch())) {
+		/* no default BTF of another architecture to fall back on */
+		snprintf(err, err_sz,
+			 "no BTF for kernel %s on %s here: the server's --btf-dir needs "
+			 "%s/%s/%s.btf.gz (coolbpf btf archive add FILE --release %s --arch %s)",
+			 c->req.kernel, c->req.arch,
+			 server_cfg.btf_dir ? server_cfg.btf_dir : "<none given>", c->req.arch,
+			 c->req.kernel, c->req.kernel, c->req.arch);
+		return -ENOENT;
 	}
 	c->have_target_btf = !strcmp(c->req.kernel, host_kernel_release());
-	snprintf(salt, salt_sz, "%s\n%s", server_cfg.salt,
-		 c->have_target_btf ? "running" : "default");
+	snprintf(salt, salt_sz, "%s\n%s", env, c->have_target_btf ? "running" : "default");
+	return 0;
 }
 
 /* A gzip'd archive entry goes to the worker as raw BTF, unpacked once into
@@ -235,6 +247,7 @@ static void ensure_prepared(struct conn *c, unsigned slot)
 	struct sandbox_job job = {
 		.mode = SANDBOX_PREP,
 		.kernel = c->kernel,
+		.arch = c->req.arch,
 		.btf_path = c->btf_path[0] ? c->btf_path : NULL,
 		.slot = slot,
 		.client_fd = -1,
@@ -311,6 +324,7 @@ static void compile(struct conn *c, struct compile_thread *t)
 		.mode = SANDBOX_COMPILE,
 		.req = &c->req,
 		.kernel = c->kernel,
+		.arch = c->req.arch,
 		.btf_path = c->btf_path[0] ? c->btf_path : NULL,
 		.slot = t->slot,
 		.client_fd = conns_fd(c->mc),
@@ -522,9 +536,13 @@ static int enqueue(struct conn *c)
 
 void queue_submit(struct conn *c)
 {
-	char salt[PATH_MAX + 512];
+	char salt[PATH_MAX + 512], err[PATH_MAX + 256];
 
-	choose_target(c, salt, sizeof(salt));
+	if (choose_target(c, salt, sizeof(salt), err, sizeof(err))) {
+		c->outcome = OUT_REFUSED;
+		conn_set_error(c, 404, err, NULL);
+		return;
+	}
 	request_key(&c->req, salt, c->key);
 	sha256_hex(salt, strlen(salt), c->prep_key);
 	if (answer_from_cache(c)) {

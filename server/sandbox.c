@@ -149,6 +149,7 @@ static int put_request(struct strbuf *msg, const struct sandbox_config *cfg,
 	err = err ?: put_str(msg, kernels);
 	err = err ?: put_str(msg, job->btf_path);
 	err = err ?: put_str(msg, job->kernel);
+	err = err ?: put_str(msg, job->arch);
 	err = err ?: put_str(msg, cfg->tool_path);
 	err = err ?: put_num(msg, uid);
 	err = err ?: put_num(msg, cfg->timeout_s);
@@ -323,7 +324,7 @@ void sandbox_result_release(struct sandbox_result *res)
 
 struct worker_in {
 	unsigned long long mode, server_pid, uid, timeout_s, mem, n_binds;
-	const char *root_dir, *kernels, *btf_path, *kernel, *tool_path;
+	const char *root_dir, *kernels, *btf_path, *kernel, *arch, *tool_path;
 	const char *binds[256];
 	const char *defines[REQ_DEFINES_MAX + 1];
 	const char *src;
@@ -374,7 +375,7 @@ static int parse_input(const char *buf, size_t len, struct worker_in *in)
 	    !(in->root_dir = get_field(&p, end, NULL)) ||
 	    !(in->kernels = get_field(&p, end, NULL)) ||
 	    !(in->btf_path = get_field(&p, end, NULL)) ||
-	    !(in->kernel = get_field(&p, end, NULL)) ||
+	    !(in->kernel = get_field(&p, end, NULL)) || !(in->arch = get_field(&p, end, NULL)) ||
 	    !(in->tool_path = get_field(&p, end, NULL)) || get_num(&p, end, &in->uid) ||
 	    get_num(&p, end, &in->timeout_s) || get_num(&p, end, &in->mem) ||
 	    get_num(&p, end, &in->n_binds) || in->n_binds > ARRAY_SIZE(in->binds))
@@ -521,11 +522,12 @@ static void worker_compile(const struct worker_in *in)
 		/* no from_env(): the server's environment never reaches a compile
 		 * (no COOLBPF_SERVER recursion); coolbpfd caches whole responses
 		 * itself, so the object cache is neither read nor written */
-		COOLBPF_COMPILE_OPTS(
-			opts, .kernel = in->kernel[0] ? in->kernel : NULL,
-			.btf_path = in->btf_path[0] ? JAIL_BTF : NULL, .defines = in->defines,
-			.cache_dir = JAIL_ROOT, .no_cache = true, .no_cache_write = true,
-			.tool_path = in->tool_path, .full_vmlinux_h = in->mode == SANDBOX_PREP);
+		COOLBPF_COMPILE_OPTS(opts, .kernel = in->kernel[0] ? in->kernel : NULL,
+				     .btf_path = in->btf_path[0] ? JAIL_BTF : NULL,
+				     .arch = in->arch[0] ? in->arch : NULL, .defines = in->defines,
+				     .cache_dir = JAIL_ROOT, .no_cache = true,
+				     .no_cache_write = true, .tool_path = in->tool_path,
+				     .full_vmlinux_h = in->mode == SANDBOX_PREP);
 
 		if (in->mode == SANDBOX_PREP)
 			rc = coolbpf_compile_buf("prep.bpf.c", prep_source, strlen(prep_source),

@@ -55,6 +55,7 @@ struct sandbox_job {
 	enum sandbox_mode mode;
 	const struct compile_request *req; /* SANDBOX_PREP: NULL */
 	const char *kernel;		   /* NULL: the running one */
+	const char *arch;		   /* uname -m spelling */
 	const char *btf_path;		   /* NULL: the running kernel's */
 	unsigned slot;
 	/* watched while the worker runs: the client's socket, whose hangup
