@@ -244,6 +244,32 @@ static int collect(int fd, const struct sandbox_job *job, struct strbuf *sb, siz
 	}
 }
 
+/*
+ * Wait for the worker; when it has to be stopped, SIGTERM: it kills its
+ * namespace's first process (the kernel then kills everything in the
+ * namespace) and reaps it, so nothing is left for init to reap. One that
+ * does not exit in 2 s loses its whole process group (not yet reaped, so
+ * its group id cannot have been reused).
+ */
+static void stop_worker(pid_t pid, bool stop, int *status)
+{
+	double end = mono_now() + 2;
+	pid_t r;
+
+	if (stop)
+		kill(pid, SIGTERM);
+	while (stop && mono_now() < end) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		usleep(5000);
+	}
+	if (stop)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
 enum sandbox_status sandbox_run(const struct sandbox_config *cfg, const struct sandbox_job *job,
 				struct sandbox_result *res)
 {
@@ -281,10 +307,7 @@ enum sandbox_status sandbox_run(const struct sandbox_config *cfg, const struct s
 	if (!err)
 		err = collect(outp[0], job, &out, cfg->output_max, mono_now() + cfg->timeout_s);
 	close(outp[0]);
-	/* the group: clang or bpftool may outlive a dead worker */
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	stop_worker(pid, err != 0, &status);
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 		res->signal = WTERMSIG(status);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
@@ -492,7 +515,7 @@ static void scrub_crash(char *log)
 
 /* In the namespace's first process: the jail, then the compile; writes
  * the reply to stdout. */
-static void worker_compile(const struct worker_in *in)
+static void worker_compile(const struct worker_in *in, int parent_alive)
 {
 	struct coolbpf_compile_result res = { 0 };
 	const struct jail_spec spec = {
@@ -515,6 +538,14 @@ static void worker_compile(const struct worker_in *in)
 	if (rc) {
 		worker_reply(-EIO, err, NULL, 0);
 		_exit(1);
+	}
+	/* again: dropping root cleared it; then check the parent is there */
+	{
+		struct pollfd p = { .fd = parent_alive, .events = POLLIN };
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || poll(&p, 1, 0) != 0)
+			_exit(1);
+		close(parent_alive);
 	}
 	setenv("TMPDIR", JAIL_ROOT "/tmp", 1);
 	coolbpf_set_print(worker_print);
@@ -546,19 +577,39 @@ static void worker_compile(const struct worker_in *in)
 	_exit(0);
 }
 
+/* the namespace's first process, for the SIGTERM handler */
+static volatile pid_t inner_pid;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (inner_pid > 0)
+		kill(inner_pid, SIGKILL);
+	else
+		_exit(1);
+}
+
 int sandbox_worker_main(void)
 {
+	struct sigaction sa = { .sa_handler = on_stop };
 	struct strbuf buf = STRBUF_INIT;
+	sigset_t term, old;
 	struct worker_in in;
 	int err, status;
+	int alive[2];
 	pid_t pid;
 
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	if (read_until(0, &buf, WORKER_IN_MAX, mono_now() + 10) ||
 	    parse_input(buf.buf, buf.len, &in))
 		worker_fail("bad request from the server", EINVAL);
-	/* the server may have died before this line: then exit at once */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != (pid_t)in.server_pid)
+	/* SIGTERM, from the server or at its death, ends the namespace; the
+	 * server may have died before this line: then exit at once */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	sigaction(SIGTERM, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != (pid_t)in.server_pid)
 		_exit(1);
 	if ((err = set_limit(RLIMIT_CPU, in.timeout_s)) ||
 	    (!SANITIZED_ASAN && (err = set_limit(RLIMIT_AS, in.mem))) ||
@@ -568,12 +619,24 @@ int sandbox_worker_main(void)
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID |
 		    CLONE_NEWCGROUP))
 		worker_fail("unshare", errno);
+	/* the namespace's first process sees this pipe's hangup when this
+	 * process is gone (its parent-death signal cannot be trusted: the
+	 * kernel clears it when the process drops root) */
+	if (pipe2(alive, O_CLOEXEC))
+		worker_fail("pipe", errno);
 	pid = fork();
 	if (pid < 0)
 		worker_fail("fork", errno);
-	if (pid == 0)
-		worker_compile(&in);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(alive[1]);
+		worker_compile(&in, alive[0]);
+	}
+	inner_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	/* the reply is the namespace's: this process only waits for it */
+	close(alive[0]);
 	close(0);
 	close(1);
 	while (waitpid(pid, &status, 0) < 0) {
