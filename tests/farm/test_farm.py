@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
-from farm import Farm  # noqa: E402
+from farm import Farm, Node  # noqa: E402
 from lib import HELLO, Checks  # noqa: E402
 
 t = Checks()
@@ -138,4 +138,11 @@ with Farm(nodes=3, node_args=("--workers", "1", "--timeout", "60")) as f:
             good(st, r) and f.total("coolbpfd_shared_cache_stores_total") == stores + 1
             and any("is back" in n.logtext() for n in live), (st, stores))
     t.check("every node left standing is healthy", all(n.alive() for n in (n0, n1)))
+
+    # 6. the size cap: a node that shares nothing over 1 KiB stores nothing
+    small = Node(f, 3, ("--shared-cache-max-kb", "1"))
+    f.nodes.append(small)
+    st, r = f.compile(source("too-big-to-share"), url=small.url)
+    t.check("--shared-cache-max-kb: a reply over the cap is served, not shared",
+            good(st, r) and small.metric("coolbpfd_shared_cache_stores_total") == 0, st)
 t.done()

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -186,6 +187,14 @@ static void try_rest(void)
 	report("open_proc_1", open("/proc/1/status", O_RDONLY));
 	report("write_root", open("/planted", O_WRONLY | O_CREAT, 0644));
 	fprintf(stderr, "HOSTILE uid: %d\n", (int)getuid());
+	{
+		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct d[2] = { 0 };
+
+		syscall(__NR_capget, &h, d);
+		fprintf(stderr, "HOSTILE capabilities: %x%08x\n", d[1].effective | d[1].permitted,
+			d[0].effective | d[0].permitted);
+	}
 }
 
 int main(int argc, char **argv)

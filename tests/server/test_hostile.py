@@ -226,6 +226,8 @@ try:
             t.check("a compromised compiler is refused: %s (%s)" % (action, got.get(action)),
                     got.get(action) not in (None, "ok"), got.get(action))
         t.check("it runs without root (uid %s)" % got.get("uid"), got.get("uid") not in (None, "0"))
+        t.check("it holds no capability (no CAP_BPF, no CAP_SYS_ADMIN: %s)" % got.get("capabilities"),
+                got.get("capabilities") == "000000000")
         t.check("RLIMIT_NPROC holds: %s forks" % got.get("fork_count"),
                 got.get("fork_count") is not None and int(got["fork_count"]) < 70)
         t.check("it saw the shared files it tried to write (%s)" % got.get("shared_files_seen"),
