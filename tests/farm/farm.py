@@ -43,6 +43,9 @@ http {{
         listen 127.0.0.1:{port};
         client_max_body_size 1m;
         client_body_timeout 30s;
+        # nginx closes a client's keep-alive connection after 1000
+        # requests by default: a build client can send more
+        keepalive_requests 100000;
         location / {{
             proxy_pass http://coolbpfd;
             proxy_http_version 1.1;
