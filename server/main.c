@@ -10,10 +10,13 @@
  * run one sandboxed worker process (sandbox.c) at a time and resume the
  * connection with the answer. metrics.c counts it all for /metrics.
  *
- * This file: the options, the setup (cache directories, the salt of
- * every request key, the sandbox), the start of the threads and the
- * HTTP daemon, then on SIGTERM or SIGINT a drain of the requests in
- * progress and the shutdown.
+ * conns.c guards the front door, shared.c shares replies with the other
+ * nodes of a farm through Redis, envwatch.c keeps the salt of every key.
+ *
+ * This file: the options, the setup (cache directories, the sandbox, the
+ * shared cache, the salt of every request key), the start of the threads
+ * and the HTTP daemon, then on SIGTERM or SIGINT a drain of the requests
+ * in progress and the shutdown.
  */
 #include <argp.h>
 #include <arpa/inet.h>
