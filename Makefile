@@ -35,7 +35,7 @@ CLI_SRCS := $(sort $(wildcard cli/*.c))
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SERVER_SRCS := $(sort $(wildcard server/*.c))
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
-SERVER_LDLIBS := -lmicrohttpd -lpthread
+SERVER_LDLIBS := -lmicrohttpd -lhiredis -lseccomp -lpthread
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))

@@ -13,15 +13,21 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "coolbpfd.h"
+#include "shared.h"
 
 #define BODY_MAX (1024 * 1024)
+/* bodies held in memory by all connections together: past it a new body
+ * is refused (the connection closed) rather than the server growing */
+#define BODY_BUDGET (128ull * 1024 * 1024)
 
 static atomic_int active;
+static atomic_ullong body_bytes;
 
 int http_active(void)
 {
@@ -68,24 +74,14 @@ static void handle_compile(struct conn *c)
 {
 	char err[256];
 
-	if (c->too_large) {
-		conn_set_error(c, 413, "request body is larger than 1 MiB", NULL);
-		return;
-	}
 	if (request_parse(c->body.buf ? c->body.buf : "", c->body.len, &c->req, err, sizeof(err))) {
 		conn_set_error(c, 400, err, NULL);
 		return;
 	}
-	if (!c->req.arch[0])
-		strlcpy_cb(c->req.arch, host_arch(), sizeof(c->req.arch));
+	strlcpy_cb(c->req.arch, request_arch_uname(c->req.arch[0] ? c->req.arch : host_arch()),
+		   sizeof(c->req.arch));
 	if (!c->req.kernel[0])
 		strlcpy_cb(c->req.kernel, host_kernel_release(), sizeof(c->req.kernel));
-	if (strcmp(c->req.arch, host_arch())) {
-		snprintf(err, sizeof(err), "this server compiles for %s only, not %s", host_arch(),
-			 c->req.arch);
-		conn_set_error(c, 400, err, NULL);
-		return;
-	}
 	queue_submit(c);
 }
 
@@ -128,12 +124,21 @@ static void handle_btf(struct conn *c, const char *url)
 	conn_set_error(c, 404, "no BTF for this kernel on this server", NULL);
 }
 
+static atomic_bool draining;
+
+void http_set_draining(void)
+{
+	atomic_store(&draining, true);
+}
+
+/* 503 while draining: a load balancer's health check moves on */
 static void handle_healthz(struct conn *c)
 {
 	struct strbuf sb = STRBUF_INIT;
+	bool d = atomic_load(&draining);
 
-	strbuf_addstr(&sb, "ok\n");
-	conn_set_buf(c, 200, &sb, "text/plain");
+	strbuf_addstr(&sb, d ? "draining\n" : "ok\n");
+	conn_set_buf(c, d ? 503 : 200, &sb, "text/plain");
 }
 
 static void handle_metrics(struct conn *c)
@@ -142,6 +147,8 @@ static void handle_metrics(struct conn *c)
 		.cache_bytes = resp_cache_bytes(server_cfg.cache),
 		.queue_depth = queue_depth(),
 		.in_flight = queue_in_flight(),
+		.open_conns = conns_open(),
+		.shared_up = shared_state(),
 	};
 	struct strbuf sb = STRBUF_INIT;
 
@@ -199,12 +206,74 @@ static enum MHD_Result respond(struct MHD_Connection *mc, struct conn *c)
 	return rc;
 }
 
-/* The first callback of a request: its state, before any body. */
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		++*(unsigned *)cls;
+	return MHD_YES;
+}
+
+/* The framing of the body, as the request says it: a message two parsers
+ * could read differently (the smuggling primitives) is refused. */
+static const char *framing_error(struct MHD_Connection *mc)
+{
+	const char *te =
+		MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	unsigned n_cl = 0;
+
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, count_header, &n_cl);
+	if (te && n_cl)
+		return "both Content-Length and Transfer-Encoding: send one";
+	if (n_cl > 1)
+		return "more than one Content-Length";
+	if (te && strcasecmp(te, "chunked"))
+		return "unsupported Transfer-Encoding: only chunked";
+	return NULL;
+}
+
+/* What can be decided from the headers alone, before a byte of body is
+ * read: the framing, the token, the endpoint and the method. */
+static void check_headers(struct conn *c, const char *method)
+{
+	bool is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	const char *framing = framing_error(c->mc);
+	const char *cl;
+
+	if (framing) {
+		conn_set_error(c, 400, framing, NULL);
+		if (c->resp)
+			MHD_add_response_header(c->resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	} else if (server_cfg.token && c->ep != EP_HEALTHZ && c->ep != EP_OTHER &&
+		   !token_ok(c->mc)) {
+		conn_set_error(c, 401, "missing or wrong bearer token", NULL);
+	} else if (c->ep == EP_OTHER) {
+		conn_set_error(
+			c, 404,
+			"no such endpoint: /v1/compile, /v1/btf/<arch>/<release>, /healthz, /metrics",
+			NULL);
+	} else if (c->ep == EP_COMPILE && strcmp(method, "POST")) {
+		conn_set_error(c, 405, "use POST", NULL);
+	} else if (c->ep != EP_COMPILE && !is_get) {
+		conn_set_error(c, 405, "use GET", NULL);
+	} else if (c->ep == EP_COMPILE &&
+		   (cl = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH)) &&
+		   strtoull(cl, NULL, 10) > BODY_MAX) {
+		/* an announced oversized body, refused before it is read */
+		conn_set_error(c, 413, "request body is larger than 1 MiB", NULL);
+	}
+}
+
+/* The first callback of a request: its state, before any body. An answer
+ * queued here closes the connection when a body was announced:
+ * libmicrohttpd reads no byte of it. */
 static enum MHD_Result begin_request(struct MHD_Connection *mc, const char *url, const char *method,
 				     void **con_cls)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	const char *cl;
 
 	if (!c)
 		return MHD_NO;
@@ -216,33 +285,17 @@ static enum MHD_Result begin_request(struct MHD_Connection *mc, const char *url,
 	copy_printable(c->path, sizeof(c->path), url);
 	atomic_fetch_add(&active, 1);
 	*con_cls = c;
-	/* refuse an announced oversized body before reading it */
-	cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (c->ep == EP_COMPILE && cl && strtoull(cl, NULL, 10) > BODY_MAX) {
-		conn_set_error(c, 413, "request body is larger than 1 MiB", NULL);
+	check_headers(c, method);
+	if (c->resp)
 		return respond(mc, c);
-	}
 	return MHD_YES;
 }
 
-/* The whole request is in: check it and answer, or leave it to a
- * compile thread. */
-static void dispatch(struct conn *c, const char *url, const char *method)
+/* The whole request is in: answer it, or leave it to a compile thread. */
+static void dispatch(struct conn *c, const char *url)
 {
-	bool is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-
-	if (server_cfg.token && c->ep != EP_HEALTHZ && c->ep != EP_OTHER && !token_ok(c->mc))
-		conn_set_error(c, 401, "missing or wrong bearer token", NULL);
-	else if (c->ep == EP_OTHER)
-		conn_set_error(
-			c, 404,
-			"no such endpoint: /v1/compile, /v1/btf/<arch>/<release>, /healthz, /metrics",
-			NULL);
-	else if (c->ep == EP_COMPILE && strcmp(method, "POST"))
-		conn_set_error(c, 405, "use POST", NULL);
-	else if (c->ep != EP_COMPILE && !is_get)
-		conn_set_error(c, 405, "use GET", NULL);
-	else if (c->ep == EP_COMPILE)
+	conns_request_received(c->mc);
+	if (c->ep == EP_COMPILE)
 		handle_compile(c);
 	else if (c->ep == EP_BTF)
 		handle_btf(c, url);
@@ -250,6 +303,28 @@ static void dispatch(struct conn *c, const char *url, const char *method)
 		handle_healthz(c);
 	else
 		handle_metrics(c);
+}
+
+/* A body past BODY_MAX (chunked: its size was not announced) or past the
+ * budget of all bodies: the connection is closed, nothing more is read. */
+static enum MHD_Result take_body(struct conn *c, const char *upload, size_t *upload_sz)
+{
+	size_t n = *upload_sz;
+
+	if (c->body.len + n > BODY_MAX) {
+		metrics_count(M_BODY_REFUSED);
+		return MHD_NO;
+	}
+	if (atomic_fetch_add(&body_bytes, n) + n > BODY_BUDGET) {
+		atomic_fetch_sub(&body_bytes, n);
+		metrics_count(M_BODY_REFUSED);
+		return MHD_NO;
+	}
+	c->body_counted += n;
+	if (strbuf_add(&c->body, upload, n))
+		return MHD_NO;
+	*upload_sz = 0;
+	return MHD_YES;
 }
 
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char *url,
@@ -260,19 +335,14 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char
 
 	(void)cls;
 	(void)version;
+	(void)method;
 	if (!c)
 		return begin_request(mc, url, method, con_cls);
-	if (*upload_sz) {
-		if (c->body.len + *upload_sz > BODY_MAX || c->ep != EP_COMPILE)
-			c->too_large = true; /* keep reading, answer at the end */
-		else if (strbuf_add(&c->body, upload, *upload_sz))
-			return MHD_NO;
-		*upload_sz = 0;
-		return MHD_YES;
-	}
+	if (*upload_sz)
+		return take_body(c, upload, upload_sz);
 	if (c->done)
 		return respond(mc, c);
-	dispatch(c, url, method);
+	dispatch(c, url);
 	if (!c->resp)
 		return c->status ? MHD_NO : MHD_YES; /* queued for a compile thread */
 	return respond(mc, c);
@@ -285,13 +355,24 @@ void http_on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	double ms;
 
 	(void)cls;
-	(void)mc;
 	if (!c)
 		return;
 	ms = (mono_now() - c->t0) * 1e3;
 	if (!c->status)
-		c->status = 499; /* client went away, or the server stopped */
+		/* past --request-timeout, or the client went away (or the
+		 * server stopped) */
+		c->status = conns_timed_out(mc) ? 408 : 499;
+	conns_request_done(mc);
 	metrics_request(c->ep, c->status);
+	if (c->ep == EP_COMPILE) {
+		enum outcome o = c->outcome;
+
+		if (c->status == 499 || c->status == 408)
+			o = OUT_CANCELLED;
+		else if (o == OUT_NONE)
+			o = c->status >= 400 && c->status < 500 ? OUT_REFUSED : OUT_FAILED;
+		metrics_outcome(o);
+	}
 	if (c->ep == EP_COMPILE && c->status == 200)
 		metrics_latency(c->cache == 1, ms / 1e3);
 	if (!server_cfg.quiet)
@@ -304,6 +385,10 @@ void http_on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	if (c->resp)
 		MHD_destroy_response(c->resp);
 	request_release(&c->req);
+	strbuf_release(&c->stored);
+	free(c->fail.error);
+	free(c->fail.log);
+	atomic_fetch_sub(&body_bytes, c->body_counted);
 	strbuf_release(&c->body);
 	free(c);
 	*con_cls = NULL;

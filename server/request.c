@@ -58,6 +58,17 @@ bool request_arch_ok(const char *s)
 	return true;
 }
 
+const char *request_arch_uname(const char *arch)
+{
+	static const char *const alias[][2] = { { "arm64", "aarch64" }, { "amd64", "x86_64" } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(alias); i++) {
+		if (!strcmp(arch, alias[i][0]))
+			return alias[i][1];
+	}
+	return arch;
+}
+
 static bool define_name_ok(const char *s)
 {
 	size_t n = strlen(s);

@@ -37,6 +37,10 @@ int request_parse(const char *body, size_t len, struct compile_request *req, cha
 		  size_t err_sz);
 void request_release(struct compile_request *req);
 
+/* An architecture as uname -m spells it (the BTF archive's layout):
+ * "arm64" is "aarch64", "amd64" is "x86_64"; others as they are. */
+const char *request_arch_uname(const char *arch);
+
 /* Strict patterns checked before a value touches a path. */
 bool request_kernel_ok(const char *s);
 bool request_arch_ok(const char *s);

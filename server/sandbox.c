@@ -2,20 +2,18 @@
 /*
  * The compiler runs untrusted code paths on untrusted input, so each
  * compile runs in a fresh process (this binary re-executed with
- * --worker, never fork() from the threaded server) that, before it
- * reads a byte of the source into clang:
- *   - closes every inherited descriptor but stdin/stdout/stderr,
- *   - sets RLIMIT_CPU/AS/FSIZE/NPROC/NOFILE/CORE (inherited by clang),
- *   - enters a new, empty network namespace, and a mount namespace
- *     where the pipeline's tmp/ is a private, size-bounded tmpfs,
- *   - restricts itself with Landlock: read/execute only on the system's
- *     program and library directories and include directories, read on
- *     the target BTF file, read/write only on the pipeline's kernels/
- *     (vmlinux.h + PCH) and tmp/ directories; no TCP (ABI >= 4), no
- *     signals or abstract sockets outside the sandbox (ABI >= 6).
- * So `#include "/etc/passwd"`, `.incbin "/root/x"`, `__has_include` and
- * friends fail with "file not found" naming only the path. The parent
- * kills the worker's process group after the wall-clock limit.
+ * --worker, never fork() from the threaded server). The worker
+ *   - closes every inherited descriptor but stdin/stdout/stderr, and dies
+ *     with the server (PR_SET_PDEATHSIG);
+ *   - sets RLIMIT_CPU/AS/FSIZE/NPROC/NOFILE/CORE (inherited by clang);
+ *   - enters new mount, network, IPC, UTS, cgroup and PID namespaces and
+ *     forks the namespace's first process, which does the rest: when it
+ *     ends, or its parent dies, the kernel kills everything in it;
+ *   - confines itself (jail.c: a root filesystem of its own, no root,
+ *     Landlock, seccomp) and compiles.
+ * The parent watches the worker's output, the wall clock and the
+ * client's socket: past the limit, or when the client hangs up, it kills
+ * the worker's process group.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -39,35 +37,8 @@
 #include "base/base.h"
 #include "sandbox.h"
 
-/* Newer than Debian 12's <linux/landlock.h>; the kernel (6.18) has them. */
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#endif
-#define LL_NET_BIND_TCP		      (1ULL << 0)
-#define LL_NET_CONNECT_TCP	      (1ULL << 1)
-#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define LL_SCOPE_SIGNAL		      (1ULL << 1)
-
-/* struct landlock_ruleset_attr as of ABI 6; its size tells the kernel
- * which fields we pass */
-struct ll_ruleset_attr {
-	__u64 handled_access_fs;
-	__u64 handled_access_net;
-	__u64 scoped;
-};
-
 #define WORKER_MAGIC  0x43424644u /* "CBFD" */
 #define WORKER_IN_MAX (2u * 1024 * 1024)
-
-int sandbox_landlock_abi(void)
-{
-	long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-
-	return v < 0 ? -errno : (int)v;
-}
 
 /* parent ----------------------------------------------------------- */
 
@@ -161,9 +132,39 @@ static enum sandbox_status parse_output(const struct strbuf *out, struct sandbox
 	return res->status = SANDBOX_FAILED;
 }
 
-enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
-				    const struct compile_request *req, const char *kernel,
-				    const char *btf_path, struct sandbox_result *res)
+static int put_request(struct strbuf *msg, const struct sandbox_config *cfg,
+		       const struct sandbox_job *job)
+{
+	const struct compile_request *req = job->req;
+	uid_t uid = cfg->uid_base + (job->mode == SANDBOX_PREP ? cfg->n_slots : job->slot);
+	char kernels[PATH_MAX], tmp[PATH_MAX];
+	int err;
+
+	if (pathf(kernels, sizeof(kernels), "%s/kernels", cfg->pipeline_root) ||
+	    pathf(tmp, sizeof(tmp), "%s/tmp", cfg->pipeline_root))
+		return -ENAMETOOLONG;
+	err = put_num(msg, job->mode);
+	err = err ?: put_num(msg, (unsigned long long)getpid());
+	err = err ?: put_str(msg, tmp);
+	err = err ?: put_str(msg, kernels);
+	err = err ?: put_str(msg, job->btf_path);
+	err = err ?: put_str(msg, job->kernel);
+	err = err ?: put_str(msg, job->arch);
+	err = err ?: put_str(msg, cfg->tool_path);
+	err = err ?: put_num(msg, uid);
+	err = err ?: put_num(msg, cfg->timeout_s);
+	err = err ?: put_num(msg, cfg->mem_bytes);
+	err = err ?: put_num(msg, cfg->fs->n);
+	for (size_t i = 0; !err && i < cfg->fs->n; i++)
+		err = put_str(msg, cfg->fs->paths[i]);
+	err = err ?: put_num(msg, req ? req->n_defines : 0);
+	for (size_t i = 0; !err && req && i < req->n_defines; i++)
+		err = put_str(msg, req->defines[i]);
+	err = err ?: put_field(msg, req ? req->source : "", req ? req->source_len : 0);
+	return err;
+}
+
+static pid_t spawn_worker(const struct sandbox_config *cfg, int in, int out)
 {
 	static char *const envp[] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
@@ -172,38 +173,15 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 		NULL,
 	};
 	char *const argv[] = { (char *)cfg->self, "--worker", NULL };
-	struct strbuf msg = STRBUF_INIT, out = STRBUF_INIT;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	int in[2] = { -1, -1 }, outp[2] = { -1, -1 };
 	sigset_t none, def;
 	pid_t pid;
-	int err, status;
+	int err;
 
-	memset(res, 0, sizeof(*res));
-	err = put_str(&msg, cfg->pipeline_root);
-	err = err ?: put_str(&msg, kernel);
-	err = err ?: put_str(&msg, btf_path);
-	err = err ?: put_num(&msg, cfg->timeout_s);
-	err = err ?: put_num(&msg, cfg->mem_bytes);
-	err = err ?: put_num(&msg, req->n_defines);
-	for (size_t i = 0; !err && i < req->n_defines; i++)
-		err = put_str(&msg, req->defines[i]);
-	err = err ?: put_field(&msg, req->source, req->source_len);
-	if (err) {
-		strbuf_release(&msg);
-		return failed(res, "worker request", err);
-	}
-	if (pipe2(in, O_CLOEXEC) || pipe2(outp, O_CLOEXEC)) {
-		err = -errno;
-		strbuf_release(&msg);
-		if (in[0] >= 0)
-			close(in[0]), close(in[1]);
-		return failed(res, "pipe", err);
-	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigemptyset(&def);
@@ -219,25 +197,121 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 	err = posix_spawn(&pid, cfg->self, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	return err ? -err : pid;
+}
+
+/* The worker's output to EOF, until the deadline, max bytes or the
+ * client's hangup. 0, -ETIMEDOUT, -E2BIG, -ECANCELED, -errno. */
+static int collect(int fd, const struct sandbox_job *job, struct strbuf *sb, size_t max,
+		   double deadline)
+{
+	double next_tick = mono_now() + 1;
+	char buf[65536];
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = job->client_fd, .events = POLLRDHUP } };
+		double now = mono_now(), left = deadline - now;
+		ssize_t n;
+		int rc;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (job->tick && now >= next_tick) {
+			job->tick(job->tick_arg);
+			next_tick = now + 1;
+		}
+		rc = poll(p, job->client_fd >= 0 ? 2 : 1, (int)((left < 1 ? left : 1) * 1000) + 1);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -errno;
+		if (job->client_fd >= 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+			return -ECANCELED;
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		if (sb->len + (size_t)n > max)
+			return -E2BIG;
+		if (strbuf_add(sb, buf, (size_t)n))
+			return -ENOMEM;
+	}
+}
+
+/*
+ * Wait for the worker; when it has to be stopped, SIGTERM: it kills its
+ * namespace's first process (the kernel then kills everything in the
+ * namespace) and reaps it, so nothing is left for init to reap. One that
+ * does not exit in 2 s loses its whole process group (not yet reaped, so
+ * its group id cannot have been reused).
+ */
+static void stop_worker(pid_t pid, bool stop, int *status)
+{
+	double end = mono_now() + 2;
+	pid_t r;
+
+	if (stop)
+		kill(pid, SIGTERM);
+	while (stop && mono_now() < end) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		usleep(5000);
+	}
+	if (stop)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+enum sandbox_status sandbox_run(const struct sandbox_config *cfg, const struct sandbox_job *job,
+				struct sandbox_result *res)
+{
+	struct strbuf msg = STRBUF_INIT, out = STRBUF_INIT;
+	int in[2] = { -1, -1 }, outp[2] = { -1, -1 };
+	pid_t pid;
+	int err, status = 0;
+
+	memset(res, 0, sizeof(*res));
+	err = put_request(&msg, cfg, job);
+	if (err) {
+		strbuf_release(&msg);
+		return failed(res, "worker request", err);
+	}
+	if (pipe2(in, O_CLOEXEC) || pipe2(outp, O_CLOEXEC)) {
+		err = -errno;
+		strbuf_release(&msg);
+		if (in[0] >= 0)
+			close(in[0]), close(in[1]);
+		return failed(res, "pipe", err);
+	}
+	pid = spawn_worker(cfg, in[0], outp[1]);
 	close(in[0]);
 	close(outp[1]);
-	if (err) {
+	if (pid < 0) {
 		close(in[1]);
 		close(outp[0]);
 		strbuf_release(&msg);
-		return failed(res, "cannot start the worker", err);
+		return failed(res, "cannot start the worker", (int)pid);
 	}
 	/* the worker reads its whole request before doing anything else */
 	err = write_all(in[1], msg.buf, msg.len);
 	close(in[1]);
 	strbuf_release(&msg);
 	if (!err)
-		err = read_until(outp[0], &out, cfg->output_max, mono_now() + cfg->timeout_s);
+		err = collect(outp[0], job, &out, cfg->output_max, mono_now() + cfg->timeout_s);
 	close(outp[0]);
-	/* the group: clang or bpftool may outlive a dead worker */
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	stop_worker(pid, err != 0, &status);
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+		res->signal = WTERMSIG(status);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
+		res->signal = WEXITSTATUS(status) - 128; /* the namespace's first process */
 	if (err == -ETIMEDOUT) {
 		snprintf(res->err, sizeof(res->err), "compile took longer than %u s",
 			 cfg->timeout_s);
@@ -246,6 +320,9 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 		snprintf(res->err, sizeof(res->err), "compile output is larger than %zu bytes",
 			 cfg->output_max);
 		res->status = SANDBOX_TOO_LARGE;
+	} else if (err == -ECANCELED) {
+		snprintf(res->err, sizeof(res->err), "the client went away");
+		res->status = SANDBOX_CANCELLED;
 	} else if (err) {
 		failed(res, "worker", err);
 	} else {
@@ -269,14 +346,16 @@ void sandbox_result_release(struct sandbox_result *res)
 /* worker ----------------------------------------------------------- */
 
 struct worker_in {
-	const char *root, *kernel, *btf_path;
-	unsigned long long timeout_s, mem;
+	unsigned long long mode, server_pid, uid, timeout_s, mem, n_binds;
+	const char *root_dir, *kernels, *btf_path, *kernel, *arch, *tool_path;
+	const char *binds[256];
 	const char *defines[REQ_DEFINES_MAX + 1];
 	const char *src;
 	size_t src_len;
 };
 
-/* Fields are <u32 len><bytes>; each is copied NUL-terminated into arena. */
+/* Fields are <u32 len><bytes>; each is copied NUL-terminated (the worker
+ * exits soon, nothing is freed). */
 static const char *get_field(const char **p, const char *end, size_t *len)
 {
 	uint32_t n;
@@ -299,23 +378,36 @@ static const char *get_field(const char **p, const char *end, size_t *len)
 	return s;
 }
 
+static int get_num(const char **p, const char *end, unsigned long long *v)
+{
+	const char *s = get_field(p, end, NULL);
+
+	if (!s)
+		return -EINVAL;
+	*v = strtoull(s, NULL, 10);
+	return 0;
+}
+
 static int parse_input(const char *buf, size_t len, struct worker_in *in)
 {
-	const char *p = buf, *end = buf + len, *s;
+	const char *p = buf, *end = buf + len;
 	unsigned long long n;
 
 	memset(in, 0, sizeof(*in));
-	if (!(in->root = get_field(&p, end, NULL)) || !(in->kernel = get_field(&p, end, NULL)) ||
-	    !(in->btf_path = get_field(&p, end, NULL)) || !(s = get_field(&p, end, NULL)))
+	if (get_num(&p, end, &in->mode) || get_num(&p, end, &in->server_pid) ||
+	    !(in->root_dir = get_field(&p, end, NULL)) ||
+	    !(in->kernels = get_field(&p, end, NULL)) ||
+	    !(in->btf_path = get_field(&p, end, NULL)) ||
+	    !(in->kernel = get_field(&p, end, NULL)) || !(in->arch = get_field(&p, end, NULL)) ||
+	    !(in->tool_path = get_field(&p, end, NULL)) || get_num(&p, end, &in->uid) ||
+	    get_num(&p, end, &in->timeout_s) || get_num(&p, end, &in->mem) ||
+	    get_num(&p, end, &in->n_binds) || in->n_binds > ARRAY_SIZE(in->binds))
 		return -EINVAL;
-	in->timeout_s = strtoull(s, NULL, 10);
-	if (!(s = get_field(&p, end, NULL)))
-		return -EINVAL;
-	in->mem = strtoull(s, NULL, 10);
-	if (!(s = get_field(&p, end, NULL)))
-		return -EINVAL;
-	n = strtoull(s, NULL, 10);
-	if (n > REQ_DEFINES_MAX)
+	for (size_t i = 0; i < in->n_binds; i++) {
+		if (!(in->binds[i] = get_field(&p, end, NULL)))
+			return -EINVAL;
+	}
+	if (get_num(&p, end, &n) || n > REQ_DEFINES_MAX)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (!(in->defines[i] = get_field(&p, end, NULL)))
@@ -331,91 +423,6 @@ static int set_limit(int res, rlim_t v)
 	struct rlimit rl = { v, v };
 
 	return setrlimit(res, &rl) ? -errno : 0;
-}
-
-static int ll_add(int ruleset, const char *path, __u64 access, __u64 handled)
-{
-	struct landlock_path_beneath_attr pb = { 0 };
-	struct stat st;
-	int fd, err = 0;
-
-	fd = open(path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* absent here: nothing to allow */
-	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
-		access &= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-			  LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
-			  LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	pb.allowed_access = access & handled;
-	pb.parent_fd = fd;
-	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int landlock_apply(const struct worker_in *in)
-{
-	const __u64 R = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-	const __u64 RX = R | LANDLOCK_ACCESS_FS_EXECUTE;
-	const __u64 RW = R | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
-			 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |
-			 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR;
-	/* programs, their libraries, clang's resource dir (/usr/lib/llvm-N) */
-	static const char *const rx[] = { "/usr/bin",	     "/usr/sbin",      "/usr/lib",
-					  "/usr/lib64",	     "/usr/libexec",   "/usr/local/bin",
-					  "/usr/local/sbin", "/usr/local/lib", "/bin",
-					  "/sbin",	     "/lib",	       "/lib64" };
-	/* headers lbc.h and BPF programs include; the dynamic loader's cache;
-	 * the running kernel's BTF (the default target) */
-	static const char *const r[] = { "/usr/include", "/usr/local/include", "/etc/ld.so.cache",
-					 "/sys/kernel/btf/vmlinux" };
-	struct ll_ruleset_attr attr = { 0 };
-	char kernels[PATH_MAX], tmp[PATH_MAX];
-	size_t attr_sz = sizeof(attr.handled_access_fs);
-	int abi = sandbox_landlock_abi(), fd, err = 0;
-
-	if (abi < 1)
-		return abi < 0 ? abi : -EOPNOTSUPP;
-	attr.handled_access_fs = (1ULL << 13) - 1; /* ABI 1: EXECUTE .. MAKE_SYM */
-	if (abi >= 2)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (abi >= 4) {
-		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
-		attr_sz = offsetof(struct ll_ruleset_attr, scoped);
-	}
-	if (abi >= 5)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	if (abi >= 6) {
-		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
-		attr_sz = sizeof(attr);
-	}
-	if (snprintf(kernels, sizeof(kernels), "%s/kernels", in->root) >= (int)sizeof(kernels) ||
-	    snprintf(tmp, sizeof(tmp), "%s/tmp", in->root) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_sz, 0);
-	if (fd < 0)
-		return -errno;
-	for (size_t i = 0; !err && i < ARRAY_SIZE(rx); i++)
-		err = ll_add(fd, rx[i], RX, attr.handled_access_fs);
-	for (size_t i = 0; !err && i < ARRAY_SIZE(r); i++)
-		err = ll_add(fd, r[i], R, attr.handled_access_fs);
-	if (!err && in->btf_path[0])
-		err = ll_add(fd, in->btf_path, R, attr.handled_access_fs);
-	if (!err)
-		err = ll_add(fd, "/dev/null", RW, attr.handled_access_fs);
-	if (!err)
-		err = ll_add(fd, kernels, RW, attr.handled_access_fs);
-	if (!err)
-		err = ll_add(fd, tmp, RW, attr.handled_access_fs);
-	if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		err = -errno;
-	if (!err && syscall(SYS_landlock_restrict_self, fd, 0))
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 static int worker_print(enum coolbpf_print_level level, const char *fmt, va_list ap)
@@ -459,60 +466,182 @@ static void worker_fail(const char *what, int err)
 #define SANITIZED_ASAN 0
 #endif
 
-int sandbox_worker_main(void)
+/* The prep job's program: compiled against the full vmlinux.h, it makes
+ * kernels/<btf>/ (vmlinux.h, the PCH) that client compiles read. */
+static const char prep_source[] =
+	"#include \"lbc.h\"\n"
+	"SEC(\"raw_tp/sched_switch\")\n"
+	"int coolbpfd_prep(void *ctx)\n"
+	"{\n"
+	"\tstruct task_struct *t = (struct task_struct *)bpf_get_current_task();\n"
+	"\treturn BPF_CORE_READ(t, pid) & 0;\n"
+	"}\n"
+	"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+
+/*
+ * A crash report of clang names its command line (paths of the server's
+ * layout), its libraries and their load addresses: the client gets the
+ * diagnostics about its own file and a sentence instead.
+ */
+static void scrub_crash(char *log)
+{
+	static const char *const marks[] = { "PLEASE submit a bug report",
+					     "Stack dump:", "clang frontend command failed",
+					     "diagnostic msg:", "Program arguments:" };
+	static const char note[] = "coolbpfd: the compiler crashed on prog.bpf.c "
+				   "(its backtrace stays on the server)\n";
+	char *r = log, *w = log;
+	bool crash = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(marks) && !crash; i++)
+		crash = strstr(log, marks[i]) != NULL;
+	if (!crash)
+		return;
+	while (*r) {
+		size_t n = strcspn(r, "\n");
+		bool nl = r[n] == '\n';
+
+		if (!strncmp(r, "prog.bpf.c:", 11)) {
+			memmove(w, r, n + nl);
+			w += n + nl;
+		}
+		r += n + nl;
+	}
+	*w = '\0';
+	/* room: the note is shorter than any crash report it replaces */
+	if ((size_t)(r - w) > sizeof(note))
+		memcpy(w, note, sizeof(note));
+}
+
+/* In the namespace's first process: the jail, then the compile; writes
+ * the reply to stdout. */
+static void worker_compile(const struct worker_in *in, int parent_alive)
 {
 	struct coolbpf_compile_result res = { 0 };
-	struct strbuf buf = STRBUF_INIT;
-	struct worker_in in;
-	char tmp[PATH_MAX];
-	int err;
+	const struct jail_spec spec = {
+		.root_dir = in->root_dir,
+		.kernels = in->kernels,
+		.kernels_rw = in->mode == SANDBOX_PREP,
+		.btf = in->btf_path,
+		.binds = in->binds,
+		.n_binds = in->n_binds,
+		.uid = (uid_t)in->uid,
+		.gid = (gid_t)in->uid,
+	};
+	char err[512];
+	int rc;
 
-	syscall(SYS_close_range, 3U, ~0U, 0U);
-	if (read_until(0, &buf, WORKER_IN_MAX, mono_now() + 10) ||
-	    parse_input(buf.buf, buf.len, &in))
-		worker_fail("bad request from the server", EINVAL);
-	if ((err = set_limit(RLIMIT_CPU, in.timeout_s)) ||
-	    (!SANITIZED_ASAN && (err = set_limit(RLIMIT_AS, in.mem))) ||
-	    (err = set_limit(RLIMIT_FSIZE, 512ULL << 20)) || (err = set_limit(RLIMIT_NPROC, 64)) ||
-	    (err = set_limit(RLIMIT_NOFILE, 256)) || (err = set_limit(RLIMIT_CORE, 0)))
-		worker_fail("setrlimit", err);
-	/* a new empty network namespace, and a mount namespace where the
-	 * pipeline's tmp/ is a private tmpfs: concurrent compiles cannot see
-	 * each other's sources, and nothing outlives the worker (as root;
-	 * otherwise inside a user namespace) */
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS) &&
-	    unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS))
-		worker_fail("unshare(CLONE_NEWNET | CLONE_NEWNS)", errno);
-	if (snprintf(tmp, sizeof(tmp), "%s/tmp", in.root) >= (int)sizeof(tmp))
-		worker_fail("pipeline tmp", ENAMETOOLONG);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("coolbpfd-tmp", tmp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "size=512m,mode=0700"))
-		worker_fail("private tmpfs", errno);
-	if (chdir(tmp))
-		worker_fail("chdir to the pipeline's tmp", errno);
-	setenv("TMPDIR", tmp, 1);
-	err = landlock_apply(&in);
-	if (err)
-		worker_fail("landlock", err);
+	/* the middle process may be gone already: then so is the server */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		worker_fail("PR_SET_PDEATHSIG", errno);
+	rc = jail_enter(&spec, err, sizeof(err));
+	if (rc) {
+		worker_reply(-EIO, err, NULL, 0);
+		_exit(1);
+	}
+	/* again: dropping root cleared it; then check the parent is there */
+	{
+		struct pollfd p = { .fd = parent_alive, .events = POLLIN };
 
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || poll(&p, 1, 0) != 0)
+			_exit(1);
+		close(parent_alive);
+	}
+	setenv("TMPDIR", JAIL_ROOT "/tmp", 1);
 	coolbpf_set_print(worker_print);
 	{
 		/* no from_env(): the server's environment never reaches a compile
 		 * (no COOLBPF_SERVER recursion); coolbpfd caches whole responses
 		 * itself, so the object cache is neither read nor written */
-		COOLBPF_COMPILE_OPTS(opts, .kernel = in.kernel[0] ? in.kernel : NULL,
-				     .btf_path = in.btf_path[0] ? in.btf_path : NULL,
-				     .defines = in.defines, .cache_dir = in.root, .no_cache = true,
-				     .no_cache_write = true, .tool_path = getenv("PATH"));
+		COOLBPF_COMPILE_OPTS(opts, .kernel = in->kernel[0] ? in->kernel : NULL,
+				     .btf_path = in->btf_path[0] ? JAIL_BTF : NULL,
+				     .arch = in->arch[0] ? in->arch : NULL, .defines = in->defines,
+				     .cache_dir = JAIL_ROOT, .no_cache = true,
+				     .no_cache_write = true, .tool_path = in->tool_path,
+				     .full_vmlinux_h = in->mode == SANDBOX_PREP);
 
-		err = coolbpf_compile_buf("prog.bpf.c", in.src, in.src_len, &opts, &res);
+		if (in->mode == SANDBOX_PREP)
+			rc = coolbpf_compile_buf("prep.bpf.c", prep_source, strlen(prep_source),
+						 &opts, &res);
+		else
+			rc = coolbpf_compile_buf("prog.bpf.c", in->src, in->src_len, &opts, &res);
 	}
-	if (!err)
+	if (res.log)
+		scrub_crash(res.log);
+	if (!rc)
 		worker_reply(0, res.log ? res.log : "", res.obj, res.obj_sz);
-	else if (err == -EINVAL && res.log && res.log[0])
+	else if (rc == -EINVAL && res.log && res.log[0])
 		worker_reply(-EINVAL, res.log, NULL, 0);
 	else
-		worker_reply(err, coolbpf_errmsg()[0] ? coolbpf_errmsg() : strerror(-err), NULL, 0);
+		worker_reply(rc, coolbpf_errmsg()[0] ? coolbpf_errmsg() : strerror(-rc), NULL, 0);
 	_exit(0);
+}
+
+/* the namespace's first process, for the SIGTERM handler */
+static volatile pid_t inner_pid;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (inner_pid > 0)
+		kill(inner_pid, SIGKILL);
+	else
+		_exit(1);
+}
+
+int sandbox_worker_main(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct strbuf buf = STRBUF_INIT;
+	sigset_t term, old;
+	struct worker_in in;
+	int err, status;
+	int alive[2];
+	pid_t pid;
+
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if (read_until(0, &buf, WORKER_IN_MAX, mono_now() + 10) ||
+	    parse_input(buf.buf, buf.len, &in))
+		worker_fail("bad request from the server", EINVAL);
+	/* SIGTERM, from the server or at its death, ends the namespace; the
+	 * server may have died before this line: then exit at once */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	sigaction(SIGTERM, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != (pid_t)in.server_pid)
+		_exit(1);
+	if ((err = set_limit(RLIMIT_CPU, in.timeout_s)) ||
+	    (!SANITIZED_ASAN && (err = set_limit(RLIMIT_AS, in.mem))) ||
+	    (err = set_limit(RLIMIT_FSIZE, 512ULL << 20)) || (err = set_limit(RLIMIT_NPROC, 64)) ||
+	    (err = set_limit(RLIMIT_NOFILE, 256)) || (err = set_limit(RLIMIT_CORE, 0)))
+		worker_fail("setrlimit", err);
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID |
+		    CLONE_NEWCGROUP))
+		worker_fail("unshare", errno);
+	/* the namespace's first process sees this pipe's hangup when this
+	 * process is gone (its parent-death signal cannot be trusted: the
+	 * kernel clears it when the process drops root) */
+	if (pipe2(alive, O_CLOEXEC))
+		worker_fail("pipe", errno);
+	pid = fork();
+	if (pid < 0)
+		worker_fail("fork", errno);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(alive[1]);
+		worker_compile(&in, alive[0]);
+	}
+	inner_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* the reply is the namespace's: this process only waits for it */
+	close(alive[0]);
+	close(0);
+	close(1);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			_exit(1);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

@@ -97,6 +97,13 @@ struct coolbpf_compile_opts {
 	/* compile against the kernel's full vmlinux.h (and its precompiled
 	 * header), not one cut down to the program */
 	bool full_vmlinux_h;
+	/* the target kernel's architecture as uname -m says it ("aarch64",
+	 * or its BPF name "arm64"); NULL: the host's. Its BTF comes from
+	 * btf_path or btf_dir/<arch>/<release>.btf.gz. */
+	const char *arch;
+	/* CA bundle (PEM) that an https:// server's certificate is checked
+	 * against; NULL: the system's */
+	const char *server_ca;
 	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
@@ -138,7 +145,8 @@ COOLBPF_API void coolbpf_compile_result__release(struct coolbpf_compile_result *
  * $COOLBPF_SERVER_TOKEN, cache_dir from $COOLBPF_CACHE_DIR (else
  * $XDG_CACHE_HOME/coolbpf, else $HOME/.cache/coolbpf), btf_dir from
  * $COOLBPF_BTF_DIR, tool_path from
- * $PATH, full_vmlinux_h from $COOLBPF_COMPILE_FULL. Strings point into
+ * $PATH, full_vmlinux_h from $COOLBPF_COMPILE_FULL, server_ca from
+ * $COOLBPF_SERVER_CA. Strings point into
  * the environment or static storage. Returns 0 or -EINVAL (bad opts).
  */
 COOLBPF_API int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts);
@@ -146,11 +154,23 @@ COOLBPF_API int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts
 /*
  * The identity of the compile environment as hex sha256 into out: the
  * compile pipeline's version, clang and bpftool (found in tool_path, NULL:
- * the default) and the embedded lbc.h. Two compiles of the same input in
- * the same environment give the same artifact; a server keys its answers
- * on it. 0 or -ENOENT (a tool is missing).
+ * the default), the embedded lbc.h and the libbpf headers it includes
+ * (every file of /usr/local/include/bpf and /usr/include/bpf: path, size,
+ * modification time, no read). Two compiles of the same input in the same
+ * environment give the same artifact; a server keys its answers on it,
+ * so an upgrade of clang, bpftool or libbpf is a miss. 0 or -ENOENT (a
+ * tool is missing).
  */
 COOLBPF_API int coolbpf_compile_env_id(const char *tool_path, char out[65]);
+
+/*
+ * The program a compile runs as tool ("clang" or "bpftool"), looked up in
+ * tool_path (NULL: the default) as coolbpf_compile_file() does, into buf:
+ * for a server that confines the compile to the files it needs. 0,
+ * -ENOENT (not found, with a message saying what to install), -EINVAL
+ * (another tool), -ENAMETOOLONG.
+ */
+COOLBPF_API int coolbpf_compile_tool(const char *tool_path, const char *tool, char *buf, size_t sz);
 
 /*
  * The minimized BTF embedded in a compiled artifact, and the kernel it

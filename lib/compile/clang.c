@@ -7,7 +7,7 @@
 
 #include "compile.h"
 
-const char *compile_arch_define(void)
+const char *compile_arch_define(const char *arch)
 {
 	static const struct {
 		const char *uname, *define;
@@ -25,7 +25,7 @@ const char *compile_arch_define(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
-		if (!strcmp(host_arch(), map[i].uname))
+		if (!strcmp(arch && *arch ? arch : host_arch(), map[i].uname))
 			return map[i].define;
 	}
 	return "-D__TARGET_ARCH_x86";
@@ -78,7 +78,7 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 	argv[n++] = "-O2";
 	argv[n++] = "-target";
 	argv[n++] = "bpf";
-	argv[n++] = compile_arch_define();
+	argv[n++] = compile_arch_define(OPTS_GET(job->opts, arch, NULL));
 	argv[n++] = "-fno-color-diagnostics";
 	for (size_t i = 0; i < ARRAY_SIZE(pre->dirs) && pre->dirs[i]; i++) {
 		argv[n++] = "-I";

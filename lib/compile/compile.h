@@ -29,7 +29,7 @@ extern const char cb_lbc_h_end[];
 /* Bumped whenever the pipeline's output changes for the same inputs. */
 #define COMPILE_PIPELINE_VERSION "coolbpf-compile-3"
 
-#define coolbpf_compile_opts__last_field full_vmlinux_h
+#define coolbpf_compile_opts__last_field server_ca
 
 /* clang's messages kept for the caller, at most */
 #define CLANG_LOG_MAX (1024 * 1024)
@@ -75,8 +75,9 @@ struct prelude {
 	const char *path;
 };
 
-/* -D__TARGET_ARCH_<arch> of the host, as libbpf's bpf_tracing.h wants. */
-const char *compile_arch_define(void);
+/* -D__TARGET_ARCH_<x> of arch (uname -m spelling; NULL: the host's), as
+ * libbpf's bpf_tracing.h wants. */
+const char *compile_arch_define(const char *arch);
 /* clang -c the job's source into <tmpdir>/obj.o (deps in deps.d); clang's
  * messages into log. Returns clang's exit status or -errno. */
 int clang_run(const struct compile_tools *tools, const struct prelude *pre,

@@ -193,6 +193,7 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 	if (!err) {
 		struct btf_query q = {
 			.release = OPTS_GET(opts, kernel, NULL),
+			.arch = OPTS_GET(opts, arch, NULL),
 			.explicit_path = OPTS_GET(opts, btf_path, NULL),
 			.archive_dir = OPTS_GET(opts, btf_dir, NULL),
 			.unpack_dir = unpack,
@@ -228,7 +229,7 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 			.tools_id = tools.id,
 			.btf_id = t.id,
 			.release = t.release,
-			.arch = host_arch(),
+			.arch = t.arch,
 		};
 
 		cache_manifest_key(&in, mkey);

@@ -130,7 +130,7 @@ static int request_body(const char *src, size_t len, const struct coolbpf_compil
 	jw_key(&w, "kernel");
 	jw_string(&w, kernel);
 	jw_key(&w, "arch");
-	jw_string(&w, host_arch());
+	jw_string(&w, OPTS_GET(opts, arch, NULL) ?: host_arch());
 	jw_key(&w, "defines");
 	jw_begin_object(&w);
 	for (const char *const *d = opts ? opts->defines : NULL; d && *d; d++) {
@@ -235,6 +235,8 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 	/* a cold compile builds the target kernel's PCH first: seconds */
 	curl.easy_setopt(h, CURLOPT_TIMEOUT, 300L);
 	curl.easy_setopt(h, CURLOPT_USERAGENT, "coolbpf/" COMPILE_PIPELINE_VERSION);
+	if (OPTS_GET(opts, server_ca, NULL))
+		curl.easy_setopt(h, CURLOPT_CAINFO, OPTS_GET(opts, server_ca, NULL));
 	cc = curl.easy_perform(h);
 	if (cc != CURLE_OK) {
 		pr_warn("cannot compile on server %s: %s; %s\n", url.buf,

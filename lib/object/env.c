@@ -44,6 +44,8 @@ int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 		opts->tool_path = env("PATH");
 	if (!opts->full_vmlinux_h)
 		opts->full_vmlinux_h = env("COOLBPF_COMPILE_FULL") != NULL;
+	if (OPTS_HAS(opts, server_ca) && !opts->server_ca)
+		opts->server_ca = env("COOLBPF_SERVER_CA");
 	return 0;
 }
 

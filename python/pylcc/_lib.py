@@ -49,7 +49,8 @@ class CompileOpts(ct.Structure):
                 ("cache_dir", ct.c_char_p), ("server", ct.c_char_p), ("no_cache", ct.c_bool),
                 ("btf_dir", ct.c_char_p), ("server_token", ct.c_char_p),
                 ("tool_path", ct.c_char_p), ("no_cache_write", ct.c_bool),
-                ("full_vmlinux_h", ct.c_bool)]
+                ("full_vmlinux_h", ct.c_bool), ("arch", ct.c_char_p),
+                ("server_ca", ct.c_char_p)]
 
 
 class ObjectOpts(ct.Structure):

@@ -8,6 +8,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -93,23 +94,25 @@ def descendants(pid, procs=None):
 
 
 class Server:
-    START_S = 10
+    START_S = 20
 
-    def __init__(self, *args, cache=None):
+    def __init__(self, *args, cache=None, listen="127.0.0.1:0"):
         self.tmp = remove_at_exit(tempfile.mkdtemp(prefix="coolbpfd-test-"))
         self.cache = cache or os.path.join(self.tmp, "cache")
         self.logpath = os.path.join(self.tmp, "log")
         self.log = open(self.logpath, "w+")
+        self.host = "127.0.0.1"
         self.proc = subprocess.Popen(
-            [COOLBPFD, "--listen", "127.0.0.1:0", "--cache", self.cache] + list(args),
+            [COOLBPFD, "--listen", listen, "--cache", self.cache] + list(args),
             stderr=self.log, stdout=subprocess.DEVNULL)
         _servers.append(self)
         self.port = None
         end = time.monotonic() + self.START_S
         while time.monotonic() < end:
             text = open(self.logpath).read()
-            if "listening on" in text:
-                self.port = int(text.split("listening on 127.0.0.1:")[1].split()[0])
+            m = re.search(r"listening on \[?([0-9a-f.:]+?)\]?:(\d+) ", text)
+            if m:
+                self.host, self.port = m.group(1), int(m.group(2))
                 break
             if self.proc.poll() is not None:
                 raise RuntimeError("coolbpfd exited: " + text)
@@ -118,10 +121,12 @@ class Server:
             self.stop(signal.SIGKILL)
             raise RuntimeError("timed out: coolbpfd did not say 'listening on' within %d s: %s"
                                % (self.START_S, open(self.logpath).read()))
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "http://%s:%d" % ("[%s]" % self.host if ":" in self.host else self.host,
+                                      self.port)
 
-    def request(self, method, path, body=None, headers=None, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def request(self, method, path, body=None, headers=None, timeout=60, source=None):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout,
+                                       source_address=(source, 0) if source else None)
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
@@ -135,10 +140,16 @@ class Server:
     def compile(self, body, **kw):
         return self.request("POST", "/v1/compile", body, **kw)
 
-    def raw(self, data, timeout=10, delay=None):
+    def connect(self, source="127.0.0.1", timeout=10):
+        """A TCP connection from a loopback address of our choice (each
+        127.0.0.0/8 address is a client of its own for the caps)."""
+        return socket.create_connection((self.host, self.port), timeout=timeout,
+                                        source_address=(source, 0))
+
+    def raw(self, data, timeout=10, delay=None, source="127.0.0.1"):
         """Send raw bytes (in pieces with a delay between them when delay
         is set); return everything the server answers until it closes."""
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        s = self.connect(source, timeout)
         try:
             if delay is None:
                 s.sendall(data)
@@ -159,9 +170,9 @@ class Server:
         finally:
             s.close()
 
-    def healthy(self):
+    def healthy(self, source=None):
         try:
-            return self.request("GET", "/healthz", timeout=10) == (200, b"ok\n")
+            return self.request("GET", "/healthz", timeout=10, source=source) == (200, b"ok\n")
         except OSError:
             return False
 
@@ -178,6 +189,20 @@ class Server:
 
     def logtext(self):
         return open(self.logpath).read()
+
+    def metric(self, name):
+        """The value of one /metrics line (name with its labels), or None."""
+        st, body = self.request("GET", "/metrics", timeout=10)
+        for line in body.decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        return None
+
+    def rss_kb(self):
+        for line in open("/proc/%d/status" % self.proc.pid):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
 
 
 def make_secret():

@@ -87,8 +87,22 @@ try:
     t.check("an unknown path is 404", st == 404, st)
     out = s.raw(b"POST /v1/compile HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n")
     t.check("a body announced over 1 MiB is 413 before it is read", out.startswith(b"HTTP/1.1 413"), out[:200])
-    st, body = s.compile({"source": HELLO, "arch": "aarch64"})
-    t.check("another arch is 400", st == 400 and b"compiles for" in body, (st, body))
+    # another architecture: its BTF from --btf-dir (tests/data's arm64 BTF is
+    # Debian's linux-image-6.1.0-57-cloud-arm64 cut down by bpftool gen
+    # min_core_btf to what hello.bpf.c, lbc.h and the PCH use)
+    st, body = s.compile({"source": HELLO, "arch": "arm64", "kernel": "6.1.0-99-arm64"})
+    t.check("another arch without its BTF: 404 naming the file to add",
+            st == 404 and b"aarch64/6.1.0-99-arm64.btf.gz" in body, (st, body))
+    os.makedirs(os.path.join(btf_dir, "aarch64"), exist_ok=True)
+    shutil.copyfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                                 "arm64-6.1.0-57-cloud.min.btf"),
+                    os.path.join(btf_dir, "aarch64", "6.1.0-57-cloud-arm64.btf"))
+    st, body = s.compile({"source": HELLO, "arch": "arm64", "kernel": "6.1.0-57-cloud-arm64"})
+    r = json.loads(body) if st == 200 else {}
+    t.check("\"arch\": \"arm64\" compiles with the arm64 BTF of --btf-dir (its min BTF returned)",
+            st == 200 and r.get("btf") and b"user_pt_regs" in b64(r["btf"]), (st, body[:300]))
+    t.check("... for that release, as a BPF object (PT_REGS of arm64: x86 BTF could not serve it)",
+            b"6.1.0-57-cloud-arm64\0" in b64(r.get("object", "")) and b64(r.get("object", ""))[:4] == b"\x7fELF")
 
     st, body = s.request("GET", "/metrics")
     m = body.decode()

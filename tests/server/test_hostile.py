@@ -6,8 +6,16 @@
 import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
 
-from lib import HELLO, Checks, Server, make_secret
+from lib import COOLBPF, HELLO, Checks, Server, make_secret
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 t = Checks()
 secret, token = make_secret()
@@ -107,9 +115,10 @@ case("an unknown field", src("int x;", btf_path="/etc/shadow"), (400,))
 case("65 defines", src("int x;", defines={"D%d" % i: "1" for i in range(65)}), (400,))
 case("a define name of 65 characters", src("int x;", defines={"A" * 65: "1"}), (400,))
 case("a source over 256 KiB", src("int x;\n" + "//" + "a" * (300 * 1024)), (400,))
-rawcase("a chunked body over 1 MiB", b"POST /v1/compile HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+rawcase("a chunked body over 1 MiB: the connection is closed, nothing compiled",
+        b"POST /v1/compile HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         + b"".join(b"10000\r\n" + b" " * 0x10000 + b"\r\n" for _ in range(20)) + b"0\r\n\r\n",
-        lambda o: o.startswith(b"HTTP/1.1 413"))
+        lambda o: b" 200 " not in o[:20])
 rawcase("a body shorter than its Content-Length (slow client is cut off)",
         [b"POST /v1/compile HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", b'{"source":'],
         lambda o: b"200" not in o[:20], delay=0.1, timeout=15)
@@ -122,10 +131,121 @@ bomb = "\n".join(["#define A0 x+"] + ["#define A%d A%d A%d" % (i, i - 1, i - 1) 
 case("a macro-expansion bomb", src(bomb), (200, 422, 500, 504))
 case("include recursion", src('#include "prog.bpf.c"\nint x;\n'), REFUSED)
 case("__COUNTER__ include recursion", src('#if __COUNTER__ < 100000\n#include __FILE__\n#endif\n'), REFUSED)
+
+
+# the __has_include oracle: every host path is absent for the compiler (a
+# system header is there: the probe itself works)
+def oracle(path):
+    st, body = src('#if __has_include("%s")\n#error yes\n#else\n#error no\n#endif\n' % path)
+    log = json.loads(body).get("log", "") if body.startswith(b"{") else ""
+    return "error: yes" in log, "error: no" in log
+
+
+t.check("__has_include of a system header is true (the oracle works)", oracle("/usr/include/bpf/bpf_helpers.h") == (True, False))
+for path in (secret, "/etc/passwd", "/proc/1/status", "/proc/self/environ", "/root", s.cache, pipe_secret,
+             btf_secret, "/tmp", "/var", "/home", "/sys/kernel/debug"):
+    t.check("__has_include(\"%s\") is false: the path does not exist for the compiler" % path,
+            oracle(path) == (False, True), oracle(path))
+# a clang crash names the request's file, never the server's paths or addresses
+st, body = src("#pragma clang __debug crash\nint x;\n")
+log = json.loads(body).get("log", "") if body.startswith(b"{") else ""
+t.check("a compiler crash is reported without argv, paths or addresses",
+        st == 422 and "crashed" in log and "Program arguments" not in log and "0x" not in log
+        and s.cache not in log and "/coolbpf" not in log and "libLLVM" not in log, log)
 st, body = s.request("GET", "/metrics")
 t.check("metrics still answer after the hostile suite", st == 200 and b"coolbpfd_requests_total" in body)
 t.check("the server log names no secret content", token not in s.logtext())
 s.stop()
-os.unlink(secret)
 shutil.rmtree(s.tmp, ignore_errors=True)
+
+# A compiler an attacker controls (tests/server/hostile_cc.c as "clang"):
+# everything it tries is refused, and the shared per-kernel files stay as
+# the server made them.
+work = tempfile.mkdtemp(prefix="coolbpfd-hostile-")
+listeners = []
+try:
+    hello = os.path.join(work, "hello.bpf.c")
+    open(hello, "w").write(HELLO)
+    subprocess.run([COOLBPF, "compile", hello, "-o", os.path.join(work, "hello.o")], check=True,
+                   env=dict(os.environ, COOLBPF_CACHE_DIR=os.path.join(work, "cc")), capture_output=True)
+    obj = open(os.path.join(work, "hello.o"), "rb").read()
+    open(os.path.join(work, "obj.c"), "w").write(
+        "static const unsigned char obj[] = {%s};\nstatic const unsigned long obj_len = %d;\n"
+        % (",".join(str(b) for b in obj), len(obj)))
+    os.makedirs(os.path.join(work, "bin"))
+    subprocess.run(["cc", "-O1", "-D_GNU_SOURCE", "-I", os.path.join(HERE, "..", "..", "lib"),
+                    '-DOBJ_C="%s"' % os.path.join(work, "obj.c"), "-o",
+                    os.path.join(work, "bin", "clang"), os.path.join(HERE, "hostile_cc.c")], check=True)
+    # what the compiler must not reach: a UNIX socket and a TCP port here
+    usock = socket.socket(socket.AF_UNIX)
+    upath = os.path.join(work, "listen.sock")
+    usock.bind(upath)
+    usock.listen(8)
+    os.chmod(upath, 0o777)
+    tsock = socket.socket()
+    tsock.bind(("127.0.0.1", 0))
+    tsock.listen(8)
+    listeners = [usock, tsock]
+    reached = []
+
+    def accept(sk):
+        sk.settimeout(60)
+        try:
+            reached.append(sk.accept())
+        except OSError:
+            pass
+    for sk in listeners:
+        threading.Thread(target=accept, args=(sk,), daemon=True).start()
+    h = Server("--tool-path", os.path.join(work, "bin") + ":/usr/sbin:/usr/bin", "--worker-uid", "2147400000",
+               "--timeout", "30")
+    try:
+        st, _ = h.compile({"source": HELLO})
+        kernels = os.path.join(h.cache, "pipeline", "kernels")
+
+        def snapshot():
+            out = {}
+            for root, _, files in os.walk(kernels):
+                for f in files:
+                    p = os.path.join(root, f)
+                    out[p] = open(p, "rb").read()
+            return out
+        before = snapshot()
+        t.check("the hostile compiler's server made its shared per-kernel files",
+                st == 200 and any(p.endswith("lbc.h") for p in before), (st, sorted(before)[:5]))
+        st, body = h.compile({"source": HELLO + "\n// HOSTILE-ACTIONS unix=%s tcp=%d\n"
+                              % (upath, tsock.getsockname()[1])})
+        log = json.loads(body).get("log", "") if body.startswith(b"{") else body.decode(errors="replace")
+        got = dict(line[len("HOSTILE "):].split(": ", 1) for line in log.splitlines()
+                   if line.startswith("HOSTILE "))
+        t.check("the hostile compiler ran in the sandbox and reported", st == 200 and "bpf_map_create" in got,
+                (st, log[:500]))
+        for action in ("bpf_map_create", "bpf_prog_load", "bpf_map_get_next_id", "bpf_raw_tracepoint_open",
+                       "perf_event_open", "socket_unix", "socket_inet", "socket_netlink", "write_shared_header",
+                       "create_in_shared_dir", "ptrace_parent", "mount_tmpfs", "unshare_user", "setuid_0",
+                       "keyctl", "open_etc_passwd", "open_proc_1", "write_root", "fork_past_limit"):
+            t.check("a compromised compiler is refused: %s (%s)" % (action, got.get(action)),
+                    got.get(action) not in (None, "ok"), got.get(action))
+        t.check("it runs without root (uid %s)" % got.get("uid"), got.get("uid") not in (None, "0"))
+        t.check("it holds no capability (no CAP_BPF, no CAP_SYS_ADMIN: %s)" % got.get("capabilities"),
+                got.get("capabilities") == "000000000")
+        t.check("RLIMIT_NPROC holds: %s forks" % got.get("fork_count"),
+                got.get("fork_count") is not None and int(got["fork_count"]) < 70)
+        t.check("it saw the shared files it tried to write (%s)" % got.get("shared_files_seen"),
+                int(got.get("shared_files_seen", "0")) > 0)
+        time.sleep(0.5)
+        t.check("nothing connected to the host's UNIX socket or TCP port", reached == [], reached)
+        after = snapshot()
+        t.check("the shared per-kernel files are unchanged", before == after,
+                sorted(set(after) ^ set(before)))
+        st, body = h.compile({"source": HELLO + "\n// the next client\n"})
+        t.check("the next client's object carries no planted marker",
+                st == 200 and b"HOSTILE-PLANTED" not in body, body[:200])
+    finally:
+        h.stop(signal.SIGKILL)
+        shutil.rmtree(h.tmp, ignore_errors=True)
+finally:
+    for sk in listeners:
+        sk.close()
+    shutil.rmtree(work, ignore_errors=True)
+os.unlink(secret)
 t.done()
