@@ -49,7 +49,11 @@ fn main() {
 
 fn run(file: &str, json: bool, duration: Option<Duration>) -> coolbpf::Result<()> {
     coolbpf::handle_interrupts();
-    let prog = if file.ends_with(".c") { Program::from_source(file)? } else { Program::from_object(file)? };
+    let prog = if file.ends_with(".c") {
+        Program::from_source(file)?
+    } else {
+        Program::from_object(file)?
+    };
     eprintln!("tracing exec() with {} (BTF: {}); Ctrl-C to stop", prog.name(), prog.btf_origin());
     let out = std::io::stdout();
     let mut out = out.lock();

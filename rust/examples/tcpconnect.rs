@@ -33,7 +33,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "-d" => duration = args.next().and_then(|s| s.parse::<f64>().ok()).map(Duration::from_secs_f64),
+            "-d" => {
+                duration =
+                    args.next().and_then(|s| s.parse::<f64>().ok()).map(Duration::from_secs_f64)
+            }
             f if !f.starts_with('-') => file = f.to_string(),
             _ => {
                 eprintln!("usage: tcpconnect [-d SECONDS] [FILE.bpf.c|FILE.o]");
@@ -49,7 +52,11 @@ fn main() {
 
 fn run(file: &str, duration: Option<Duration>) -> coolbpf::Result<()> {
     let stop = coolbpf::handle_interrupts();
-    let prog = if file.ends_with(".c") { Program::from_source(file)? } else { Program::from_object(file)? };
+    let prog = if file.ends_with(".c") {
+        Program::from_source(file)?
+    } else {
+        Program::from_object(file)?
+    };
     prog.on_event_typed("events", |c: Connect| {
         println!(
             "(PID){}:{} (LOCAL){} -> (REMOTE){}{}",

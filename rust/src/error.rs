@@ -71,7 +71,7 @@ thread_local! {
     // COOLBPF_WARN lines this thread has seen: a failure is reported with
     // the library's message only if it warned since the call began, never
     // with a stale one from an earlier call
-    static WARNS: Cell<u64> = Cell::new(0);
+    static WARNS: Cell<u64> = const { Cell::new(0) };
 }
 static LOGGER: AtomicUsize = AtomicUsize::new(0);
 static INIT: Once = Once::new();

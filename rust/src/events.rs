@@ -116,7 +116,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an event record")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Self::Value, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
                 let mut ev = None;
                 while let Some(k) = m.next_key::<Field>()? {
                     match k {
@@ -247,11 +250,16 @@ impl EventState {
                 maps.len(),
                 known()
             ))),
-            Some(name) => maps.iter().position(|m| &*m.name == name).ok_or_else(|| Error::NoSuchMap {
-                program: prog.to_string(),
-                name: name.to_string(),
-                known: format!("event maps: {}", if maps.is_empty() { "none".into() } else { known() }),
-            }),
+            Some(name) => {
+                maps.iter().position(|m| &*m.name == name).ok_or_else(|| Error::NoSuchMap {
+                    program: prog.to_string(),
+                    name: name.to_string(),
+                    known: format!(
+                        "event maps: {}",
+                        if maps.is_empty() { "none".into() } else { known() }
+                    ),
+                })
+            }
         }
     }
 
@@ -291,7 +299,13 @@ unsafe extern "C" fn on_event(
     1 // stop: poll() reports it
 }
 
-fn deliver(inner: &Inner, i: usize, map: *mut ffi::coolbpf_map, raw: &[u8], sink: &mut Sink) -> Result<()> {
+fn deliver(
+    inner: &Inner,
+    i: usize,
+    map: *mut ffi::coolbpf_map,
+    raw: &[u8],
+    sink: &mut Sink,
+) -> Result<()> {
     if let Sink::Raw(f) = sink {
         f(raw);
         return Ok(());
@@ -301,10 +315,22 @@ fn deliver(inner: &Inner, i: usize, map: *mut ffi::coolbpf_map, raw: &[u8], sink
     let mut fo: ffi::coolbpf_format_opts = ffi::opts();
     fo.fmt = ffi::COOLBPF_FMT_JSON;
     let name = &inner.maps[i].name;
-    let r = unsafe { ffi::coolbpf_map__format_event(map, raw.as_ptr() as *const c_void, raw.len(), &fo, &mut *buf) };
+    let r = unsafe {
+        ffi::coolbpf_map__format_event(
+            map,
+            raw.as_ptr() as *const c_void,
+            raw.len(),
+            &fo,
+            &mut *buf,
+        )
+    };
     if r < 0 {
         return Err(Error::Events {
-            msg: format!("cannot decode an event of map '{}': {}", name, std::io::Error::from_raw_os_error(-r)),
+            msg: format!(
+                "cannot decode an event of map '{}': {}",
+                name,
+                std::io::Error::from_raw_os_error(-r)
+            ),
             errno: -r,
         });
     }
@@ -314,7 +340,8 @@ fn deliver(inner: &Inner, i: usize, map: *mut ffi::coolbpf_map, raw: &[u8], sink
         unsafe { std::slice::from_raw_parts(buf.data as *const u8, buf.len) }
     };
     let event = |json: &[u8]| -> Result<Event> {
-        let Envelope(value) = serde_json::from_slice::<Envelope<Value>>(json).map_err(|e| decode_err(name, e))?;
+        let Envelope(value) =
+            serde_json::from_slice::<Envelope<Value>>(json).map_err(|e| decode_err(name, e))?;
         Ok(Event { map: name.clone(), value })
     };
     // the buffer stays borrowed during a callback: only poll() uses it,
@@ -359,6 +386,15 @@ pub struct Events<'p> {
     idx: usize,
     deadline: Option<Instant>,
     done: bool,
+}
+
+impl fmt::Debug for Events<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Events")
+            .field("map", &self.prog.events.inner.maps[self.idx].name)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
 }
 
 impl<'p> Events<'p> {
@@ -459,7 +495,8 @@ impl Program {
         self.events.set_sink(
             i,
             Sink::Json(Box::new(move |json| {
-                let Envelope(t) = serde_json::from_slice::<Envelope<T>>(json).map_err(|e| decode_err(&name, e))?;
+                let Envelope(t) = serde_json::from_slice::<Envelope<T>>(json)
+                    .map_err(|e| decode_err(&name, e))?;
                 f(t);
                 Ok(())
             })),
@@ -532,7 +569,8 @@ impl Program {
             return Ok(Polled::Interrupted);
         }
         if r < 0 {
-            let msg = error::message_since(m, -r, &format!("polling the events of '{}'", self.name));
+            let msg =
+                error::message_since(m, -r, &format!("polling the events of '{}'", self.name));
             return Err(Error::Events { msg, errno: -r });
         }
         Ok(Polled::Events(r as usize))

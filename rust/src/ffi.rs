@@ -48,6 +48,7 @@ pub struct coolbpf_compile_opts {
     pub tool_path: *const c_char,
     pub no_cache_write: bool,
     pub full_vmlinux_h: bool,
+    pub _tail: Tail<6, 2>,
 }
 
 #[repr(C)]
@@ -98,6 +99,7 @@ pub struct coolbpf_buf {
 pub struct coolbpf_format_opts {
     pub sz: size_t,
     pub fmt: c_int,
+    pub _tail: Tail<4, 0>,
 }
 
 #[repr(C)]
@@ -107,6 +109,18 @@ pub struct coolbpf_events_opts {
     pub on_lost: coolbpf_lost_fn,
     pub ctx: *mut c_void,
     pub perf_pages: size_t,
+}
+
+/// The tail padding of an opts struct as a field of its own: the library
+/// rejects a struct with a non-zero byte past the fields it knows, and a
+/// Rust move need not keep padding bytes zero (sizes for 64 and 32 bits).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Tail<const B64: usize, const B32: usize> {
+    #[cfg(target_pointer_width = "64")]
+    _b: [u8; B64],
+    #[cfg(target_pointer_width = "32")]
+    _b: [u8; B32],
 }
 
 /// A zeroed opts struct with `.sz` set (the header's `*_OPTS()` macros).

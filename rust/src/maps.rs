@@ -97,7 +97,7 @@ int_bytes!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
 impl MapBytes for [u8] {
     fn map_bytes(&self, size: usize) -> Option<Cow<'_, [u8]>> {
-        (self.len() == size).then(|| Cow::Borrowed(self))
+        (self.len() == size).then_some(Cow::Borrowed(self))
     }
 }
 impl MapBytes for Vec<u8> {
@@ -130,7 +130,8 @@ impl Entry {
         T::deserialize(&self.key).map_err(|e| Error::Decode { what: "a map key".into(), source: e })
     }
     pub fn value_as<T: DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(&self.value).map_err(|e| Error::Decode { what: "a map value".into(), source: e })
+        T::deserialize(&self.value)
+            .map_err(|e| Error::Decode { what: "a map value".into(), source: e })
     }
 }
 
@@ -237,7 +238,13 @@ impl<'p> Map<'p> {
     pub fn get_raw(&self, key: &(impl MapBytes + ?Sized)) -> Result<Option<Vec<u8>>> {
         let k = self.key(key)?;
         let mut v = vec![0u8; self.stride() * self.ncpu()];
-        let r = unsafe { ffi::coolbpf_map__lookup(self.ptr, k.as_ptr() as *const c_void, v.as_mut_ptr() as *mut c_void) };
+        let r = unsafe {
+            ffi::coolbpf_map__lookup(
+                self.ptr,
+                k.as_ptr() as *const c_void,
+                v.as_mut_ptr() as *mut c_void,
+            )
+        };
         match r {
             0 => Ok(Some(v)),
             r if r == -libc::ENOENT => Ok(None),
@@ -258,15 +265,21 @@ impl<'p> Map<'p> {
     pub fn get_as<T: DeserializeOwned>(&self, key: &(impl MapBytes + ?Sized)) -> Result<Option<T>> {
         match self.get(key)? {
             None => Ok(None),
-            Some(v) => serde_json::from_value(v)
-                .map(Some)
-                .map_err(|e| Error::Decode { what: format!("a value of map '{}'", self.name), source: e }),
+            Some(v) => serde_json::from_value(v).map(Some).map_err(|e| Error::Decode {
+                what: format!("a value of map '{}'", self.name),
+                source: e,
+            }),
         }
     }
 
     /// Set key to value (`flags`: BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2). A
     /// per-CPU map gets the value on every CPU.
-    pub fn update(&self, key: &(impl MapBytes + ?Sized), value: &(impl MapBytes + ?Sized), flags: u64) -> Result<()> {
+    pub fn update(
+        &self,
+        key: &(impl MapBytes + ?Sized),
+        value: &(impl MapBytes + ?Sized),
+        flags: u64,
+    ) -> Result<()> {
         let k = self.key(key)?;
         let size = self.value_size();
         let one = value.map_bytes(size).ok_or_else(|| {
@@ -281,7 +294,12 @@ impl<'p> Map<'p> {
             cpu[..size].copy_from_slice(&one);
         }
         let r = unsafe {
-            ffi::coolbpf_map__update(self.ptr, k.as_ptr() as *const c_void, v.as_ptr() as *const c_void, flags)
+            ffi::coolbpf_map__update(
+                self.ptr,
+                k.as_ptr() as *const c_void,
+                v.as_ptr() as *const c_void,
+                flags,
+            )
         };
         if r < 0 {
             return Err(error::map_err(&self.name, "update", r));
@@ -355,7 +373,10 @@ impl<'p> Map<'p> {
             return self.prog_decode(tid, &raw[..self.value_size().min(raw.len())]);
         }
         let (size, stride) = (self.value_size(), self.stride());
-        raw.chunks(stride).map(|c| self.prog_decode(tid, &c[..size])).collect::<Result<Vec<_>>>().map(Value::Array)
+        raw.chunks(stride)
+            .map(|c| self.prog_decode(tid, &c[..size]))
+            .collect::<Result<Vec<_>>>()
+            .map(Value::Array)
     }
 
     fn prog_decode(&self, type_id: u32, data: &[u8]) -> Result<Value> {
@@ -368,7 +389,12 @@ impl<'p> Map<'p> {
             MapKind::Hist2 => HistKind::Log2,
             MapKind::Hist10 => HistKind::Log10,
             MapKind::HistLinear => HistKind::Linear,
-            k => return Err(Error::Invalid(format!("map '{}' is not a histogram ({:?})", self.name, k))),
+            k => {
+                return Err(Error::Invalid(format!(
+                    "map '{}' is not a histogram ({:?})",
+                    self.name, k
+                )))
+            }
         };
         let mut counts = Vec::with_capacity(self.max_entries() as usize);
         for slot in 0..self.max_entries() {
@@ -382,7 +408,12 @@ impl<'p> Map<'p> {
             }
             counts.push(c);
         }
-        Ok(Histogram { name: self.name.clone(), kind, step: unsafe { ffi::coolbpf_map__hist_step(self.ptr) }, counts })
+        Ok(Histogram {
+            name: self.name.clone(),
+            kind,
+            step: unsafe { ffi::coolbpf_map__hist_step(self.ptr) },
+            counts,
+        })
     }
 
     /// A stack map's addresses for `stack_id` (innermost first, zeros
@@ -447,7 +478,10 @@ impl fmt::Debug for Map<'_> {
 }
 
 fn stack_addrs(raw: &[u8]) -> Vec<u64> {
-    raw.chunks_exact(8).map(|c| u64::from_ne_bytes(c.try_into().unwrap())).filter(|&a| a != 0).collect()
+    raw.chunks_exact(8)
+        .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
+        .filter(|&a| a != 0)
+        .collect()
 }
 
 /// Bytes of BTF type `type_id` as JSON, parsed; without a type, an
@@ -572,7 +606,11 @@ impl Histogram {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|b| Bucket { low: field(b, "low"), high: field(b, "high"), count: field(b, "count") })
+                    .map(|b| Bucket {
+                        low: field(b, "low"),
+                        high: field(b, "high"),
+                        count: field(b, "count"),
+                    })
                     .collect()
             })
             .unwrap_or_default())
@@ -602,7 +640,9 @@ impl Iterator for Keys<'_> {
         }
         let mut next = vec![0u8; self.map.key_size()];
         let prev = self.prev.as_ref().map_or(std::ptr::null(), |p| p.as_ptr() as *const c_void);
-        let r = unsafe { ffi::coolbpf_map__next_key(self.map.ptr, prev, next.as_mut_ptr() as *mut c_void) };
+        let r = unsafe {
+            ffi::coolbpf_map__next_key(self.map.ptr, prev, next.as_mut_ptr() as *mut c_void)
+        };
         if r == -libc::ENOENT {
             self.done = true;
             return None;

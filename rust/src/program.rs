@@ -176,8 +176,11 @@ impl Builder {
             self.defines.iter().map(|d| cstring("define", d)).collect::<Result<_>>()?;
         let incs: Vec<CString> =
             self.include_dirs.iter().map(|d| cstring("include dir", d)).collect::<Result<_>>()?;
-        let opt = |what: &str, s: &Option<String>| s.as_deref().map(|s| cstring(what, s)).transpose();
-        let optp = |what: &str, p: &Option<PathBuf>| p.as_deref().map(|p| path_cstring(what, p)).transpose();
+        let opt =
+            |what: &str, s: &Option<String>| s.as_deref().map(|s| cstring(what, s)).transpose();
+        let optp = |what: &str, p: &Option<PathBuf>| {
+            p.as_deref().map(|p| path_cstring(what, p)).transpose()
+        };
         let kernel = opt("kernel", &self.kernel)?;
         let server = opt("server", &self.server)?;
         let token = opt("server token", &self.server_token)?;
@@ -274,7 +277,11 @@ impl Builder {
             let r = unsafe { ffi::coolbpf_object__set_optional(obj.as_ptr(), c.as_ptr(), true) };
             if r < 0 {
                 return Err(Error::Load {
-                    msg: error::message_since(m, -r, &format!("'{}': no program '{}'", prog.name, o)),
+                    msg: error::message_since(
+                        m,
+                        -r,
+                        &format!("'{}': no program '{}'", prog.name, o),
+                    ),
                     errno: -r,
                 });
             }
@@ -434,6 +441,12 @@ impl Link<'_> {
     pub fn detach(self) {}
 }
 
+impl std::fmt::Debug for Link<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link").field("raw", &self.raw).finish()
+    }
+}
+
 impl Drop for Link<'_> {
     fn drop(&mut self) {
         unsafe { ffi::coolbpf_link__destroy(self.raw.as_ptr()) }
@@ -528,7 +541,8 @@ impl Program {
         o.sample_period = how.sample_period;
         o.perf_group_fd = -1;
         let m = error::mark();
-        let raw = unsafe { ffi::coolbpf_object__attach_program(self.obj.as_ptr(), cprog.as_ptr(), &o) };
+        let raw =
+            unsafe { ffi::coolbpf_object__attach_program(self.obj.as_ptr(), cprog.as_ptr(), &o) };
         match NonNull::new(raw) {
             Some(raw) => Ok(Link { raw, _prog: PhantomData }),
             None => {
@@ -536,7 +550,8 @@ impl Program {
                     0 => libc::EINVAL,
                     e => e,
                 };
-                let msg = error::message_since(m, errno, &format!("cannot attach program '{}'", prog));
+                let msg =
+                    error::message_since(m, errno, &format!("cannot attach program '{}'", prog));
                 Err(Error::Attach { msg, errno })
             }
         }
@@ -562,11 +577,13 @@ impl Program {
     }
 
     pub(crate) fn syms_resolve(&self, pid: i32, addr: u64) -> Result<String> {
+        use std::collections::hash_map::Entry;
         let mut tabs = self.syms.borrow_mut();
-        if !tabs.contains_key(&pid) {
-            tabs.insert(pid, Syms::new(pid)?);
-        }
-        tabs.get_mut(&pid).unwrap().resolve(addr)
+        let syms = match tabs.entry(pid) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(Syms::new(pid)?),
+        };
+        syms.resolve(addr)
     }
 }
 

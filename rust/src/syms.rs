@@ -23,7 +23,11 @@ impl Syms {
             Some(raw) => Ok(Syms { raw, pid, buf: vec![0; 512] }),
             None => {
                 let e = error::errno();
-                Err(Error::Invalid(error::message_since(m, e, &format!("cannot read the symbols of pid {}", pid))))
+                Err(Error::Invalid(error::message_since(
+                    m,
+                    e,
+                    &format!("cannot read the symbols of pid {}", pid),
+                )))
             }
         }
     }
@@ -32,7 +36,14 @@ impl Syms {
     /// "[unknown]"; an error when kallsyms hides addresses (not root) or
     /// the process is gone before its mappings were read.
     pub fn resolve(&mut self, addr: u64) -> Result<String> {
-        let r = unsafe { ffi::coolbpf_syms__resolve(self.raw.as_ptr(), addr, self.buf.as_mut_ptr(), self.buf.len()) };
+        let r = unsafe {
+            ffi::coolbpf_syms__resolve(
+                self.raw.as_ptr(),
+                addr,
+                self.buf.as_mut_ptr(),
+                self.buf.len(),
+            )
+        };
         if r < 0 && r != -libc::ENOENT {
             let what = match -r {
                 libc::EPERM => "kallsyms hides kernel addresses (run as root)".to_string(),
