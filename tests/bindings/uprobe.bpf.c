@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The bindings' uprobe test: a program with no target in its section,
- * attached by hand (to libc's getpgid in the test's own process); it
- * counts the calls of the thread whose id is in target_tid[0]. */
+ * attached by hand (to libc's getpgid); it counts the calls of the thread,
+ * or the process, whose id is in target_tid[0]. */
 #include "lbc.h"
 
 LBC_ARRAY(target_tid, u32, u32, 1);
@@ -10,11 +10,12 @@ LBC_ARRAY(calls, u32, u64, 1);
 SEC("uprobe")
 int on_call(struct pt_regs *ctx)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid(), zero = 0;
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tid = (u32)id, pid = id >> 32, zero = 0;
 	u32 *target = bpf_map_lookup_elem(&target_tid, &zero);
 	u64 *n;
 
-	if (!target || *target != tid)
+	if (!target || (*target != tid && *target != pid))
 		return 0;
 	n = bpf_map_lookup_elem(&calls, &zero);
 	if (n)
