@@ -40,6 +40,24 @@ type Map struct {
 	p    *Program
 	raw  *C.struct_coolbpf_map
 	name string
+	// read once (under the program's lock): the accessors below stay
+	// valid after Close, and only what needs the kernel takes the lock
+	kind                   MapKind
+	fd, keySize, valueSize int
+	percpu                 bool
+	maxEntries, mapType    int
+	keyType, valueType     uint32
+	step                   uint64
+}
+
+func newMap(p *Program, raw *C.struct_coolbpf_map) *Map {
+	b := C.coolbpf_map__bpf(raw)
+	return &Map{p: p, raw: raw, name: C.GoString(C.coolbpf_map__name(raw)),
+		kind: MapKind(C.coolbpf_map__kind(raw)), fd: int(C.coolbpf_map__fd(raw)),
+		keySize: int(C.coolbpf_map__key_size(raw)), valueSize: int(C.coolbpf_map__value_size(raw)),
+		percpu: bool(C.coolbpf_map__percpu(raw)), maxEntries: int(C.bpf_map__max_entries(b)),
+		mapType: int(C.bpf_map__type(b)), keyType: uint32(C.coolbpf_map__key_type_id(raw)),
+		valueType: uint32(C.coolbpf_map__value_type_id(raw)), step: uint64(C.coolbpf_map__hist_step(raw))}
 }
 
 // Map is the map called name (an error lists the maps there are).
@@ -59,7 +77,7 @@ func (p *Program) Map(name string) (*Map, error) {
 		return nil, &Error{Op: OpMap, Msg: fmt.Sprintf("'%s' has no map '%s' (maps: %s)", p.name, name,
 			strings.Join(known, ", ")), Errno: syscall.ENOENT}
 	}
-	return &Map{p: p, raw: raw, name: name}, nil
+	return newMap(p, raw), nil
 }
 
 // Maps is every map, in the object's order (internal ones included).
@@ -74,20 +92,31 @@ func (p *Program) Maps() []*Map {
 func (p *Program) mapsLocked() []*Map {
 	var out []*Map
 	for m := C.coolbpf_object__next_map(p.obj, nil); m != nil; m = C.coolbpf_object__next_map(p.obj, m) {
-		out = append(out, &Map{p: p, raw: m, name: C.GoString(C.coolbpf_map__name(m))})
+		out = append(out, newMap(p, m))
 	}
 	return out
 }
 
 func (m *Map) Name() string    { return m.name }
-func (m *Map) Kind() MapKind   { return MapKind(C.coolbpf_map__kind(m.raw)) }
-func (m *Map) Fd() int         { return int(C.coolbpf_map__fd(m.raw)) }
-func (m *Map) KeySize() int    { return int(C.coolbpf_map__key_size(m.raw)) }
-func (m *Map) ValueSize() int  { return int(C.coolbpf_map__value_size(m.raw)) }
-func (m *Map) PerCPU() bool    { return bool(C.coolbpf_map__percpu(m.raw)) }
-func (m *Map) MaxEntries() int { return int(C.bpf_map__max_entries(C.coolbpf_map__bpf(m.raw))) }
-func (m *Map) MapType() int    { return int(C.bpf_map__type(C.coolbpf_map__bpf(m.raw))) }
-func (m *Map) Lost() uint64    { return uint64(C.coolbpf_map__lost(m.raw)) }
+func (m *Map) Kind() MapKind   { return m.kind }
+func (m *Map) Fd() int         { return m.fd }
+func (m *Map) KeySize() int    { return m.keySize }
+func (m *Map) ValueSize() int  { return m.valueSize }
+func (m *Map) PerCPU() bool    { return m.percpu }
+func (m *Map) MaxEntries() int { return m.maxEntries }
+
+// MapType is the kernel's BPF_MAP_TYPE_* number.
+func (m *Map) MapType() int { return m.mapType }
+
+// Lost is the events an event map lost so far.
+func (m *Map) Lost() uint64 {
+	if m.p.lock() != nil {
+		return 0
+	}
+	defer m.p.mu.Unlock()
+	return uint64(C.coolbpf_map__lost(m.raw))
+}
+
 func (m *Map) ncpu() int {
 	if !m.PerCPU() {
 		return 1
@@ -328,7 +357,7 @@ func (m *Map) Entries() ([]Entry, error) {
 		if !ok {
 			continue
 		}
-		kv, err := m.decode(uint32(C.coolbpf_map__key_type_id(m.raw)), k)
+		kv, err := m.decode(m.keyType, k)
 		if err != nil {
 			return nil, err
 		}
@@ -365,7 +394,7 @@ func (m *Map) Clear() (int, error) {
 
 // valueJSON is the value as JSON (per-CPU: an array of each CPU's).
 func (m *Map) valueJSON(raw []byte) ([]byte, error) {
-	tid := uint32(C.coolbpf_map__value_type_id(m.raw))
+	tid := m.valueType
 	if m.Kind() == MapStack {
 		return json.Marshal(stackAddrs(raw))
 	}
@@ -492,7 +521,7 @@ func (m *Map) Hist() (*Histogram, error) {
 	default:
 		return nil, invalid("map '%s' is not a histogram", m.name)
 	}
-	h := &Histogram{Name: m.name, Kind: kind, Step: uint64(C.coolbpf_map__hist_step(m.raw))}
+	h := &Histogram{Name: m.name, Kind: kind, Step: m.step}
 	for slot := 0; slot < m.MaxEntries(); slot++ {
 		raw, _, err := m.GetRaw(uint32(slot))
 		if err != nil {

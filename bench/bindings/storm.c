@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* An exec storm for bench/bindings: run PROGRAM (a static no-op) N times,
- * one after the other, and print how long that took in microseconds.
- *   storm N PROGRAM */
+/* An exec storm for bench/bindings: run $STORM_PROGRAM (a static no-op) N
+ * times, one after the other, and print how long that took in
+ * microseconds. (The program is not an argument: execsnoop would show it
+ * in the storm's own line.)
+ *   STORM_PROGRAM=PATH storm N */
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -15,12 +17,13 @@ extern char **environ;
 
 int main(int argc, char **argv)
 {
+	const char *prog = getenv("STORM_PROGRAM");
 	struct timespec t0, t1;
 	char *end = NULL;
 	long n, i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: storm N PROGRAM\n");
+	if (argc != 2 || !prog) {
+		fprintf(stderr, "usage: STORM_PROGRAM=PATH storm N\n");
 		return 2;
 	}
 	n = strtol(argv[1], &end, 10);
@@ -30,12 +33,12 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++) {
-		char *args[] = { argv[2], NULL };
+		char *args[] = { (char *)prog, NULL };
 		pid_t pid;
-		int st, err = posix_spawn(&pid, argv[2], NULL, NULL, args, environ);
+		int st, err = posix_spawn(&pid, prog, NULL, NULL, args, environ);
 
 		if (err) {
-			fprintf(stderr, "storm: cannot run '%s': %s\n", argv[2], strerror(err));
+			fprintf(stderr, "storm: cannot run '%s': %s\n", prog, strerror(err));
 			return 1;
 		}
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
