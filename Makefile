@@ -53,16 +53,19 @@ BASE_LIB := $(BUILD)/lib/libcoolbpf-base.a
 INTERNAL_LIB := $(BUILD)/lib/libcoolbpf-internal.a
 PROG_LIBS := $(STATIC_LIB) $(BASE_LIB)
 BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
+# pkg-config's view of the tree's library, for the Go binding (cgo
+# pkg-config) and the Rust crate: PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig
+UNINSTALLED_PC := $(BUILD)/lib/pkgconfig/libcoolbpf-uninstalled.pc
 
 # every C file of the project (BPF sides included), for format and checks
 C_FILES := $(sort $(wildcard include/coolbpf/*.h bpf/*.h lib/*/*.[ch] cli/*.[ch] server/*.[ch] \
 	tools/*/*.[ch] bench/*.c bench/*/*.c tests/*/*.c tests/*/*.h tests/vm/progs/*.[ch] \
-	examples/*.c tests/data/*.c))
+	examples/*.c tests/data/*.c go/*.[ch]))
 
 .PHONY: all bootstrap test check fuzz test-unit test-integration test-cli test-asan install \
 	clean bench format check-format check-source
 
-all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB)
+all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC)
 
 bootstrap:
 	@scripts/bootstrap
@@ -103,6 +106,14 @@ $(SHARED_LIB): $(LIB_OBJS) lib/libcoolbpf.map
 		-Wl,--version-script=lib/libcoolbpf.map -o $@ $(LIB_OBJS) $(LDLIBS)
 	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so.$(SOVERSION)
 	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so
+
+# the static library, so that a binding's test binaries run from the tree
+$(UNINSTALLED_PC): lib/libcoolbpf.pc.in Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'libdir=$(CURDIR)/$(BUILD)/lib' 'includedir=$(CURDIR)/include' '' \
+		'Name: libcoolbpf' 'Description: libcoolbpf of the source tree (static)' \
+		'Version: $(VERSION)' 'Requires.private: libbpf' \
+		'Libs: $${libdir}/libcoolbpf.a $(LDLIBS)' 'Cflags: -I$${includedir} -I$(CURDIR)/lib' >$@
 
 $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
@@ -191,6 +202,8 @@ bench: all
 	@COOLBPF_BOOTSTRAP_EXTRA="$(BENCH_PKGS)" scripts/bootstrap
 	bench/run-all
 
+RUST_CRATE = $(PREFIX)/share/cargo/registry/coolbpf-$(VERSION)
+GO_MODULE = $(PREFIX)/share/gocode/src/coolbpf
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/coolbpf $(DESTDIR)$(PREFIX)/include/coolbpf/bpf \
@@ -208,6 +221,21 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc
 	install -m 0644 python/pylcc/*.py $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc/
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	# the Rust crate's source, where Debian keeps crates (a directory
+	# source for cargo; its build.rs finds libcoolbpf with pkg-config)
+	install -d $(DESTDIR)$(RUST_CRATE)/src $(DESTDIR)$(RUST_CRATE)/examples
+	install -m 0644 rust/Cargo.toml rust/build.rs $(DESTDIR)$(RUST_CRATE)/
+	install -m 0644 rust/src/*.rs $(DESTDIR)$(RUST_CRATE)/src/
+	install -m 0644 rust/examples/*.rs $(DESTDIR)$(RUST_CRATE)/examples/
+	printf '{"files":{},"package":""}\n' >$(DESTDIR)$(RUST_CRATE)/.cargo-checksum.json
+	# the Go module's source, in Debian's GOPATH layout (import "coolbpf")
+	install -d $(DESTDIR)$(GO_MODULE)/examples/execsnoop $(DESTDIR)$(GO_MODULE)/examples/tcpconnect
+	install -m 0644 go/go.mod $(filter-out %_test.go,$(wildcard go/*.go)) go/helpers.[ch] \
+		$(DESTDIR)$(GO_MODULE)/
+	install -m 0644 go/examples/execsnoop/main.go $(DESTDIR)$(GO_MODULE)/examples/execsnoop/
+	install -m 0644 go/examples/tcpconnect/main.go $(DESTDIR)$(GO_MODULE)/examples/tcpconnect/
+	install -d $(DESTDIR)$(PREFIX)/share/coolbpf/examples
+	install -m 0644 examples/*.bpf.c $(DESTDIR)$(PREFIX)/share/coolbpf/examples/
 
 format:
 	clang-format -i $(C_FILES)

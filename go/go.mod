@@ -1,0 +1,3 @@
+module coolbpf
+
+go 1.19
