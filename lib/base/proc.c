@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Child processes: run an argv (no shell) and collect its output; wait for it. */
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -71,6 +72,45 @@ int run_argv_in(const char *dir, const char *const argv[], int out_fd, struct st
 	}
 	close(pipefd[0]);
 	return wait_child(pid);
+}
+
+int run_filter(const char *const argv[], int in_fd, struct strbuf *out, size_t out_max)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], err, status;
+	bool too_much = false;
+	pid_t pid;
+	char buf[1 << 16];
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (err) {
+		close(pipefd[0]);
+		return cb_err(-err);
+	}
+	for (;;) {
+		ssize_t r = read(pipefd[0], buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out->len + (size_t)r > out_max || strbuf_add(out, buf, (size_t)r)) {
+			too_much = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	close(pipefd[0]);
+	status = wait_child(pid);
+	return too_much ? cb_err(-EFBIG) : status;
 }
 
 int find_program(const char *search_path, const char *const names[], const char *const extra_dirs[],
