@@ -297,6 +297,15 @@ bool str_has_suffix(const char *s, const char *suffix);
 /* uname -r / uname -m of the running kernel (static storage). */
 const char *host_kernel_release(void);
 const char *host_arch(void);
+/*
+ * An architecture in any of its spellings ("x86_64" or "amd64", "aarch64"
+ * or "arm64", ...) as uname -m says it (the BTF archive's layout), as
+ * Debian names it, and as libbpf's -D__TARGET_ARCH_<x> wants it. NULL for
+ * an architecture coolbpf does not know.
+ */
+const char *arch_uname(const char *name);
+const char *arch_debian(const char *name);
+const char *arch_target(const char *name);
 /* CLOCK_MONOTONIC in seconds. */
 double mono_now(void);
 /* The effective user's home directory, from the password database. */
