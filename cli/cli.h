@@ -18,6 +18,7 @@
 int cmd_compile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_btf(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 /* coolbpf btf crawl (crawl.c), argv from "crawl" on */
 int cmd_btf_crawl(int argc, char **argv);
 

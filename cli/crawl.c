@@ -477,6 +477,8 @@ static void job_run(struct job *j)
 			j->archive_size = (size_t)st.st_size;
 	}
 	free(btf);
+	if (err && !j->note[0])
+		snprintf(j->note, sizeof(j->note), "%s", log_last_error());
 	j->err = err;
 	j->t_total = mono_now() - t0;
 	j->phase = PH_DONE;

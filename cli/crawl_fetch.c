@@ -233,7 +233,14 @@ int crawl_get_package(const struct crawl_ctx *c, const struct crawl_pkg *p, char
 
 		err = http_request(&req, &resp);
 		t->received = resp.received;
-		if (!err && resp.status != 200 && resp.status != 206 && resp.status != 0) {
+		if (err == -EPROTO && resp.status == 416) {
+			err = -ERANGE; /* the .part is no prefix of the file: again */
+		} else if (err == -EPROTO && resp.status == 404) {
+			pr_warn("crawl: %s is in the index but not on the server (HTTP 404 for "
+				"'%s'): a mirror behind its index, or a package withdrawn\n",
+				p->name, p->url);
+			err = -EIO;
+		} else if (err == -EPROTO) {
 			pr_warn("crawl: '%s': HTTP %ld\n", p->url, resp.status);
 			err = -EIO;
 		} else if (!err && resp.status == 200 && x.base) {

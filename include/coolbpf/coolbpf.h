@@ -97,6 +97,15 @@ struct coolbpf_compile_opts {
 	/* compile against the kernel's full vmlinux.h (and its precompiled
 	 * header), not one cut down to the program */
 	bool full_vmlinux_h;
+	/* more kernels (releases, NULL-terminated) whose min BTF the artifact
+	 * carries too, each from btf_dir (or the running kernel's); a load
+	 * picks the one it runs on. Their BTF must be there: -ENOENT names the
+	 * file looked for. Local compiles only */
+	const char *const *kernels;
+	/* target architecture in any spelling ("arm64" or "aarch64"; NULL:
+	 * the host's): its BTF is looked up under <btf_dir>/<uname -m>/ and
+	 * the program is compiled with its -D__TARGET_ARCH_ */
+	const char *arch;
 	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
@@ -159,6 +168,28 @@ COOLBPF_API int coolbpf_compile_env_id(const char *tool_path, char out[65]);
  */
 COOLBPF_API int coolbpf_artifact__min_btf(const void *obj, size_t obj_sz, const void **btf,
 					  size_t *btf_sz, const char **kernel_release);
+
+/* One kernel an artifact carries min BTF for. */
+struct coolbpf_artifact_kernel {
+	const char *release; /* uname -r */
+	const char *arch;    /* uname -m; "" in artifacts of coolbpf 0.2 (the host's) */
+	const void *btf;     /* its min BTF, inside the artifact */
+	size_t btf_sz;
+	/* the same bytes as an earlier kernel's min BTF, stored once */
+	bool shared;
+	/* what this kernel adds to the artifact: its table entry and names,
+	 * and its min BTF unless shared */
+	size_t added;
+};
+
+/*
+ * The kernels an artifact carries min BTF for, the compile target first,
+ * the others (coolbpf_compile_opts.kernels) after it; a load picks the one
+ * whose release is uname -r. Fills at most n entries of out (pointing into
+ * obj) and returns how many there are (0: none), or -EINVAL (malformed).
+ */
+COOLBPF_API int coolbpf_artifact__kernels(const void *obj, size_t obj_sz,
+					  struct coolbpf_artifact_kernel *out, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* BTF: which describes a kernel, and the archive that keeps it         */

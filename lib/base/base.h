@@ -224,7 +224,8 @@ struct http_req {
 	/* POST this body when not NULL, else GET */
 	const void *body;
 	size_t body_len;
-	/* >= 0: the body is written to this fd; else kept in resp->body, at
+	/* >= 0: the body is written to this fd (a 2xx body only: an error
+	 * status fails the request with -EPROTO); else kept in resp->body, at
 	 * most max_body bytes (0: HTTP_BODY_MAX) */
 	int out_fd;
 	size_t max_body;
@@ -257,6 +258,7 @@ const char *http_unavailable(void);
  * resp->status), or -errno with resp->err saying why: -ENOPKG (no
  * libcurl.so.4), -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -ECANCELED
  * (progress said stop), -EFBIG (over max_body), -ERANGE (resume refused),
+ * -EPROTO (an error status when writing to out_fd),
  * -ENOENT (file:// missing), -EIO. resp must be released either way.
  */
 int http_request(const struct http_req *req, struct http_resp *resp);

@@ -166,6 +166,10 @@ int http_request(const struct http_req *req, struct http_resp *resp)
 	}
 	if (req->resume_from)
 		curl.easy_setopt(h, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)req->resume_from);
+	/* into a file, only a 2xx body: an error page must not land in a
+	 * download being resumed (the status is still reported) */
+	if (req->out_fd >= 0)
+		curl.easy_setopt(h, CURLOPT_FAILONERROR, 1L);
 	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl.easy_setopt(h, CURLOPT_WRITEDATA, &t);
 	curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

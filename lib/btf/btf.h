@@ -90,6 +90,10 @@ struct btf_choice {
  * that needed it failed). c must be released with btf_choice_release().
  */
 int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c);
+/* Which file serves, reading nothing but directory entries (steps 1, 3 and
+ * 4): c->source NONE with c->looked_for when none does. No memfd is made:
+ * c needs no release. */
+int btf_locate(const struct btf_query *q, struct btf_choice *c);
 void btf_choice_release(struct btf_choice *c);
 /* "no BTF for kernel R: ..." for a choice of source NONE, into buf. */
 void btf_missing_message(const struct btf_choice *c, char *buf, size_t sz);
@@ -116,8 +120,29 @@ int btf_memfd(const void *data, size_t len, char *path, size_t sz);
 /* carried.c ---------------------------------------------------------- */
 
 /* Section names of what an artifact carries (written by compile/artifact.c). */
-#define ARTIFACT_MINBTF_SEC ".lbc.minbtf"
-#define ARTIFACT_TARGET_SEC ".lbc.target"
+#define ARTIFACT_MINBTF_SEC  ".lbc.minbtf"
+#define ARTIFACT_TARGET_SEC  ".lbc.target"
+#define ARTIFACT_KERNELS_SEC ".lbc.kernels"
+
+/*
+ * .lbc.kernels, little-endian, offsets from the section's start:
+ *   header  "LBCK", u32 version (1), u32 count, u32 0
+ *   entries count x { u32 release, u32 arch (offsets of NUL-terminated
+ *           strings), u32 btf offset, u32 btf size }; btf offset
+ *           KERNELS_BTF_IS_MINBTF: the same bytes as .lbc.minbtf
+ *   then the strings and the distinct min BTFs (4-byte aligned), each
+ *   stored once however many kernels share it
+ */
+#define KERNELS_MAGIC	      "LBCK"
+#define KERNELS_VERSION	      1u
+#define KERNELS_HDR_SZ	      16u
+#define KERNELS_ENT_SZ	      16u
+#define KERNELS_BTF_IS_MINBTF 0xffffffffu
+
+/* The min BTF the artifact carries for release on arch: 0 (pointing into
+ * obj), -ENOENT when it carries none for it, -EINVAL when malformed. */
+int artifact_carried_btf(const void *obj, size_t obj_sz, const char *release, const char *arch,
+			 const void **btf, size_t *btf_sz);
 
 /* slim.c ------------------------------------------------------------- */
 

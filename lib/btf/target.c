@@ -129,11 +129,9 @@ static bool choose_carried(struct btf_choice *c, const struct btf_query *q)
 {
 	const void *min;
 	size_t min_sz;
-	const char *rel;
 
 	if (!q->artifact ||
-	    coolbpf_artifact__min_btf(q->artifact, q->artifact_sz, &min, &min_sz, &rel) ||
-	    strcmp(rel, c->release))
+	    artifact_carried_btf(q->artifact, q->artifact_sz, c->release, c->arch, &min, &min_sz))
 		return false;
 	if (place(c, q, BTF_FOR_LOAD, min, min_sz))
 		return false;
@@ -141,11 +139,14 @@ static bool choose_carried(struct btf_choice *c, const struct btf_query *q)
 	return true;
 }
 
-/* Which file serves (no reading): steps 1, 3 and 4 of btf_choose(). */
-static int locate(const struct btf_query *q, struct btf_choice *c)
+int btf_locate(const struct btf_query *q, struct btf_choice *c)
 {
 	const char *rel = q->release && *q->release ? q->release : host_kernel_release();
 	const char *arch = q->arch && *q->arch ? q->arch : host_arch();
+
+	/* the archive is laid out by uname -m: aarch64, not Debian's arm64 */
+	if (arch_uname(arch))
+		arch = arch_uname(arch);
 
 	memset(c, 0, sizeof(*c));
 	c->memfd = -1;
@@ -201,7 +202,7 @@ static int read_archive(struct btf_choice *c, const struct btf_query *q, enum bt
 int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c)
 {
 	char msg[PATH_MAX + 512];
-	int err = locate(q, c);
+	int err = btf_locate(q, c);
 
 	if (err)
 		return err;
@@ -291,7 +292,7 @@ int coolbpf_btf__locate(const struct coolbpf_btf_opts *opts, struct coolbpf_btf_
 		return cb_err(-EINVAL);
 	err = public_query(opts, &q);
 	if (!err)
-		err = locate(&q, &c);
+		err = btf_locate(&q, &c);
 	if (err)
 		return err;
 	public_info(&c, info);
@@ -310,7 +311,7 @@ int coolbpf_btf__read(const struct coolbpf_btf_opts *opts, void **data, size_t *
 		return cb_err(-EINVAL);
 	err = public_query(opts, &q);
 	if (!err)
-		err = locate(&q, &c);
+		err = btf_locate(&q, &c);
 	if (err)
 		return err;
 	public_info(&c, info);

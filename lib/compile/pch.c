@@ -51,7 +51,8 @@ int kernel_dir_paths(const char *root, const struct btf_choice *t,
 		return cb_err(-ENOMEM);
 	sha256_ctx_update(ctx, COMPILE_PIPELINE_VERSION, sizeof(COMPILE_PIPELINE_VERSION));
 	sha256_ctx_update(ctx, tools->id, strlen(tools->id));
-	sha256_ctx_update(ctx, compile_arch_define(), strlen(compile_arch_define()));
+	kd->arch_define = compile_arch_define(t->arch);
+	sha256_ctx_update(ctx, kd->arch_define, strlen(kd->arch_define));
 	sha256_ctx_update(ctx, cb_lbc_h, (size_t)(cb_lbc_h_end - cb_lbc_h));
 	sha256_ctx_final_hex(ctx, key);
 	if (pathf(kd->kdir, sizeof(kd->kdir), "%s/kernels/%s", root, t->id) ||
@@ -115,7 +116,7 @@ static int build_pch(const struct compile_tools *tools, const struct kernel_dir 
 				       "-O2",
 				       "-target",
 				       "bpf",
-				       compile_arch_define(),
+				       kd->arch_define,
 				       "-fno-color-diagnostics",
 				       "-I",
 				       kd->pdir,

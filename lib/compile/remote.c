@@ -78,7 +78,7 @@ static int request_body(const char *src, size_t len, const struct coolbpf_compil
 	jw_key(&w, "kernel");
 	jw_string(&w, kernel);
 	jw_key(&w, "arch");
-	jw_string(&w, host_arch());
+	jw_string(&w, arch_uname(OPTS_GET(opts, arch, NULL) ?: host_arch()));
 	jw_key(&w, "defines");
 	jw_begin_object(&w);
 	for (const char *const *d = opts ? opts->defines : NULL; d && *d; d++) {
@@ -142,6 +142,12 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 	}
 	if (OPTS_GET(opts, btf_path, NULL)) {
 		pr_warn("compile server %s uses its own BTF archive: --btf is not supported remotely; %s\n",
+			server, LOCAL_HINT);
+		return cb_err(-EINVAL);
+	}
+	if (OPTS_GET(opts, kernels, NULL) && opts->kernels[0]) {
+		pr_warn("compile server %s compiles for one kernel a request: more than one --kernel "
+			"is not supported remotely; %s\n",
 			server, LOCAL_HINT);
 		return cb_err(-EINVAL);
 	}
