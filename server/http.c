@@ -66,7 +66,7 @@ void conn_set_error(struct conn *c, unsigned status, const char *error, const ch
 
 static void handle_compile(struct conn *c)
 {
-	char err[256];
+	char err[384];
 
 	if (c->too_large) {
 		conn_set_error(c, 413, "request body is larger than 1 MiB", NULL);
@@ -80,11 +80,25 @@ static void handle_compile(struct conn *c)
 		strlcpy_cb(c->req.arch, host_arch(), sizeof(c->req.arch));
 	if (!c->req.kernel[0])
 		strlcpy_cb(c->req.kernel, host_kernel_release(), sizeof(c->req.kernel));
+	/* "arm64" is "aarch64": the archive is laid out by uname -m */
+	if (arch_uname(c->req.arch))
+		strlcpy_cb(c->req.arch, arch_uname(c->req.arch), sizeof(c->req.arch));
 	if (strcmp(c->req.arch, host_arch())) {
-		snprintf(err, sizeof(err), "this server compiles for %s only, not %s", host_arch(),
-			 c->req.arch);
-		conn_set_error(c, 400, err, NULL);
-		return;
+		/* another architecture: only for a kernel whose BTF is archived */
+		COOLBPF_BTF_OPTS(bo, .kernel = c->req.kernel, .arch = c->req.arch,
+				 .btf_dir = server_cfg.btf_dir);
+		struct coolbpf_btf_info info;
+
+		if (!arch_uname(c->req.arch) || coolbpf_btf__locate(&bo, &info) ||
+		    strcmp(info.source, "archive")) {
+			snprintf(
+				err, sizeof(err),
+				"this server compiles for %s, and for other architectures only for "
+				"kernels whose BTF its --btf-dir has: no %.32s/%.128s",
+				host_arch(), c->req.arch, c->req.kernel);
+			conn_set_error(c, 400, err, NULL);
+			return;
+		}
 	}
 	queue_submit(c);
 }
@@ -118,10 +132,16 @@ static void handle_btf(struct conn *c, const char *url)
 		 * .btf.gz (unpacked) or .btf */
 		if (coolbpf_btf__locate(&bo, &info) == 0 && strcmp(info.source, "none") &&
 		    coolbpf_btf__read(&bo, &data, &len, NULL) == 0) {
+			char sha[65];
+
+			/* clients check what they got against it */
+			sha256_hex(data, len, sha);
 			sb.buf = data;
 			sb.len = len;
 			sb.alloc = len + 1;
 			conn_set_buf(c, 200, &sb, "application/octet-stream");
+			if (c->resp)
+				MHD_add_response_header(c->resp, "X-Coolbpf-Sha256", sha);
 			return;
 		}
 	}

@@ -184,6 +184,7 @@ enum sandbox_status sandbox_compile(const struct sandbox_config *cfg,
 	err = put_str(&msg, cfg->pipeline_root);
 	err = err ?: put_str(&msg, kernel);
 	err = err ?: put_str(&msg, btf_path);
+	err = err ?: put_str(&msg, req->arch);
 	err = err ?: put_num(&msg, cfg->timeout_s);
 	err = err ?: put_num(&msg, cfg->mem_bytes);
 	err = err ?: put_num(&msg, req->n_defines);
@@ -269,7 +270,7 @@ void sandbox_result_release(struct sandbox_result *res)
 /* worker ----------------------------------------------------------- */
 
 struct worker_in {
-	const char *root, *kernel, *btf_path;
+	const char *root, *kernel, *btf_path, *arch;
 	unsigned long long timeout_s, mem;
 	const char *defines[REQ_DEFINES_MAX + 1];
 	const char *src;
@@ -306,7 +307,8 @@ static int parse_input(const char *buf, size_t len, struct worker_in *in)
 
 	memset(in, 0, sizeof(*in));
 	if (!(in->root = get_field(&p, end, NULL)) || !(in->kernel = get_field(&p, end, NULL)) ||
-	    !(in->btf_path = get_field(&p, end, NULL)) || !(s = get_field(&p, end, NULL)))
+	    !(in->btf_path = get_field(&p, end, NULL)) || !(in->arch = get_field(&p, end, NULL)) ||
+	    !(s = get_field(&p, end, NULL)))
 		return -EINVAL;
 	in->timeout_s = strtoull(s, NULL, 10);
 	if (!(s = get_field(&p, end, NULL)))
@@ -503,8 +505,9 @@ int sandbox_worker_main(void)
 		 * itself, so the object cache is neither read nor written */
 		COOLBPF_COMPILE_OPTS(opts, .kernel = in.kernel[0] ? in.kernel : NULL,
 				     .btf_path = in.btf_path[0] ? in.btf_path : NULL,
-				     .defines = in.defines, .cache_dir = in.root, .no_cache = true,
-				     .no_cache_write = true, .tool_path = getenv("PATH"));
+				     .arch = in.arch[0] ? in.arch : NULL, .defines = in.defines,
+				     .cache_dir = in.root, .no_cache = true, .no_cache_write = true,
+				     .tool_path = getenv("PATH"));
 
 		err = coolbpf_compile_buf("prog.bpf.c", in.src, in.src_len, &opts, &res);
 	}

@@ -271,10 +271,23 @@ struct coolbpf_object_opts {
 	const struct coolbpf_compile_opts *compile;
 	/* BTF archive root, for a kernel without /sys/kernel/btf/vmlinux */
 	const char *btf_dir;
+	/* last resort for the BTF: a coolbpfd (http[s]://host:port) asked for
+	 * GET /v1/btf/<arch>/<release> when neither the kernel, the artifact
+	 * nor the archive has it, and its bearer token; NULL: compile->server
+	 * and compile->server_token. The answer must hash to the sha256 the
+	 * server sends; coolbpf_object__btf_origin() says "remote <url>" */
+	const char *server;
+	const char *server_token;
+	/* where fetched BTF is kept, <cache_dir>/btf-remote/<arch>/<release>
+	 * .btf.gz (read before asking again); NULL: compile->cache_dir, else
+	 * ~/.cache/coolbpf of the effective user */
+	const char *cache_dir;
 	size_t : 0;
 };
 #define COOLBPF_OBJECT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_object_opts, NAME, __VA_ARGS__)
-/* btf_dir from $COOLBPF_BTF_DIR when NULL (see coolbpf_compile_opts__from_env). */
+/* btf_dir, server, server_token and cache_dir from $COOLBPF_BTF_DIR,
+ * $COOLBPF_SERVER, $COOLBPF_SERVER_TOKEN and $COOLBPF_CACHE_DIR (as
+ * coolbpf_compile_opts__from_env() does) where NULL. */
 COOLBPF_API int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts);
 
 /*
@@ -395,6 +408,7 @@ COOLBPF_API const struct coolbpf_attach_info *
 coolbpf_object__attach_info(const struct coolbpf_object *obj, size_t i);
 
 /* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>",
+ * "remote <url> (kept in <path>)", "remote <path>" (kept from an earlier fetch),
  * or "none [<archive file looked for>]". */
 COOLBPF_API const char *coolbpf_object__btf_origin(const struct coolbpf_object *obj);
 COOLBPF_API struct bpf_object *coolbpf_object__bpf(const struct coolbpf_object *obj);

@@ -19,11 +19,25 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
+/* $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf, $HOME/.cache/coolbpf */
+static const char *env_cache_dir(void)
 {
 	static char cache[PATH_MAX];
-	const char *v;
+	const char *v = env("COOLBPF_CACHE_DIR");
 
+	if (v)
+		return v;
+	if ((v = env("XDG_CACHE_HOME")) &&
+	    (size_t)snprintf(cache, sizeof(cache), "%s/coolbpf", v) < sizeof(cache))
+		return cache;
+	if ((v = env("HOME")) &&
+	    (size_t)snprintf(cache, sizeof(cache), "%s/.cache/coolbpf", v) < sizeof(cache))
+		return cache;
+	return NULL;
+}
+
+int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
+{
 	if (!opts || !OPTS_VALID(opts, coolbpf_compile_opts))
 		return cb_err(-EINVAL);
 	if (!opts->server)
@@ -31,13 +45,7 @@ int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 	if (!opts->server_token)
 		opts->server_token = env("COOLBPF_SERVER_TOKEN");
 	if (!opts->cache_dir)
-		opts->cache_dir = env("COOLBPF_CACHE_DIR");
-	if (!opts->cache_dir && (v = env("XDG_CACHE_HOME")) &&
-	    (size_t)snprintf(cache, sizeof(cache), "%s/coolbpf", v) < sizeof(cache))
-		opts->cache_dir = cache;
-	if (!opts->cache_dir && (v = env("HOME")) &&
-	    (size_t)snprintf(cache, sizeof(cache), "%s/.cache/coolbpf", v) < sizeof(cache))
-		opts->cache_dir = cache;
+		opts->cache_dir = env_cache_dir();
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
 	if (!opts->tool_path)
@@ -53,5 +61,11 @@ int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts)
 		return cb_err(-EINVAL);
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
+	if (!opts->server)
+		opts->server = env("COOLBPF_SERVER");
+	if (!opts->server_token)
+		opts->server_token = env("COOLBPF_SERVER_TOKEN");
+	if (!opts->cache_dir)
+		opts->cache_dir = env_cache_dir();
 	return 0;
 }
