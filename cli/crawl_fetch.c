@@ -256,6 +256,9 @@ int crawl_get_package(const struct crawl_ctx *c, const struct crawl_pkg *p, char
 	}
 	if (close(fd) && !err)
 		err = -errno;
+	/* nothing came: no empty .part left behind */
+	if (err && stat(part, &st) == 0 && st.st_size == 0)
+		unlink(part);
 	if (err == -EAGAIN || err == -ERANGE) {
 		unlink(part);
 		return crawl_get_package(c, p, path, path_sz, t);

@@ -190,6 +190,11 @@ check "a second crawl makes nothing: incremental" [ "$rc" = 0 -a -z "$out" ]
 check "... and leaves the manifest alone" [ "$(wc -l <"$ar/manifest.jsonl")" = 2 ]
 run btf crawl --dry-run --json --unsigned --mirror "file://$mirror" --suite bookworm --arch amd64 --dir "$ar"
 check "dry run: both kernels archived" [ "$(field "$out" 9.9.1-test-amd64 archived)/$(field "$out" 9.9.2-test-amd64 archived)" = True/True ]
+mv "$mirror/dists/bookworm/main/binary-amd64/Packages" "$work/Packages.away"
+run btf crawl --dry-run --json --unsigned --mirror "file://$mirror" --suite bookworm --arch amd64 --dir "$ar"
+check "an index unchanged since the last run (same sha256 in InRelease) is not fetched again" \
+	[ "$rc" = 0 -a "$(count "$out")" = 2 ]
+mv "$work/Packages.away" "$mirror/dists/bookworm/main/binary-amd64/Packages"
 
 # resume: a third kernel whose download stopped halfway
 mkimage "$work/vmlinuz3" gzip -c
@@ -207,7 +212,7 @@ check "an interrupted download is resumed: only the rest is fetched" \
 # a package that is not what the index says
 mkimage "$work/vmlinuz4" xz -c
 mkdeb linux-image-9.9.4-test-amd64 9.9.4-1 boot/vmlinuz-9.9.4-test-amd64 "$work/vmlinuz4"
-stanza linux-image-9.9.4-test-amd64 9.9.4-1 | sed 's/^SHA256: ./SHA256: 0/' \
+stanza linux-image-9.9.4-test-amd64 9.9.4-1 | sed -E 's/^SHA256: 0/SHA256: 1/; t; s/^SHA256: ./SHA256: 0/' \
 	>>"$mirror/dists/bookworm/main/binary-amd64/Packages"
 mkrelease
 crawl
@@ -220,7 +225,8 @@ check "--match selects kernels by release" [ "$(count "$out")" = 1 ] && has "$ou
 
 # an index that does not match its Release
 echo "Package: tampered" >>"$mirror/dists/bookworm/main/binary-amd64/Packages"
-crawl
+# a cache of its own: the index kept under the Release's sha256 is not fetched again
+COOLBPF_CACHE_DIR=$work/cache-fresh crawl
 check "a Packages file that does not match InRelease's sha256 is refused" \
 	[ "$rc" = 1 ] && has "$err" "does not match the sha256"
 mkrelease
