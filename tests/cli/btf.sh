@@ -115,6 +115,9 @@ check "a load picks the carried min BTF of uname -r, not the compile target's" \
 COOLBPF_BTF_DIR=$work/ar run compile --kernel 9.9.9-other --kernel 0.0-none examples/execsnoop.bpf.c -o "$work/x.o"
 check "a kernel to carry that is not archived: exit 1, names the file" \
 	[ "$rc" = 1 ] && has "$err" "$work/ar/$arch/0.0-none.btf.gz"
+run compile --server http://127.0.0.1:1 --kernel 9.9.9-other --kernel "$rel" examples/execsnoop.bpf.c -o "$work/x.o"
+check "several kernels through a server: refused, says to compile locally" \
+	[ "$rc" = 1 ] && has "$err" "more than one --kernel is not supported remotely"
 COOLBPF_BTF_DIR=$work/ar run compile --all-kernels examples/execsnoop.bpf.c -o "$work/all.o"
 run inspect --json "$work/all.o"
 check "compile --all-kernels carries every kernel of the archive" \
