@@ -48,9 +48,10 @@ int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 		opts->cache_dir = env_cache_dir();
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
-	if (!opts->tool_path)
+	/* later fields only where the caller's struct has them */
+	if (OPTS_HAS(opts, tool_path) && !opts->tool_path)
 		opts->tool_path = env("PATH");
-	if (!opts->full_vmlinux_h)
+	if (OPTS_HAS(opts, full_vmlinux_h) && !opts->full_vmlinux_h)
 		opts->full_vmlinux_h = env("COOLBPF_COMPILE_FULL") != NULL;
 	return 0;
 }
@@ -61,11 +62,12 @@ int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts)
 		return cb_err(-EINVAL);
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
-	if (!opts->server)
+	/* fields of 0.3: a caller built for 0.2 has no room for them */
+	if (OPTS_HAS(opts, server) && !opts->server)
 		opts->server = env("COOLBPF_SERVER");
-	if (!opts->server_token)
+	if (OPTS_HAS(opts, server_token) && !opts->server_token)
 		opts->server_token = env("COOLBPF_SERVER_TOKEN");
-	if (!opts->cache_dir)
+	if (OPTS_HAS(opts, cache_dir) && !opts->cache_dir)
 		opts->cache_dir = env_cache_dir();
 	return 0;
 }
