@@ -290,9 +290,9 @@ void crawl_list_release(struct crawl_list *l)
 
 /* jobs ---------------------------------------------------------------- */
 
-enum phase { PH_WAIT, PH_DOWNLOAD, PH_EXTRACT, PH_PAHOLE, PH_DONE };
-static const char *const phase_names[] = { "waiting", "downloading", "extracting", "pahole",
-					   "done" };
+enum phase { PH_WAIT, PH_DOWNLOAD, PH_EXTRACT, PH_PAHOLE, PH_ARCHIVE, PH_DONE };
+static const char *const phase_names[] = { "waiting", "downloading", "extracting",
+					   "pahole",  "archiving",   "done" };
 
 struct job {
 	struct crawl_kernel *k;
@@ -467,6 +467,7 @@ static void job_run(struct job *j)
 		snprintf(j->note, sizeof(j->note), "%s",
 			 k->image.name[0] ? "no BTF in the image" : "no image package");
 	}
+	j->phase = PH_ARCHIVE;
 	if (!err)
 		err = coolbpf_btf_archive__add(crawl.dir, k->release, k->arch, btf, len, j->entry,
 					       sizeof(j->entry));
