@@ -12,6 +12,15 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 SANITIZE ?=
+# cross-compiling: make CROSS_COMPILE=aarch64-linux-gnu- BUILD=build-arm64 (see cross-arm64)
+CROSS_COMPILE ?=
+OBJCOPY ?= objcopy
+ifneq ($(CROSS_COMPILE),)
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+AR := $(CROSS_COMPILE)ar
+OBJCOPY := $(CROSS_COMPILE)objcopy
+endif
 
 VERSION := 0.2.0
 SOVERSION := 0
@@ -85,20 +94,20 @@ $(BUILD)/obj/%.o: %.S bpf/lbc.h | bootstrap
 
 $(BUILD)/obj/libcoolbpf.o: $(LIB_OBJS)
 	$(LD) -r -o $@.tmp $(LIB_OBJS)
-	objcopy --localize-hidden $@.tmp $@
+	$(OBJCOPY) --localize-hidden $@.tmp $@
 	rm -f $@.tmp
 
 $(STATIC_LIB): $(BUILD)/obj/libcoolbpf.o
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $<
+	rm -f $@ && $(AR) rcs $@ $<
 
 $(BASE_LIB): $(BASE_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(INTERNAL_LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(SHARED_LIB): $(LIB_OBJS) lib/libcoolbpf.map
 	@mkdir -p $(dir $@)
@@ -191,6 +200,19 @@ test-cli: all
 .PHONY: test-vm
 test-vm: all
 	@BUILD=$(BUILD) COOLBPF_VM_KERNELS="5.10 6.1 6.12" tests/run-all vm
+
+# coolbpf for arm64 hosts, with Debian's cross compiler and arm64 libraries
+# (scripts/bootstrap arm64 installs them); the BPF side needs no cross
+# compiler: coolbpf compile --arch arm64 makes it on this machine
+.PHONY: cross-arm64 test-vm-arm64
+cross-arm64:
+	@scripts/bootstrap arm64
+	$(MAKE) CROSS_COMPILE=aarch64-linux-gnu- BUILD=build-arm64 build-arm64/bin/coolbpf
+
+# an arm64 Debian 6.1 guest (qemu-system-aarch64, TCG) running the arm64
+# coolbpf on a tracepoint and a kprobe program compiled here for it
+test-vm-arm64: all cross-arm64
+	@BUILD=$(BUILD) tests/vm/run-arm64
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \

@@ -15,10 +15,13 @@
 
 static const char btf_usage_text[] =
 	"Usage: coolbpf btf gen --vmlinux FILE -o OUT.btf\n"
+	"       coolbpf btf extract IMAGE -o OUT.btf\n"
 	"       coolbpf btf min OBJ.o... (--btf FULL.btf | --kernel RELEASE) -o OUT.btf\n"
 	"       coolbpf btf archive add FILE --release RELEASE [--arch ARCH] [--dir DIR]\n"
 	"       coolbpf btf archive list [--dir DIR]\n"
 	"       coolbpf btf archive get RELEASE [-o OUT.btf] [--arch ARCH] [--dir DIR]\n"
+	"       coolbpf btf crawl [--distro D] [--suite S]... [--arch A]... [--dir DIR]\n"
+	"                         [--dry-run] [--json] [-j N] [--from auto|image|dbg]\n"
 	"       coolbpf btf fetch-debian [--dir DIR] [--cache DIR] [--keep-deb] [--force]\n"
 	"                                PACKAGE-OR-RELEASE...\n";
 
@@ -26,6 +29,9 @@ static const char btf_doc[] =
 	"Make, minimize, archive and fetch kernel BTF.\n"
 	"\n"
 	"  gen           BTF from a vmlinux with DWARF (pahole)\n"
+	"  extract       the BTF a kernel image carries (vmlinuz, Image.gz or\n"
+	"                vmlinux of a kernel built with CONFIG_DEBUG_INFO_BTF),\n"
+	"                found as scripts/extract-vmlinux finds vmlinux\n"
 	"  min           only the types the objects' CO-RE relocations use\n"
 	"                (bpftool gen min_core_btf); FULL may be a .btf.gz\n"
 	"  archive       the BTF archive DIR/<arch>/<release>.btf.gz (gzip of\n"
@@ -33,6 +39,10 @@ static const char btf_doc[] =
 	"                run and compile read it for kernels without\n"
 	"                /sys/kernel/btf/vmlinux, and coolbpfd serves it with\n"
 	"                --btf-dir DIR\n"
+	"  crawl         BTF for every kernel of a distribution's package\n"
+	"                indexes that the archive lacks, from the image's own\n"
+	"                BTF (else the debug package and pahole); incremental,\n"
+	"                resumable, for cron ('coolbpf btf crawl --help')\n"
 	"  fetch-debian  download a Debian kernel's -dbg package (5.10:\n"
 	"                bullseye, 6.1, 6.12: bookworm, a release such as\n"
 	"                6.1.0-56-amd64, or a linux-image-*-dbg package),\n"
@@ -173,6 +183,34 @@ static int btf_gen(struct btf_args *a)
 	if (!a->vmlinux || !a->out || a->n_pos)
 		return usage_err("gen takes --vmlinux FILE and -o OUT.btf");
 	return btf_gen_vmlinux(a->vmlinux, a->out) ? 1 : 0;
+}
+
+static int btf_extract(struct btf_args *a)
+{
+	char how[160];
+	void *btf;
+	size_t len;
+	int err;
+
+	if (a->n_pos != 1 || !a->out)
+		return usage_err("extract takes IMAGE and -o OUT.btf");
+	err = btf_from_image(a->pos[0], &btf, &len, how, sizeof(how));
+	if (err) {
+		if (err == -ENOENT)
+			cli_err("btf extract: '%s': %s; make the BTF from the kernel's debug "
+				"package instead (coolbpf btf gen)",
+				a->pos[0], how);
+		return 1;
+	}
+	err = write_file_atomic(a->out, btf, len);
+	free(btf);
+	if (err) {
+		cli_err("cannot write '%s': %s", a->out, strerror(-err));
+		return 1;
+	}
+	if (cli_verbose)
+		fprintf(stderr, "coolbpf: %zu bytes of BTF from '%s' (%s)\n", len, a->pos[0], how);
+	return 0;
 }
 
 static int btf_min(struct btf_args *a)
@@ -366,11 +404,9 @@ int cmd_btf(int argc, char **argv)
 		const char *noun, *verb;
 		int (*fn)(struct btf_args *a);
 	} cmds[] = {
-		{ "gen", NULL, btf_gen },
-		{ "min", NULL, btf_min },
-		{ "fetch-debian", NULL, fetch_debian },
-		{ "archive", "add", archive_add },
-		{ "archive", "list", archive_list },
+		{ "gen", NULL, btf_gen },	   { "min", NULL, btf_min },
+		{ "extract", NULL, btf_extract },  { "fetch-debian", NULL, fetch_debian },
+		{ "archive", "add", archive_add }, { "archive", "list", archive_list },
 		{ "archive", "get", archive_get },
 	};
 	struct btf_args a;
@@ -380,6 +416,12 @@ int cmd_btf(int argc, char **argv)
 	    !strcmp(argv[1], "help")) {
 		btf_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "crawl")) {
+		static char prog[] = "coolbpf btf crawl";
+
+		argv[1] = prog;
+		return cmd_btf_crawl(argc - 1, argv + 1);
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		int skip = cmds[i].verb ? 2 : 1;

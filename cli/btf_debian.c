@@ -9,19 +9,13 @@
  * package cache and empty dpkg status; the system's apt setup is untouched.
  */
 #include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-extern char **environ;
 
 #define APT_LOG_MAX (64u << 10)
 
@@ -41,21 +35,6 @@ struct apt_ctx {
 	char opts[6][PATH_MAX + 64];
 	int n_opts;
 };
-
-/* Spawn argv with stdout on out_fd (stderr inherited); the pid or -errno. */
-static pid_t spawn(const char *const argv[], int out_fd)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int err;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	return err ? cb_err(-err) : pid;
-}
 
 /* apt-get/apt-cache with the private configuration's options, in dir */
 static int apt_run(struct apt_ctx *apt, const char *tool, const char *const *args, const char *dir,
@@ -226,141 +205,25 @@ static int apt_download(struct apt_ctx *apt, const char *pkg, const char *debs, 
 	return 0;
 }
 
-static uint64_t octal(const char *p, size_t n)
+/* The fetch's progress callback as pkg_extract() calls it. */
+struct step_progress {
+	const struct btf_fetch_opts *o;
+};
+
+static void extract_progress(void *ctx, uint64_t done, uint64_t total)
 {
-	uint64_t v = 0;
+	const struct step_progress *p = ctx;
 
-	for (size_t i = 0; i < n && p[i] >= '0' && p[i] <= '7'; i++)
-		v = v * 8 + (uint64_t)(p[i] - '0');
-	return v;
-}
-
-static int read_full(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	size_t off = 0;
-
-	while (off < n) {
-		ssize_t r = read(fd, p + off, n - off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		off += (size_t)r;
-	}
-	return 0;
-}
-
-/*
- * Read the tar stream on fd up to ./usr/lib/debug/boot/vmlinux-* and write
- * that file to out_fd; stop there (the rest of the 1 GB stream is not read).
- */
-static int tar_extract_vmlinux(int fd, int out_fd, const struct btf_fetch_opts *o)
-{
-	static const char want[] = "usr/lib/debug/boot/vmlinux-";
-	char hdr[512], longname[PATH_MAX] = "", buf[1 << 16];
-	uint64_t skipped = 0;
-
-	for (;;) {
-		char name[PATH_MAX];
-		const char *nm;
-		uint64_t size, left;
-		int err = read_full(fd, hdr, sizeof(hdr));
-
-		if (err)
-			return err;
-		if (!hdr[0])
-			return cb_err(-ENOENT); /* end of archive */
-		size = octal(hdr + 124, 12);
-		if (longname[0]) {
-			strlcpy_cb(name, longname, sizeof(name));
-			longname[0] = '\0';
-		} else if (!memcmp(hdr + 257, "ustar", 5) && hdr[345]) {
-			snprintf(name, sizeof(name), "%.155s/%.100s", hdr + 345, hdr);
-		} else {
-			snprintf(name, sizeof(name), "%.100s", hdr);
-		}
-		nm = name;
-		if (nm[0] == '.' && nm[1] == '/')
-			nm += 2;
-		left = (size + 511) & ~(uint64_t)511;
-		if (hdr[156] == 'L' && size < sizeof(longname)) {
-			/* GNU long name: the next block(s) hold the name */
-			if ((err = read_full(fd, longname, (size_t)left)))
-				return err;
-			longname[size] = '\0';
-			continue;
-		}
-		if ((hdr[156] == '0' || hdr[156] == '\0') && str_has_prefix(nm, want)) {
-			uint64_t done = 0;
-
-			while (left) {
-				size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
-
-				if ((err = read_full(fd, buf, n)))
-					return err;
-				if (done < size &&
-				    (err = write_all(out_fd, buf,
-						     size - done < n ? (size_t)(size - done) : n)))
-					return err;
-				done += n;
-				left -= n;
-				if (o->progress)
-					o->progress("extracting vmlinux", done < size ? done : size,
-						    size, o->ctx);
-			}
-			return 0;
-		}
-		while (left) {
-			size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
-
-			if ((err = read_full(fd, buf, n)))
-				return err;
-			left -= n;
-			skipped += n;
-			if (o->progress)
-				o->progress("looking for vmlinux", skipped, 0, o->ctx);
-		}
-	}
+	p->o->progress("extracting vmlinux", done, total, p->o->ctx);
 }
 
 static int deb_extract_vmlinux(const char *deb, const char *out, const struct btf_fetch_opts *o)
 {
-	const char *argv[] = { "dpkg-deb", "--fsys-tarfile", deb, NULL };
-	int pipefd[2], out_fd, err, rc;
-	pid_t pid;
+	static const char *const want[] = { "usr/lib/debug/boot/vmlinux-*", NULL };
+	struct step_progress sp = { o };
+	struct pkg_progress pp = { o->progress ? extract_progress : NULL, &sp };
 
-	out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out_fd < 0)
-		return -errno;
-	if (pipe2(pipefd, O_CLOEXEC)) {
-		err = -errno;
-		close(out_fd);
-		return err;
-	}
-	pid = spawn(argv, pipefd[1]);
-	close(pipefd[1]);
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(out_fd);
-		return (int)pid;
-	}
-	err = tar_extract_vmlinux(pipefd[0], out_fd, o);
-	close(pipefd[0]);
-	/* done early on purpose: the rest of the stream is of no interest */
-	kill(pid, SIGTERM);
-	rc = wait_child(pid);
-	if (close(out_fd) && !err)
-		err = -errno;
-	if (err == -ENOENT)
-		pr_warn("fetch-debian: '%s' has no usr/lib/debug/boot/vmlinux-*\n", deb);
-	else if (err)
-		pr_warn("fetch-debian: cannot extract vmlinux from '%s': %s (dpkg-deb exit %d)\n",
-			deb, strerror(-err), rc);
-	if (err)
-		unlink(out);
-	return err ? cb_err(err) : 0;
+	return pkg_extract(deb, PKG_DEB, want, out, NULL, 0, &pp);
 }
 
 int btf_fetch_debian(const char *spec, const struct btf_fetch_opts *o, char *release,

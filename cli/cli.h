@@ -18,6 +18,9 @@
 int cmd_compile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_btf(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+/* coolbpf btf crawl (crawl.c), argv from "crawl" on */
+int cmd_btf_crawl(int argc, char **argv);
 
 /* Verbosity set by -v (0: warnings only). */
 extern int cli_verbose;
@@ -36,6 +39,52 @@ int btf_gen_vmlinux(const char *vmlinux, const char *out);
 /* bpftool gen min_core_btf: what objs' CO-RE relocations use of full
  * (raw, ELF or .gz) into out. objs is NULL-terminated. */
 int btf_min_objects(const char *full, const char *const *objs, const char *out);
+
+/* pkg.c: files out of packages, and decompressors -------------------- */
+
+/* A compression format: its magic and the tool that undoes it (stdin to
+ * stdout). */
+struct codec {
+	const char *name;
+	const char *magic;
+	size_t magic_len;
+	const char *const argv[4];
+};
+/* The format data starts with, or NULL. */
+const struct codec *codec_sniff(const void *data, size_t len);
+/* The i-th known format (NULL past the last), for scanning an image. */
+const struct codec *codec_at(size_t i);
+/* A file's contents, decompressed when it starts with a known magic. */
+int decompress_file(const char *path, struct strbuf *out, size_t max);
+/* posix_spawnp argv with stdin from in_fd (-1: /dev/null), stdout on
+ * out_fd, stderr to /dev/null. The pid or -errno. */
+pid_t spawn_io(const char *const argv[], int in_fd, int out_fd);
+
+enum pkg_format { PKG_DEB, PKG_RPM };
+
+struct pkg_progress {
+	void (*fn)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+/*
+ * Stream the package's files (a .deb's data tarball, an .rpm's cpio
+ * payload) up to the first regular file whose path (without "./") matches
+ * one of the fnmatch patterns (NULL-terminated), and write it to out; its
+ * path into name (may be NULL). -ENOENT when there is none (out removed).
+ */
+int pkg_extract(const char *pkg, enum pkg_format fmt, const char *const *patterns, const char *out,
+		char *name, size_t name_sz, const struct pkg_progress *progress);
+
+/* btf_image.c --------------------------------------------------------- */
+
+/*
+ * The BTF built into a kernel image (vmlinuz, Image[.gz], or a vmlinux):
+ * raw BTF, malloc'd. how gets where it was found ("xz payload at offset
+ * 0x52cc"), or for -ENOENT why there is none (no message printed: for the
+ * crawler that is the cue to try the debug package).
+ */
+int btf_from_image(const char *path, void **btf, size_t *btf_len, char *how, size_t how_sz);
 
 /* btf_debian.c ------------------------------------------------------ */
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* coolbpf compile: FILE.bpf.c -> CO-RE artifact, through the cache. */
 #include <argp.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,15 +24,20 @@ static int default_output(const char *src, char *buf, size_t sz)
 	return 0;
 }
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_NO_CACHE };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_NO_CACHE, OPT_ALL_KERNELS, OPT_ARCH };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "OUT.o", 0,
 	  "Object to write (default: FILE's name with .c -> .o, in the current directory)", 0 },
 	{ "kernel", 'k', "RELEASE", 0,
 	  "Target kernel (uname -r; default: the running one); its BTF comes from the "
-	  "archive, $COOLBPF_BTF_DIR/<arch>/RELEASE.btf.gz",
+	  "archive, $COOLBPF_BTF_DIR/<arch>/RELEASE.btf.gz. Repeat it to carry the min BTF of "
+	  "each kernel in one object (a load picks its own by uname -r)",
 	  0 },
+	{ "all-kernels", OPT_ALL_KERNELS, NULL, 0,
+	  "Carry the min BTF of every kernel of the archive (of the target arch)", 0 },
+	{ "arch", OPT_ARCH, "ARCH", 0,
+	  "Target architecture: x86_64|amd64, aarch64|arm64, ... (default: this machine's)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Target kernel BTF (overrides the lookup)", 0 },
 	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory", 0 },
@@ -50,7 +56,11 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  coolbpf compile hello.bpf.c                   # writes hello.bpf.o\n"
 	"  coolbpf compile -DMAX=8 -I inc hello.bpf.c -o /tmp/h.o\n"
-	"  coolbpf compile --kernel 5.10.0-21-amd64 hello.bpf.c\n";
+	"  coolbpf compile --kernel 5.10.0-21-amd64 hello.bpf.c\n"
+	"  coolbpf compile --kernel 6.1.0-57-amd64 --kernel 5.10.0-46-amd64 tool.bpf.c\n"
+	"  coolbpf compile --all-kernels tool.bpf.c     # every kernel of $COOLBPF_BTF_DIR\n"
+	"  coolbpf compile --arch arm64 --kernel 6.1.0-57-arm64 tool.bpf.c\n"
+	"  coolbpf inspect tool.bpf.o                    # the kernels it carries\n";
 
 #define MAX_LIST 64
 
@@ -60,7 +70,80 @@ static struct compile_args {
 	const char *defines[MAX_LIST + 1];
 	const char *includes[MAX_LIST + 1];
 	int nr_defines, nr_includes;
+	/* --kernel, every one: the first is the compile's target */
+	char **kernels;
+	size_t nr_kernels;
+	bool all_kernels;
 } args;
+
+static int add_kernel(const char *rel)
+{
+	char **k = realloc(args.kernels, (args.nr_kernels + 2) * sizeof(*k));
+
+	if (!k || !(k[args.nr_kernels] = strdup(rel))) {
+		free(k ? k : args.kernels);
+		args.kernels = NULL;
+		return -ENOMEM;
+	}
+	args.kernels = k;
+	k[++args.nr_kernels] = NULL;
+	return 0;
+}
+
+static int by_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --all-kernels: every <dir>/<arch>/<release>.btf[.gz] of the archive */
+static int archive_kernels(const char *dir, const char *arch)
+{
+	size_t first = args.nr_kernels;
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	if (!dir) {
+		cli_err("compile: --all-kernels: which archive? set COOLBPF_BTF_DIR");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, arch);
+	d = opendir(path);
+	if (!d) {
+		cli_err("compile: --all-kernels: cannot read the archive '%s': %s", path,
+			strerror(errno));
+		return -errno;
+	}
+	while (!err && (de = readdir(d))) {
+		char rel[256];
+		size_t n = strlen(de->d_name);
+
+		if (str_has_suffix(de->d_name, ".btf.gz"))
+			n -= 7;
+		else if (str_has_suffix(de->d_name, ".btf"))
+			n -= 4;
+		else
+			continue;
+		if (n == 0 || n >= sizeof(rel))
+			continue;
+		memcpy(rel, de->d_name, n);
+		rel[n] = '\0';
+		err = add_kernel(rel);
+	}
+	closedir(d);
+	/* in version order: the same archive gives the same artifact */
+	if (!err)
+		qsort(args.kernels + first, args.nr_kernels - first, sizeof(*args.kernels),
+		      by_version);
+	if (!err && !args.nr_kernels) {
+		cli_err("compile: --all-kernels: the archive '%s' has no kernel (coolbpf btf crawl "
+			"fills it)",
+			path);
+		err = -ENOENT;
+	}
+	return err;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -69,7 +152,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.out = arg;
 		break;
 	case 'k':
-		args.opts.kernel = arg;
+		if (add_kernel(arg))
+			argp_failure(state, 1, ENOMEM, "--kernel");
+		break;
+	case OPT_ALL_KERNELS:
+		args.all_kernels = true;
+		break;
+	case OPT_ARCH:
+		if (!arch_uname(arg))
+			argp_error(state,
+				   "unknown architecture '%s' (x86_64, amd64, aarch64, arm64, ...)",
+				   arg);
+		args.opts.arch = arg;
 		break;
 	case OPT_BTF:
 		args.opts.btf_path = arg;
@@ -128,6 +222,16 @@ int cmd_compile(int argc, char **argv)
 	args.opts.defines = args.defines;
 	args.opts.include_dirs = args.includes;
 	coolbpf_compile_opts__from_env(&args.opts);
+	if (args.all_kernels) {
+		const char *arch = arch_uname(args.opts.arch ? args.opts.arch : host_arch());
+
+		if (archive_kernels(args.opts.btf_dir, arch ? arch : host_arch()))
+			goto out;
+	}
+	if (args.nr_kernels) {
+		args.opts.kernel = args.kernels[0];
+		args.opts.kernels = (const char *const *)args.kernels + 1;
+	}
 
 	err = coolbpf_compile_file(args.src, &args.opts, &res);
 	/* clang's own words, warnings included, exactly as it printed them */
@@ -143,5 +247,8 @@ int cmd_compile(int argc, char **argv)
 	status = 0;
 out:
 	coolbpf_compile_result__release(&res);
+	for (size_t i = 0; i < args.nr_kernels; i++)
+		free(args.kernels[i]);
+	free(args.kernels);
 	return status;
 }

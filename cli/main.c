@@ -19,7 +19,8 @@ static const struct {
 } verbs[] = {
 	{ "compile", cmd_compile, "compile FILE.bpf.c to a CO-RE object (cached)" },
 	{ "run", cmd_run, "compile if needed, load, attach and print events and maps" },
-	{ "btf", cmd_btf, "make, minimize, archive and fetch kernel BTF" },
+	{ "btf", cmd_btf, "make, minimize, archive, fetch and crawl for kernel BTF" },
+	{ "inspect", cmd_inspect, "what a compiled object carries (the kernels it has BTF for)" },
 };
 
 static int log_print(enum coolbpf_print_level level, const char *fmt, va_list ap)

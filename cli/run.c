@@ -410,8 +410,17 @@ int cmd_run(int argc, char **argv)
 	obj = open_program(&copts, &oopts);
 	if (!obj)
 		return fail("cannot open program");
-	if (cli_verbose)
+	/* BTF that came over the network is always said */
+	if (args.json && !strncmp(coolbpf_object__btf_origin(obj), "remote ", 7)) {
+		struct coolbpf_buf b = COOLBPF_BUF_INIT;
+
+		coolbpf_buf__printf(&b, "{\"btf\": ");
+		coolbpf_buf__json_string(&b, coolbpf_object__btf_origin(obj));
+		fprintf(stderr, "%s}\n", b.data);
+		coolbpf_buf__release(&b);
+	} else if (cli_verbose || !strncmp(coolbpf_object__btf_origin(obj), "remote ", 7)) {
 		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
+	}
 	if (coolbpf_object__load(obj)) {
 		rc = fail("cannot load program");
 		goto out;

@@ -72,7 +72,7 @@ void conn_set_error(struct conn *c, unsigned status, const char *error, const ch
 
 static void handle_compile(struct conn *c)
 {
-	char err[256];
+	char err[384];
 
 	if (request_parse(c->body.buf ? c->body.buf : "", c->body.len, &c->req, err, sizeof(err))) {
 		conn_set_error(c, 400, err, NULL);
@@ -114,10 +114,16 @@ static void handle_btf(struct conn *c, const char *url)
 		 * .btf.gz (unpacked) or .btf */
 		if (coolbpf_btf__locate(&bo, &info) == 0 && strcmp(info.source, "none") &&
 		    coolbpf_btf__read(&bo, &data, &len, NULL) == 0) {
+			char sha[65];
+
+			/* clients check what they got against it */
+			sha256_hex(data, len, sha);
 			sb.buf = data;
 			sb.len = len;
 			sb.alloc = len + 1;
 			conn_set_buf(c, 200, &sb, "application/octet-stream");
+			if (c->resp)
+				MHD_add_response_header(c->resp, "X-Coolbpf-Sha256", sha);
 			return;
 		}
 	}

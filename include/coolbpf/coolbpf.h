@@ -97,13 +97,19 @@ struct coolbpf_compile_opts {
 	/* compile against the kernel's full vmlinux.h (and its precompiled
 	 * header), not one cut down to the program */
 	bool full_vmlinux_h;
-	/* the target kernel's architecture as uname -m says it ("aarch64",
-	 * or its BPF name "arm64"); NULL: the host's. Its BTF comes from
-	 * btf_path or btf_dir/<arch>/<release>.btf.gz. */
+	/* the target kernel's architecture in any spelling ("aarch64" as
+	 * uname -m says it, or "arm64"; NULL: the host's): its BTF is looked
+	 * up under <btf_dir>/<uname -m>/ and the program is compiled with its
+	 * -D__TARGET_ARCH_ */
 	const char *arch;
 	/* CA bundle (PEM) that an https:// server's certificate is checked
 	 * against; NULL: the system's */
 	const char *server_ca;
+	/* more kernels (releases, NULL-terminated) whose min BTF the artifact
+	 * carries too, each from btf_dir (or the running kernel's); a load
+	 * picks the one it runs on. Their BTF must be there: -ENOENT names the
+	 * file looked for. Local compiles only */
+	const char *const *kernels;
 	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
@@ -179,6 +185,28 @@ COOLBPF_API int coolbpf_compile_tool(const char *tool_path, const char *tool, ch
  */
 COOLBPF_API int coolbpf_artifact__min_btf(const void *obj, size_t obj_sz, const void **btf,
 					  size_t *btf_sz, const char **kernel_release);
+
+/* One kernel an artifact carries min BTF for. */
+struct coolbpf_artifact_kernel {
+	const char *release; /* uname -r */
+	const char *arch;    /* uname -m; "" in artifacts of coolbpf 0.2 (the host's) */
+	const void *btf;     /* its min BTF, inside the artifact */
+	size_t btf_sz;
+	/* the same bytes as an earlier kernel's min BTF, stored once */
+	bool shared;
+	/* what this kernel adds to the artifact: its table entry and names,
+	 * and its min BTF unless shared */
+	size_t added;
+};
+
+/*
+ * The kernels an artifact carries min BTF for, the compile target first,
+ * the others (coolbpf_compile_opts.kernels) after it; a load picks the one
+ * whose release is uname -r. Fills at most n entries of out (pointing into
+ * obj) and returns how many there are (0: none), or -EINVAL (malformed).
+ */
+COOLBPF_API int coolbpf_artifact__kernels(const void *obj, size_t obj_sz,
+					  struct coolbpf_artifact_kernel *out, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* BTF: which describes a kernel, and the archive that keeps it         */
@@ -260,10 +288,23 @@ struct coolbpf_object_opts {
 	const struct coolbpf_compile_opts *compile;
 	/* BTF archive root, for a kernel without /sys/kernel/btf/vmlinux */
 	const char *btf_dir;
+	/* last resort for the BTF: a coolbpfd (http[s]://host:port) asked for
+	 * GET /v1/btf/<arch>/<release> when neither the kernel, the artifact
+	 * nor the archive has it, and its bearer token; NULL: compile->server
+	 * and compile->server_token. The answer must hash to the sha256 the
+	 * server sends; coolbpf_object__btf_origin() says "remote <url>" */
+	const char *server;
+	const char *server_token;
+	/* where fetched BTF is kept, <cache_dir>/btf-remote/<arch>/<release>
+	 * .btf.gz (read before asking again); NULL: compile->cache_dir, else
+	 * ~/.cache/coolbpf of the effective user */
+	const char *cache_dir;
 	size_t : 0;
 };
 #define COOLBPF_OBJECT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_object_opts, NAME, __VA_ARGS__)
-/* btf_dir from $COOLBPF_BTF_DIR when NULL (see coolbpf_compile_opts__from_env). */
+/* btf_dir, server, server_token and cache_dir from $COOLBPF_BTF_DIR,
+ * $COOLBPF_SERVER, $COOLBPF_SERVER_TOKEN and $COOLBPF_CACHE_DIR (as
+ * coolbpf_compile_opts__from_env() does) where NULL. */
 COOLBPF_API int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts);
 
 /*
@@ -390,6 +431,7 @@ COOLBPF_API const struct coolbpf_attach_info *
 coolbpf_object__attach_info(const struct coolbpf_object *obj, size_t i);
 
 /* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>",
+ * "remote <url> (kept in <path>)", "remote <path>" (kept from an earlier fetch),
  * or "none [<archive file looked for>]". */
 COOLBPF_API const char *coolbpf_object__btf_origin(const struct coolbpf_object *obj);
 COOLBPF_API struct bpf_object *coolbpf_object__bpf(const struct coolbpf_object *obj);

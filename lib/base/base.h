@@ -205,6 +205,72 @@ int wait_child(pid_t pid);
 int find_program(const char *search_path, const char *const names[], const char *const extra_dirs[],
 		 char *buf, size_t sz);
 
+/*
+ * Run argv (no shell) with stdin read from in_fd (at its current offset)
+ * and collect its stdout into out; stderr is discarded. More than out_max
+ * bytes of output: the child is killed and -EFBIG returned. Otherwise
+ * the exit status as run_argv() gives it.
+ */
+int run_filter(const char *const argv[], int in_fd, struct strbuf *out, size_t out_max);
+
+/* http.c: HTTP(S) through libcurl, dlopen'd on first use ---------------- */
+
+#define HTTP_BODY_MAX (256u * 1024 * 1024)
+
+struct http_req {
+	const char *url;
+	/* "Name: value", NULL-terminated; may be NULL */
+	const char *const *headers;
+	/* POST this body when not NULL, else GET */
+	const void *body;
+	size_t body_len;
+	/* >= 0: the body is written to this fd (a 2xx body only: an error
+	 * status fails the request with -EPROTO); else kept in resp->body, at
+	 * most max_body bytes (0: HTTP_BODY_MAX) */
+	int out_fd;
+	size_t max_body;
+	/* ask for the body from this offset on (Range), to resume a download */
+	uint64_t resume_from;
+	/* "http,https" when NULL; "http,https,file" lets tests use local trees */
+	const char *protocols;
+	bool follow;		/* follow redirects (http/https only) */
+	long connect_timeout_s; /* 0: 10 s */
+	long timeout_s;		/* the whole transfer; 0: unbounded */
+	long low_speed_s;	/* fail when under 1 KB/s for this long; 0: never */
+	const char *user_agent;
+	/* CA bundle (PEM) an https server's certificate is checked against;
+	 * NULL: the system's */
+	const char *ca_file;
+	/* told how far the body got (total 0: unknown); non-zero aborts */
+	int (*progress)(void *ctx, uint64_t now, uint64_t total);
+	void *ctx;
+};
+
+struct http_resp {
+	long status; /* 0 when nothing was answered */
+	struct strbuf body;
+	struct strbuf headers; /* of the last response, as received */
+	uint64_t received;     /* body bytes of this transfer */
+	char err[256];	       /* why the transfer failed */
+};
+
+/* NULL when libcurl can be used, else why not (dlerror's words). */
+const char *http_unavailable(void);
+/*
+ * One request. 0 once a response came (whatever its status: look at
+ * resp->status), or -errno with resp->err saying why: -ENOPKG (no
+ * libcurl.so.4), -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -ECANCELED
+ * (progress said stop), -EFBIG (over max_body), -ERANGE (resume refused),
+ * -EPROTO (an error status when writing to out_fd),
+ * -ENOENT (file:// missing), -EIO. resp must be released either way.
+ */
+int http_request(const struct http_req *req, struct http_resp *resp);
+/* A response header's value (name compared case-blind). 0 or -ENOENT. */
+int http_header(const struct http_resp *resp, const char *name, char *buf, size_t sz);
+void http_resp_release(struct http_resp *resp);
+/* base (its trailing slashes dropped) then path, appended to url. */
+int http_url(const char *base, const char *path, struct strbuf *url);
+
 /* sha256.c ---------------------------------------------------------- */
 
 /* Hex SHA-256 (65 bytes with NUL). */
@@ -236,6 +302,15 @@ bool str_has_suffix(const char *s, const char *suffix);
 /* uname -r / uname -m of the running kernel (static storage). */
 const char *host_kernel_release(void);
 const char *host_arch(void);
+/*
+ * An architecture in any of its spellings ("x86_64" or "amd64", "aarch64"
+ * or "arm64", ...) as uname -m says it (the BTF archive's layout), as
+ * Debian names it, and as libbpf's -D__TARGET_ARCH_<x> wants it. NULL for
+ * an architecture coolbpf does not know.
+ */
+const char *arch_uname(const char *name);
+const char *arch_debian(const char *name);
+const char *arch_target(const char *name);
 /* CLOCK_MONOTONIC in seconds. */
 double mono_now(void);
 /* The effective user's home directory, from the password database. */

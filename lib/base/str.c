@@ -71,3 +71,45 @@ int home_dir(char *buf, size_t sz)
 		return cb_err(-ENOENT);
 	return snprintf(buf, sz, "%s", pw->pw_dir) < (int)sz ? 0 : cb_err(-ENAMETOOLONG);
 }
+
+/* One row per architecture: uname -m, Debian's name, libbpf's
+ * __TARGET_ARCH_ suffix. */
+static const struct {
+	const char *uname, *debian, *target;
+} arches[] = {
+	{ "x86_64", "amd64", "x86" },	   { "aarch64", "arm64", "arm64" },
+	{ "s390x", "s390x", "s390" },	   { "ppc64le", "ppc64el", "powerpc" },
+	{ "riscv64", "riscv64", "riscv" }, { "loongarch64", "loong64", "loongarch" },
+	{ "i686", "i386", "x86" },	   { "armv7l", "armhf", "arm" },
+	{ "mips64", "mips64el", "mips" },
+};
+
+static int arch_row(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(arches); i++) {
+		if (!strcmp(name, arches[i].uname) || !strcmp(name, arches[i].debian))
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *arch_uname(const char *name)
+{
+	int i = arch_row(name);
+
+	return i < 0 ? NULL : arches[i].uname;
+}
+
+const char *arch_debian(const char *name)
+{
+	int i = arch_row(name);
+
+	return i < 0 ? NULL : arches[i].debian;
+}
+
+const char *arch_target(const char *name)
+{
+	int i = arch_row(name);
+
+	return i < 0 ? NULL : arches[i].target;
+}

@@ -21,6 +21,9 @@ int btf_archive_entry(const char *root, const char *release, const char *arch, c
 {
 	if (!root || !*root)
 		return cb_err(-ENOENT);
+	/* laid out by uname -m: "arm64" files under aarch64/ */
+	if (arch && arch_uname(arch))
+		arch = arch_uname(arch);
 	if (snprintf(buf, sz, "%s/%s/%s.btf.gz", root, arch ? arch : host_arch(),
 		     release ? release : host_kernel_release()) >= (int)sz)
 		return cb_err(-ENAMETOOLONG);

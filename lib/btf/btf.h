@@ -39,6 +39,7 @@ enum btf_source {
 	BTF_SRC_ARTIFACT, /* the artifact's min BTF for this kernel */
 	BTF_SRC_KERNEL,	  /* /sys/kernel/btf/vmlinux */
 	BTF_SRC_ARCHIVE,  /* <archive>/<arch>/<release>.btf[.gz] */
+	BTF_SRC_REMOTE,	  /* a coolbpfd's GET /v1/btf (or what an earlier one gave) */
 };
 
 struct btf_query {
@@ -56,6 +57,12 @@ struct btf_query {
 	/* BTF_FOR_COMPILE: where a compressed BTF is unpacked to a file
 	 * (<dir>/<sha256>.btf, kept: the compile tools want a path) */
 	const char *unpack_dir;
+	/* BTF_FOR_LOAD, last: a coolbpfd to ask (GET /v1/btf/<arch>/<release>),
+	 * its bearer token, and the archive-shaped directory what it gives is
+	 * kept in (and looked up in first) */
+	const char *server;
+	const char *server_token;
+	const char *fetch_dir;
 };
 
 struct btf_choice {
@@ -75,6 +82,12 @@ struct btf_choice {
 	char id[65];
 	/* BTF_SRC_NONE with an archive: the file looked for */
 	char looked_for[PATH_MAX];
+	/* for the message when none is found: the kernels the artifact carries
+	 * ("" none: no artifact or it carries none), and what the server said
+	 * ("" if none was asked) */
+	char carried[192];
+	char remote[PATH_MAX + 128];
+	bool for_load;
 	int memfd; /* owned, -1 if none */
 };
 
@@ -90,8 +103,13 @@ struct btf_choice {
  * that needed it failed). c must be released with btf_choice_release().
  */
 int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c);
+/* Which file serves, reading nothing but directory entries (steps 1, 3 and
+ * 4): c->source NONE with c->looked_for when none does. No memfd is made:
+ * c needs no release. */
+int btf_locate(const struct btf_query *q, struct btf_choice *c);
 void btf_choice_release(struct btf_choice *c);
-/* "no BTF for kernel R: ..." for a choice of source NONE, into buf. */
+/* "no BTF for kernel R: ..." for a choice of source NONE, into buf: every
+ * place looked in, and the fix. */
 void btf_missing_message(const struct btf_choice *c, char *buf, size_t sz);
 
 /* archive.c ---------------------------------------------------------- */
@@ -113,11 +131,40 @@ struct btf *btf_load_file(const char *path);
  * Returns the fd or -errno. */
 int btf_memfd(const void *data, size_t len, char *path, size_t sz);
 
+/* remote.c ----------------------------------------------------------- */
+
+/* GET <q->server>/v1/btf/<c->arch>/<c->release>: raw BTF (malloc'd) whose
+ * sha256 is the X-Coolbpf-Sha256 the server sent. c->remote says what
+ * happened (for the message when there is none). -ENOENT (404), -EBADMSG
+ * (hash or format), -EACCES, -EIO. */
+int btf_remote_fetch(const struct btf_query *q, struct btf_choice *c, void **data, size_t *len);
+
 /* carried.c ---------------------------------------------------------- */
 
 /* Section names of what an artifact carries (written by compile/artifact.c). */
-#define ARTIFACT_MINBTF_SEC ".lbc.minbtf"
-#define ARTIFACT_TARGET_SEC ".lbc.target"
+#define ARTIFACT_MINBTF_SEC  ".lbc.minbtf"
+#define ARTIFACT_TARGET_SEC  ".lbc.target"
+#define ARTIFACT_KERNELS_SEC ".lbc.kernels"
+
+/*
+ * .lbc.kernels, little-endian, offsets from the section's start:
+ *   header  "LBCK", u32 version (1), u32 count, u32 0
+ *   entries count x { u32 release, u32 arch (offsets of NUL-terminated
+ *           strings), u32 btf offset, u32 btf size }; btf offset
+ *           KERNELS_BTF_IS_MINBTF: the same bytes as .lbc.minbtf
+ *   then the strings and the distinct min BTFs (4-byte aligned), each
+ *   stored once however many kernels share it
+ */
+#define KERNELS_MAGIC	      "LBCK"
+#define KERNELS_VERSION	      1u
+#define KERNELS_HDR_SZ	      16u
+#define KERNELS_ENT_SZ	      16u
+#define KERNELS_BTF_IS_MINBTF 0xffffffffu
+
+/* The min BTF the artifact carries for release on arch: 0 (pointing into
+ * obj), -ENOENT when it carries none for it, -EINVAL when malformed. */
+int artifact_carried_btf(const void *obj, size_t obj_sz, const char *release, const char *arch,
+			 const void **btf, size_t *btf_sz);
 
 /* slim.c ------------------------------------------------------------- */
 

@@ -18,14 +18,14 @@
 static const char *const src_names[] = {
 	[BTF_SRC_NONE] = "none",	 [BTF_SRC_EXPLICIT] = "explicit",
 	[BTF_SRC_ARTIFACT] = "artifact", [BTF_SRC_KERNEL] = "kernel",
-	[BTF_SRC_ARCHIVE] = "archive",
+	[BTF_SRC_ARCHIVE] = "archive",	 [BTF_SRC_REMOTE] = "remote",
 };
 
 static void set_origin(struct btf_choice *c, enum btf_source src, const char *what)
 {
 	c->source = src;
-	snprintf(c->origin, sizeof(c->origin), "%s%s%s", src_names[src], what && *what ? " " : "",
-		 what ? what : "");
+	snprintf(c->origin, sizeof(c->origin), "%s%s%.*s", src_names[src], what && *what ? " " : "",
+		 (int)(sizeof(c->origin) - 10), what ? what : "");
 }
 
 /* The running kernel's BTF only changes with the kernel: identify it by
@@ -127,25 +127,44 @@ static int choose_explicit(struct btf_choice *c, const struct btf_query *q, enum
 /* The min BTF an artifact carries, when it was made for this release. */
 static bool choose_carried(struct btf_choice *c, const struct btf_query *q)
 {
+	struct coolbpf_artifact_kernel ks[4];
 	const void *min;
 	size_t min_sz;
-	const char *rel;
+	int n;
 
-	if (!q->artifact ||
-	    coolbpf_artifact__min_btf(q->artifact, q->artifact_sz, &min, &min_sz, &rel) ||
-	    strcmp(rel, c->release))
+	if (!q->artifact)
 		return false;
+	if (artifact_carried_btf(q->artifact, q->artifact_sz, c->release, c->arch, &min, &min_sz)) {
+		/* named in the message if nothing else serves */
+		n = coolbpf_artifact__kernels(q->artifact, q->artifact_sz, ks, ARRAY_SIZE(ks));
+		for (int i = 0; i < n && i < (int)ARRAY_SIZE(ks); i++) {
+			size_t len = strlen(c->carried);
+
+			snprintf(c->carried + len, sizeof(c->carried) - len, "%s%s", i ? ", " : "",
+				 ks[i].release);
+		}
+		if (n > (int)ARRAY_SIZE(ks)) {
+			size_t len = strlen(c->carried);
+
+			snprintf(c->carried + len, sizeof(c->carried) - len, " and %d more",
+				 n - (int)ARRAY_SIZE(ks));
+		}
+		return false;
+	}
 	if (place(c, q, BTF_FOR_LOAD, min, min_sz))
 		return false;
 	set_origin(c, BTF_SRC_ARTIFACT, NULL);
 	return true;
 }
 
-/* Which file serves (no reading): steps 1, 3 and 4 of btf_choose(). */
-static int locate(const struct btf_query *q, struct btf_choice *c)
+int btf_locate(const struct btf_query *q, struct btf_choice *c)
 {
 	const char *rel = q->release && *q->release ? q->release : host_kernel_release();
 	const char *arch = q->arch && *q->arch ? q->arch : host_arch();
+
+	/* the archive is laid out by uname -m: aarch64, not Debian's arm64 */
+	if (arch_uname(arch))
+		arch = arch_uname(arch);
 
 	memset(c, 0, sizeof(*c));
 	c->memfd = -1;
@@ -179,7 +198,44 @@ static int locate(const struct btf_query *q, struct btf_choice *c)
 		strlcpy_cb(c->looked_for, c->path, sizeof(c->looked_for));
 		c->path[0] = '\0';
 	}
+	/* what a server gave an earlier load, kept in the caller's cache */
+	if (q->server && *q->server && q->fetch_dir && *q->fetch_dir &&
+	    coolbpf_btf_archive__path(q->fetch_dir, c->release, c->arch, c->path,
+				      sizeof(c->path)) == 0) {
+		set_origin(c, BTF_SRC_REMOTE, c->path);
+		return 0;
+	}
+	c->path[0] = '\0';
 	set_origin(c, BTF_SRC_NONE, c->looked_for);
+	return 0;
+}
+
+/* The last step of a load: ask the server, keep what it gives. */
+static int choose_remote(struct btf_choice *c, const struct btf_query *q)
+{
+	char entry[PATH_MAX] = "";
+	void *data;
+	size_t len;
+	int err = btf_remote_fetch(q, c, &data, &len);
+
+	if (err)
+		return err;
+	if (q->fetch_dir && *q->fetch_dir &&
+	    coolbpf_btf_archive__add(q->fetch_dir, c->release, c->arch, data, len, entry,
+				     sizeof(entry)))
+		entry[0] = '\0'; /* not kept: used from memory this once */
+	err = place(c, q, BTF_FOR_LOAD, data, len);
+	free(data);
+	if (err)
+		return err;
+	set_origin(c, BTF_SRC_REMOTE, c->remote);
+	if (entry[0]) {
+		size_t n = strlen(c->origin);
+
+		snprintf(c->origin + n, sizeof(c->origin) - n, " (kept in %s)", entry);
+	}
+	pr_info("BTF for kernel %s: fetched from %s%s%s\n", c->release, c->remote,
+		entry[0] ? ", kept in " : "", entry);
 	return 0;
 }
 
@@ -201,7 +257,7 @@ static int read_archive(struct btf_choice *c, const struct btf_query *q, enum bt
 int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c)
 {
 	char msg[PATH_MAX + 512];
-	int err = locate(q, c);
+	int err = btf_locate(q, c);
 
 	if (err)
 		return err;
@@ -218,10 +274,14 @@ int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c
 		err = sysfs_id(c->id);
 		return err ? cb_err(err) : 0;
 	case BTF_SRC_ARCHIVE:
+	case BTF_SRC_REMOTE: /* kept from an earlier fetch */
 		return read_archive(c, q, use);
 	default:
 		break;
 	}
+	c->for_load = use == BTF_FOR_LOAD;
+	if (use == BTF_FOR_LOAD && q->server && *q->server && choose_remote(c, q) == 0)
+		return 0;
 	if (use == BTF_FOR_LOAD)
 		return 0;
 	btf_missing_message(c, msg, sizeof(msg));
@@ -232,19 +292,29 @@ int btf_choose(const struct btf_query *q, enum btf_use use, struct btf_choice *c
 void btf_missing_message(const struct btf_choice *c, char *buf, size_t sz)
 {
 	bool running = !strcmp(c->release, host_kernel_release());
+	size_t n;
 
-	if (!c->looked_for[0])
+	n = (size_t)snprintf(buf, sz, "no BTF for kernel %s: %s", c->release,
+			     running ? SYS_BTF " is missing and " : "");
+	if (c->carried[0] && n < sz)
+		n += (size_t)snprintf(buf + n, sz - n, "the object carries min BTF for %s only, ",
+				      c->carried);
+	if (n < sz && !c->looked_for[0])
+		n += (size_t)snprintf(buf + n, sz - n, "COOLBPF_BTF_DIR is not set");
+	else if (n < sz)
+		n += (size_t)snprintf(buf + n, sz - n, "the archive has no '%s'", c->looked_for);
+	if (n < sz && c->for_load)
+		n += (size_t)snprintf(buf + n, sz - n, "%s%s", c->remote[0] ? "; " : "",
+				      c->remote[0] ? c->remote :
+						     "; and no server is set to fetch it from "
+						     "(COOLBPF_SERVER or --server)");
+	if (n < sz)
 		snprintf(
-			buf, sz,
-			"no BTF for kernel %s: %sCOOLBPF_BTF_DIR is not set; pass --btf FILE or set "
-			"COOLBPF_BTF_DIR to a BTF archive",
-			c->release, running ? SYS_BTF " is missing and " : "");
-	else
-		snprintf(
-			buf, sz,
-			"no BTF for kernel %s: %sthe archive has no '%s' (add it with 'coolbpf btf "
-			"fetch-debian' or 'coolbpf btf archive add', or pass --btf FILE)",
-			c->release, running ? SYS_BTF " is missing and " : "", c->looked_for);
+			buf + n, sz - n, "%s",
+			c->looked_for[0] ?
+				" (add it with 'coolbpf btf crawl' or 'coolbpf btf archive add', or "
+				"pass --btf FILE)" :
+				"; pass --btf FILE or set COOLBPF_BTF_DIR to a BTF archive");
 }
 
 void btf_choice_release(struct btf_choice *c)
@@ -291,7 +361,7 @@ int coolbpf_btf__locate(const struct coolbpf_btf_opts *opts, struct coolbpf_btf_
 		return cb_err(-EINVAL);
 	err = public_query(opts, &q);
 	if (!err)
-		err = locate(&q, &c);
+		err = btf_locate(&q, &c);
 	if (err)
 		return err;
 	public_info(&c, info);
@@ -310,7 +380,7 @@ int coolbpf_btf__read(const struct coolbpf_btf_opts *opts, void **data, size_t *
 		return cb_err(-EINVAL);
 	err = public_query(opts, &q);
 	if (!err)
-		err = locate(&q, &c);
+		err = btf_locate(&q, &c);
 	if (err)
 		return err;
 	public_info(&c, info);

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The compiled artifact: clang's CO-RE object with its DWARF sections
- * emptied (.BTF and .BTF.ext stay: libbpf needs them), plus two sections that
+ * emptied (.BTF and .BTF.ext stay: libbpf needs them), plus sections that
  * libbpf skips when loading ("skipping unrecognized data section"):
  *
  *   .lbc.minbtf   the target kernel's BTF reduced to what the object's
  *                 CO-RE relocations use (bpftool gen min_core_btf,
  *                 run on the program's slim BTF when there is one)
- *   .lbc.target   "<kernel release>\0<BTF identity hex>\0"
+ *   .lbc.target   "<kernel release>\0<BTF identity hex>\0<arch>\0"
+ *   .lbc.kernels  compiled for more kernels: theirs, each distinct min BTF
+ *                 once (the layout is in lib/btf/btf.h)
+ *
+ * CO-RE relocates by name, so one object serves every kernel whose types
+ * have the names it reads; only the min BTF differs per kernel, and for
+ * kernels of one series it is often the same bytes.
  */
 #include <fcntl.h>
 #include <gelf.h>
@@ -51,18 +57,17 @@ static bool is_debug_name(const char *name)
  * (libbpf skips .debug_* sections and relocations of non-code sections),
  * then the two .lbc.* sections are appended.
  */
-static int elf_rewrite(const char *in_path, const char *out_path, const void *btf, size_t btf_sz,
-		       const void *tgt, size_t tgt_sz)
+struct added_section {
+	const void *buf;
+	size_t sz;
+	size_t name; /* offset in names[] */
+};
+
+static int elf_rewrite(const char *in_path, const char *out_path, const struct added_section *add,
+		       size_t n_add)
 {
-	static const char names[] = ARTIFACT_MINBTF_SEC "\0" ARTIFACT_TARGET_SEC;
-	const struct {
-		const void *buf;
-		size_t sz;
-		size_t name;
-	} add[] = {
-		{ btf, btf_sz, 0 },
-		{ tgt, tgt_sz, sizeof(ARTIFACT_MINBTF_SEC) },
-	};
+	static const char names[] =
+		ARTIFACT_MINBTF_SEC "\0" ARTIFACT_TARGET_SEC "\0" ARTIFACT_KERNELS_SEC;
 	int in = open(in_path, O_RDONLY | O_CLOEXEC), out = -1, err = -EINVAL;
 	Elf *ie = NULL, *oe = NULL;
 	char *shstr = NULL;
@@ -118,7 +123,7 @@ static int elf_rewrite(const char *in_path, const char *out_path, const void *bt
 	}
 	if (!shstr)
 		goto out;
-	for (size_t i = 0; i < ARRAY_SIZE(add); i++) {
+	for (size_t i = 0; i < n_add; i++) {
 		Elf_Scn *o = elf_newscn(oe);
 		Elf_Data *od = o ? elf_newdata(o) : NULL;
 		GElf_Shdr sh = { 0 };
@@ -164,35 +169,193 @@ out:
 	return err;
 }
 
-int artifact_build(const struct compile_tools *tools, const char *obj_path, const char *core_btf,
-		   const struct btf_choice *t, const char *tmpdir, void **out, size_t *out_sz)
+/* bpftool gen min_core_btf: what obj's relocations use of core_btf, read
+ * into *min (NULL when bpftool failed: the kernel goes without). */
+static void min_core_btf(const struct compile_tools *tools, const char *core_btf,
+			 const char *obj_path, const char *out, void **min, size_t *min_sz)
 {
-	char btf[PATH_MAX], art[PATH_MAX];
-	struct strbuf tgt = STRBUF_INIT;
+	const char *argv[] = {
+		tools->bpftool, "gen", "min_core_btf", core_btf, out, obj_path, NULL
+	};
+
+	*min = NULL;
+	*min_sz = 0;
+	if (run_tool("bpftool gen min_core_btf", argv) == 0 && read_file(out, min, min_sz))
+		*min = NULL;
+	unlink(out);
+}
+
+static void put32(struct strbuf *sb, size_t off, uint32_t v)
+{
+	unsigned char *p = (unsigned char *)sb->buf + off;
+
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+struct carried {
+	char release[256];
+	void *min;
+	size_t min_sz;
+};
+
+/* The min BTF of one more kernel: its BTF found as the compile target's
+ * was, cut to the program when the program's slim header served, then
+ * min_core_btf. */
+static int extra_min_btf(const struct compile_tools *tools, const char *obj_path,
+			 const struct artifact_targets *at, const char *release, const char *tmpdir,
+			 struct carried *c)
+{
+	struct btf_query q = *at->query;
+	struct btf_choice t = { .memfd = -1 };
+	struct strbuf hdr = STRBUF_INIT;
+	char unpack[PATH_MAX], slim[PATH_MAX], out[PATH_MAX];
+	const char *core;
+	int err;
+
+	if (pathf(unpack, sizeof(unpack), "%s/kernels", tmpdir) ||
+	    pathf(slim, sizeof(slim), "%s/kernels/slim.btf", tmpdir) ||
+	    pathf(out, sizeof(out), "%s/kernels/min.btf", tmpdir))
+		return -ENAMETOOLONG;
+	q.release = release;
+	q.explicit_path = NULL;
+	/* unpacked into the compile's scratch directory: gone with it */
+	q.unpack_dir = unpack;
+	err = btf_choose(&q, BTF_FOR_COMPILE, &t);
+	if (err)
+		return err;
+	core = t.path;
+	if (at->slim && slim_vmlinux_h(t.path, at->slim, &hdr, slim, NULL) == 0)
+		core = slim;
+	min_core_btf(tools, core, obj_path, out, &c->min, &c->min_sz);
+	if (!c->min) {
+		pr_warn("compile: no min BTF for kernel %s: bpftool could not make it\n", release);
+		err = -EINVAL;
+	}
+	strlcpy_cb(c->release, release, sizeof(c->release));
+	if (core == slim)
+		unlink(slim);
+	if (t.path[0] && str_has_prefix(t.path, unpack))
+		unlink(t.path);
+	strbuf_release(&hdr);
+	btf_choice_release(&t);
+	return err;
+}
+
+/* .lbc.kernels for the kernels after the first, each distinct blob once. */
+static int kernels_section(const struct carried *k, size_t n, const void *primary,
+			   size_t primary_sz, const char *arch, struct strbuf *sb)
+{
+	uint32_t *blob = calloc(n, sizeof(*blob));
+	size_t strs;
+	int err = blob ? strbuf_add(sb, KERNELS_MAGIC, 4) : -ENOMEM;
+
+	for (size_t i = 0; !err && i < 12 + n * KERNELS_ENT_SZ; i++)
+		err = strbuf_addch(sb, 0);
+	if (err)
+		goto out;
+	put32(sb, 4, KERNELS_VERSION);
+	put32(sb, 8, (uint32_t)n);
+	/* the arch once, then each release */
+	strs = sb->len;
+	err = strbuf_add(sb, arch, strlen(arch) + 1);
+	for (size_t i = 0; !err && i < n; i++) {
+		put32(sb, KERNELS_HDR_SZ + i * KERNELS_ENT_SZ, (uint32_t)sb->len);
+		put32(sb, KERNELS_HDR_SZ + i * KERNELS_ENT_SZ + 4, (uint32_t)strs);
+		err = strbuf_add(sb, k[i].release, strlen(k[i].release) + 1);
+	}
+	for (size_t i = 0; !err && i < n; i++) {
+		size_t e = KERNELS_HDR_SZ + i * KERNELS_ENT_SZ, j;
+
+		if (k[i].min_sz == primary_sz && !memcmp(k[i].min, primary, primary_sz)) {
+			blob[i] = KERNELS_BTF_IS_MINBTF;
+		} else {
+			for (j = 0; j < i; j++) {
+				if (k[j].min_sz == k[i].min_sz &&
+				    !memcmp(k[j].min, k[i].min, k[i].min_sz))
+					break;
+			}
+			if (j < i) {
+				blob[i] = blob[j]; /* the same bytes as an earlier kernel's */
+			} else {
+				while (!err && sb->len % 4)
+					err = strbuf_addch(sb, 0);
+				blob[i] = (uint32_t)sb->len;
+				err = err ?: strbuf_add(sb, k[i].min, k[i].min_sz);
+			}
+		}
+		put32(sb, e + 8, blob[i]);
+		put32(sb, e + 12, (uint32_t)k[i].min_sz);
+	}
+out:
+	free(blob);
+	return err;
+}
+
+int artifact_build(const struct compile_tools *tools, const char *obj_path,
+		   const struct artifact_targets *at, const char *tmpdir, void **out,
+		   size_t *out_sz)
+{
+	const struct btf_choice *t = at->t;
+	char btf[PATH_MAX], art[PATH_MAX], kdir[PATH_MAX];
+	struct strbuf tgt = STRBUF_INIT, ks = STRBUF_INIT;
+	struct carried *extra = NULL;
+	size_t n_extra = 0, n_add = 2;
 	void *min = NULL;
 	size_t min_sz = 0;
 	int err;
 
 	if (pathf(btf, sizeof(btf), "%s/min.btf", tmpdir) ||
-	    pathf(art, sizeof(art), "%s/artifact.o", tmpdir))
+	    pathf(art, sizeof(art), "%s/artifact.o", tmpdir) ||
+	    pathf(kdir, sizeof(kdir), "%s/kernels", tmpdir))
 		return cb_err(-ENAMETOOLONG);
 
 	/* An object without CO-RE relocations still gets a (nearly empty)
 	 * BTF; a failure only costs the artifact its min BTF. */
-	{
-		const char *argv[] = { tools->bpftool, "gen", "min_core_btf", core_btf, btf,
-				       obj_path,       NULL };
-
-		if (run_tool("bpftool gen min_core_btf", argv) == 0 &&
-		    read_file(btf, &min, &min_sz))
-			min = NULL;
-	}
+	min_core_btf(tools, at->core_btf, obj_path, btf, &min, &min_sz);
 	err = strbuf_add(&tgt, t->release, strlen(t->release) + 1);
 	if (!err)
 		err = strbuf_add(&tgt, t->id, strlen(t->id) + 1);
 	if (!err)
-		err = elf_rewrite(obj_path, art, min, min ? min_sz : 0, tgt.buf, tgt.len);
+		err = strbuf_add(&tgt, t->arch, strlen(t->arch) + 1);
+	for (const char *const *k = at->kernels; !err && k && *k; k++)
+		n_extra++;
+	if (!err && n_extra) {
+		extra = calloc(n_extra, sizeof(*extra));
+		err = extra ? mkdir_p(kdir) : -ENOMEM;
+		for (size_t i = 0; !err && i < n_extra; i++) {
+			err = extra_min_btf(tools, obj_path, at, at->kernels[i], tmpdir, &extra[i]);
+			if (!err)
+				pr_info("compile: carries min BTF of %s: %zu bytes\n",
+					at->kernels[i], extra[i].min_sz);
+		}
+		if (!err && !min) {
+			pr_warn("compile: no min BTF for %s, the first of the kernels: cannot carry "
+				"the others'\n",
+				t->release);
+			err = -EINVAL;
+		}
+		if (!err)
+			err = kernels_section(extra, n_extra, min, min_sz, t->arch, &ks);
+		n_add = 3;
+	}
+	if (!err) {
+		const struct added_section add[] = {
+			{ min, min ? min_sz : 0, 0 },
+			{ tgt.buf, tgt.len, sizeof(ARTIFACT_MINBTF_SEC) },
+			{ ks.buf, ks.len,
+			  sizeof(ARTIFACT_MINBTF_SEC) + sizeof(ARTIFACT_TARGET_SEC) },
+		};
+
+		err = elf_rewrite(obj_path, art, add, n_add);
+	}
+	for (size_t i = 0; extra && i < n_extra; i++)
+		free(extra[i].min);
+	free(extra);
 	strbuf_release(&tgt);
+	strbuf_release(&ks);
 	free(min);
 	if (err)
 		return cb_err(err);

@@ -49,6 +49,7 @@ void cache_manifest_key(const struct cache_inputs *in, char out[65])
 	hash_str(ctx, "btf", in->btf_id);
 	hash_str(ctx, "release", in->release);
 	hash_str(ctx, "arch", in->arch);
+	hash_str(ctx, "kernels", in->kernels_id);
 	hash_str(ctx, "name", in->src_name);
 	hash_field(ctx, "src", in->src, in->src_len);
 	for (const char *const *d = in->defines; d && *d; d++)

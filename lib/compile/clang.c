@@ -9,6 +9,8 @@
 
 const char *compile_arch_define(const char *arch)
 {
+	const char *name = arch_uname(arch && *arch ? arch : host_arch());
+
 	static const struct {
 		const char *uname, *define;
 	} map[] = {
@@ -25,7 +27,7 @@ const char *compile_arch_define(const char *arch)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
-		if (!strcmp(arch && *arch ? arch : host_arch(), map[i].uname))
+		if (name && !strcmp(name, map[i].uname))
 			return map[i].define;
 	}
 	return "-D__TARGET_ARCH_x86";
@@ -78,7 +80,7 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 	argv[n++] = "-O2";
 	argv[n++] = "-target";
 	argv[n++] = "bpf";
-	argv[n++] = compile_arch_define(OPTS_GET(job->opts, arch, NULL));
+	argv[n++] = compile_arch_define(job->arch);
 	argv[n++] = "-fno-color-diagnostics";
 	for (size_t i = 0; i < ARRAY_SIZE(pre->dirs) && pre->dirs[i]; i++) {
 		argv[n++] = "-I";
@@ -118,29 +120,23 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 	return rc;
 }
 
-int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job,
-		       const char *src_dir, const char *tmpdir, char *dir, size_t dir_sz,
-		       char *prelude, size_t prelude_sz, char *btf, size_t btf_sz)
+int compile_slim_input(const struct compile_job *job, const char *src_dir, struct slim_input *in,
+		       void **mem)
 {
 	const char *const *incs = OPTS_GET(job->opts, include_dirs, NULL);
 	const char *const *defines = OPTS_GET(job->opts, defines, NULL);
-	const char **dirs = NULL, **extra = NULL;
-	struct strbuf hdr = STRBUF_INIT, pre = STRBUF_INIT;
-	char path[PATH_MAX];
-	size_t n = 0, n_def = 0, n_types = 0;
-	double t0 = mono_now();
-	int err;
+	size_t n = 0, n_def = 0;
+	const char **dirs, **extra;
 
 	for (const char *const *p = incs; p && *p; p++)
 		n++;
 	for (const char *const *p = defines; p && *p; p++)
 		n_def++;
-	dirs = calloc(n + 3, sizeof(*dirs));
-	extra = calloc(n_def + 2, sizeof(*extra));
-	if (!dirs || !extra) {
-		err = -ENOMEM;
-		goto out;
-	}
+	/* one allocation: the include dirs, then the extra texts */
+	dirs = calloc(n + 3 + n_def + 2, sizeof(*dirs));
+	if (!dirs)
+		return cb_err(-ENOMEM);
+	extra = dirs + n + 3;
 	for (size_t i = 0; i < n; i++)
 		dirs[i] = incs[i];
 	dirs[n] = "/usr/local/include";
@@ -148,6 +144,29 @@ int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job
 	extra[0] = cb_lbc_h;
 	for (size_t i = 0; i < n_def; i++)
 		extra[i + 1] = defines[i];
+	*in = (struct slim_input){ .src = job->src,
+				   .src_len = job->src_len,
+				   .src_dir = src_dir,
+				   .include_dirs = dirs,
+				   .extra = extra };
+	*mem = dirs;
+	return 0;
+}
+
+int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job,
+		       const char *src_dir, const char *tmpdir, char *dir, size_t dir_sz,
+		       char *prelude, size_t prelude_sz, char *btf, size_t btf_sz)
+{
+	struct strbuf hdr = STRBUF_INIT, pre = STRBUF_INIT;
+	struct slim_input in;
+	char path[PATH_MAX];
+	size_t n_types = 0;
+	double t0 = mono_now();
+	void *mem = NULL;
+	int err = compile_slim_input(job, src_dir, &in, &mem);
+
+	if (err)
+		return err;
 	if (pathf(dir, dir_sz, "%s/slim", tmpdir) ||
 	    pathf(prelude, prelude_sz, "%s/prelude.h", dir) ||
 	    pathf(btf, btf_sz, "%s/vmlinux.btf", dir)) {
@@ -158,15 +177,7 @@ int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job
 		err = -errno;
 		goto out;
 	}
-	{
-		struct slim_input in = { .src = job->src,
-					 .src_len = job->src_len,
-					 .src_dir = src_dir,
-					 .include_dirs = dirs,
-					 .extra = extra };
-
-		err = slim_vmlinux_h(t->path, &in, &hdr, btf, &n_types);
-	}
+	err = slim_vmlinux_h(t->path, &in, &hdr, btf, &n_types);
 	if (!err)
 		err = prelude_text(&pre);
 	if (!err)
@@ -183,8 +194,7 @@ int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job
 		pr_debug("compile: slim vmlinux.h: %zu types, %zu bytes (%.1f ms)\n", n_types,
 			 hdr.len, (mono_now() - t0) * 1e3);
 out:
-	free(dirs);
-	free(extra);
+	free(mem);
 	strbuf_release(&hdr);
 	strbuf_release(&pre);
 	return err;

@@ -27,9 +27,9 @@ extern const char cb_lbc_h[];
 extern const char cb_lbc_h_end[];
 
 /* Bumped whenever the pipeline's output changes for the same inputs. */
-#define COMPILE_PIPELINE_VERSION "coolbpf-compile-3"
+#define COMPILE_PIPELINE_VERSION "coolbpf-compile-4"
 
-#define coolbpf_compile_opts__last_field server_ca
+#define coolbpf_compile_opts__last_field kernels
 
 /* clang's messages kept for the caller, at most */
 #define CLANG_LOG_MAX (1024 * 1024)
@@ -62,6 +62,10 @@ struct compile_job {
 	size_t src_len;
 	/* compile_buf: the private directory holding the source, else NULL */
 	const char *buf_dir;
+	/* the target architecture, uname -m spelling */
+	const char *arch;
+	/* more kernels to carry min BTF for (NULL-terminated), or NULL */
+	const char *const *kernels;
 };
 
 /* clang.c ------------------------------------------------------------ */
@@ -75,14 +79,18 @@ struct prelude {
 	const char *path;
 };
 
-/* -D__TARGET_ARCH_<x> of arch (uname -m spelling; NULL: the host's), as
- * libbpf's bpf_tracing.h wants. */
+/* -D__TARGET_ARCH_<x> for arch (uname -m or Debian spelling; NULL: the
+ * host's), as libbpf's bpf_tracing.h wants it. */
 const char *compile_arch_define(const char *arch);
 /* clang -c the job's source into <tmpdir>/obj.o (deps in deps.d); clang's
  * messages into log. Returns clang's exit status or -errno. */
 int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 	      const struct compile_job *job, const char *tmpdir, const char *src_dir,
 	      struct strbuf *log);
+/* What slim.c scans for the job's program (the source, its include
+ * directories, lbc.h and the -D values); *mem holds the lists, to free(). */
+int compile_slim_input(const struct compile_job *job, const char *src_dir, struct slim_input *in,
+		       void **mem);
 /* Write <tmpdir>/slim/{vmlinux.h,vmlinux.btf,lbc.h,prelude.h} for this
  * program: dir, prelude and btf get those paths. */
 int clang_slim_prepare(const struct btf_choice *t, const struct compile_job *job,
@@ -97,6 +105,7 @@ struct kernel_dir {
 	char kdir[PATH_MAX]; /* kernels/<btf id>: vmlinux.h */
 	char pdir[PATH_MAX]; /* kdir/lbc-<key>: lbc.h, prelude.h, prelude.h.pch */
 	char pch[PATH_MAX];
+	const char *arch_define; /* the target's, the PCH is built with it */
 };
 
 /* vmlinux.h, then lbc.h's system includes (what the PCH holds). */
@@ -123,6 +132,8 @@ struct cache_inputs {
 	const char *btf_id;
 	const char *release;
 	const char *arch;
+	/* the other kernels carried: releases and archive identities */
+	const char *kernels_id;
 };
 
 /* Hex sha256 of the inputs, the embedded lbc.h and the pipeline version:
@@ -159,15 +170,30 @@ int cache_default_root(char *buf, size_t sz);
 
 /* artifact.c --------------------------------------------------------- */
 
+/* What an artifact is made for. */
+struct artifact_targets {
+	/* the compile target, and the BTF min_core_btf runs on for it: the
+	 * program's slim BTF, or the target's whole BTF */
+	const struct btf_choice *t;
+	const char *core_btf;
+	/* more kernels to carry min BTF for (NULL-terminated releases), found
+	 * by query (its release replaced) */
+	const char *const *kernels;
+	const struct btf_query *query;
+	/* non-NULL: cut each of those kernels' BTF to the program first */
+	const struct slim_input *slim;
+};
+
 /*
- * Make the artifact from clang's object obj_path: the target's BTF reduced
- * to what its CO-RE relocations use (bpftool gen min_core_btf on
- * core_btf: the slim BTF of the program, or the target's), DWARF emptied
- * and sections .lbc.minbtf and .lbc.target added, in process with libelf.
- * Scratch files go to tmpdir. The result is malloc'd.
+ * Make the artifact from clang's object obj_path: each target's BTF
+ * reduced to what its CO-RE relocations use (bpftool gen min_core_btf),
+ * DWARF emptied and sections .lbc.minbtf, .lbc.target (and .lbc.kernels
+ * for more kernels) added, in process with libelf. Scratch files go to
+ * tmpdir. The result is malloc'd.
  */
-int artifact_build(const struct compile_tools *tools, const char *obj_path, const char *core_btf,
-		   const struct btf_choice *t, const char *tmpdir, void **out, size_t *out_sz);
+int artifact_build(const struct compile_tools *tools, const char *obj_path,
+		   const struct artifact_targets *at, const char *tmpdir, void **out,
+		   size_t *out_sz);
 
 /* remote.c ----------------------------------------------------------- */
 

@@ -27,8 +27,8 @@ static bool define_ok(const char *d)
 }
 
 static int compile_miss(const struct compile_tools *tools, const struct btf_choice *t,
-			const char *root, const struct compile_job *job, const char *mkey,
-			const char *tmpdir, struct coolbpf_compile_result *res)
+			const struct btf_query *q, const char *root, const struct compile_job *job,
+			const char *mkey, const char *tmpdir, struct coolbpf_compile_result *res)
 {
 	struct strbuf log = STRBUF_INIT, manifest = STRBUF_INIT;
 	char src_dir[PATH_MAX], path[PATH_MAX], cwd[PATH_MAX], slim_dir[PATH_MAX],
@@ -109,7 +109,23 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 
 	pathf(path, sizeof(path), "%s/obj.o", tmpdir);
 	t_art = mono_now();
-	err = artifact_build(tools, path, core_btf, t, tmpdir, &res->obj, &res->obj_sz);
+	{
+		struct artifact_targets at = {
+			.t = t,
+			.core_btf = core_btf,
+			.kernels = job->kernels,
+			.query = q,
+		};
+		struct slim_input in;
+		void *mem = NULL;
+
+		/* the other kernels' BTF cut as the target's was, when that served */
+		if (core_btf != t->path && job->kernels &&
+		    compile_slim_input(job, src_dir, &in, &mem) == 0)
+			at.slim = &in;
+		err = artifact_build(tools, path, &at, tmpdir, &res->obj, &res->obj_sz);
+		free(mem);
+	}
 	pr_debug("compile: min BTF and artifact: %.1f ms\n", (mono_now() - t_art) * 1e3);
 	if (err)
 		goto out;
@@ -166,6 +182,66 @@ static int check_defines(const char *const *defines)
 	return 0;
 }
 
+/*
+ * The other kernels to carry (the target and repeats left out), each one
+ * located now so that a missing one fails before clang runs; id gets
+ * what identifies them for the cache without reading megabytes of BTF:
+ * release, file, size and mtime (the running kernel's sysfs BTF: its id).
+ */
+static int kernels_list(const char *const *in, const struct btf_query *q0,
+			const struct btf_choice *t, char ***out, struct strbuf *id)
+{
+	size_t n = 0, k = 0;
+	char **list;
+	int err = 0;
+
+	*out = NULL;
+	for (const char *const *p = in; p && *p; p++)
+		n++;
+	if (!n)
+		return 0;
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return cb_err(-ENOMEM);
+	for (size_t i = 0; !err && i < n; i++) {
+		struct btf_query q = *q0;
+		struct btf_choice c;
+		bool dup = !strcmp(in[i], t->release);
+		struct stat st;
+
+		for (size_t j = 0; !dup && j < k; j++)
+			dup = !strcmp(list[j], in[i]);
+		if (dup)
+			continue;
+		q.release = in[i];
+		q.explicit_path = NULL;
+		err = btf_locate(&q, &c);
+		if (!err && c.source == BTF_SRC_NONE) {
+			char msg[PATH_MAX + 512];
+
+			btf_missing_message(&c, msg, sizeof(msg));
+			pr_warn("compile: cannot carry kernel %s: %s\n", in[i], msg);
+			err = -ENOENT;
+		}
+		if (!err && stat(c.path, &st))
+			err = -errno;
+		if (!err)
+			err = strbuf_addf(id, "%s %s %lld %lld.%09ld\n", in[i], c.path,
+					  (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+					  st.st_mtim.tv_nsec);
+		if (!err && !(list[k++] = strdup(in[i])))
+			err = -ENOMEM;
+	}
+	if (err) {
+		for (size_t i = 0; i < k; i++)
+			free(list[i]);
+		free(list);
+		return cb_err(err);
+	}
+	*out = list;
+	return 0;
+}
+
 static int compile_job_run(const struct compile_job *job, struct coolbpf_compile_result *res)
 {
 	const struct coolbpf_compile_opts *opts = job->opts;
@@ -173,14 +249,26 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 	const char *server = OPTS_GET(opts, server, NULL);
 	char root[PATH_MAX], mkey[65], tmpdir[PATH_MAX], unpack[PATH_MAX];
 	char **abs_incs = NULL;
+	struct strbuf kernels_id = STRBUF_INIT;
+	struct compile_job kjob = *job;
 	struct compile_tools tools;
 	struct btf_choice t = { .memfd = -1 };
+	struct btf_query q;
+	char **kernels = NULL;
 	size_t n_incs = 0;
 	double t0 = mono_now();
 	int err;
 
 	if (!OPTS_VALID(opts, coolbpf_compile_opts))
 		return cb_err(-EINVAL);
+	kjob.arch = arch_uname(OPTS_GET(opts, arch, NULL) ?: host_arch());
+	if (!kjob.arch) {
+		pr_warn("compile: unknown architecture '%s' (x86_64/amd64, aarch64/arm64, s390x, "
+			"ppc64le, riscv64, loongarch64, ...)\n",
+			OPTS_GET(opts, arch, NULL));
+		return cb_err(-EINVAL);
+	}
+	job = &kjob;
 	if (server && *server)
 		return remote_compile(server, job->display, job->src, job->src_len, opts, res);
 	err = check_defines(OPTS_GET(opts, defines, NULL));
@@ -190,19 +278,23 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 		err = cache_root(opts, root, sizeof(root));
 	if (!err)
 		err = pathf(unpack, sizeof(unpack), "%s/btf", root);
-	if (!err) {
-		struct btf_query q = {
-			.release = OPTS_GET(opts, kernel, NULL),
-			.arch = OPTS_GET(opts, arch, NULL),
-			.explicit_path = OPTS_GET(opts, btf_path, NULL),
-			.archive_dir = OPTS_GET(opts, btf_dir, NULL),
-			.unpack_dir = unpack,
-		};
-
+	q = (struct btf_query){
+		.release = OPTS_GET(opts, kernel, NULL),
+		.arch = job->arch,
+		.explicit_path = OPTS_GET(opts, btf_path, NULL),
+		.archive_dir = OPTS_GET(opts, btf_dir, NULL),
+		.unpack_dir = unpack,
+	};
+	if (!err)
 		err = btf_choose(&q, BTF_FOR_COMPILE, &t);
-	}
-	if (err)
+	if (!err)
+		err = kernels_list(OPTS_GET(opts, kernels, NULL), &q, &t, &kernels, &kernels_id);
+	if (err) {
+		btf_choice_release(&t);
 		return cb_err(err);
+	}
+	job = &kjob;
+	kjob.kernels = (const char *const *)kernels;
 
 	for (const char *const *p = incs; p && *p; p++)
 		n_incs++;
@@ -230,6 +322,7 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 			.btf_id = t.id,
 			.release = t.release,
 			.arch = t.arch,
+			.kernels_id = strbuf_str(&kernels_id),
 		};
 
 		cache_manifest_key(&in, mkey);
@@ -260,10 +353,10 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 			bj.buf_dir = tmpdir;
 			err = write_file_atomic(src, job->src, job->src_len);
 			if (!err)
-				err = compile_miss(&tools, &t, root, &bj, mkey, tmpdir, res);
+				err = compile_miss(&tools, &t, &q, root, &bj, mkey, tmpdir, res);
 		}
 	} else {
-		err = compile_miss(&tools, &t, root, job, mkey, tmpdir, res);
+		err = compile_miss(&tools, &t, &q, root, job, mkey, tmpdir, res);
 	}
 	rm_tree(tmpdir);
 	if (err)
@@ -275,6 +368,10 @@ out:
 	for (size_t i = 0; abs_incs && i < n_incs; i++)
 		free(abs_incs[i]);
 	free(abs_incs);
+	for (size_t i = 0; kernels && kernels[i]; i++)
+		free(kernels[i]);
+	free(kernels);
+	strbuf_release(&kernels_id);
 	btf_choice_release(&t);
 	return err ? cb_err(err) : 0;
 }

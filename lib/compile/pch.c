@@ -51,7 +51,8 @@ int kernel_dir_paths(const char *root, const struct btf_choice *t,
 		return cb_err(-ENOMEM);
 	sha256_ctx_update(ctx, COMPILE_PIPELINE_VERSION, sizeof(COMPILE_PIPELINE_VERSION));
 	sha256_ctx_update(ctx, tools->id, strlen(tools->id));
-	sha256_ctx_update(ctx, compile_arch_define(t->arch), strlen(compile_arch_define(t->arch)));
+	kd->arch_define = compile_arch_define(t->arch);
+	sha256_ctx_update(ctx, kd->arch_define, strlen(kd->arch_define));
 	sha256_ctx_update(ctx, cb_lbc_h, (size_t)(cb_lbc_h_end - cb_lbc_h));
 	sha256_ctx_final_hex(ctx, key);
 	if (pathf(kd->kdir, sizeof(kd->kdir), "%s/kernels/%s", root, t->id) ||
@@ -89,8 +90,7 @@ static int gen_vmlinux_h(const struct compile_tools *tools, const struct btf_cho
 	return tmpfile_commit(fd, tmp, dst, err);
 }
 
-static int build_pch(const struct compile_tools *tools, const char *arch,
-		     const struct kernel_dir *kd)
+static int build_pch(const struct compile_tools *tools, const struct kernel_dir *kd)
 {
 	char prelude[PATH_MAX], lbc[PATH_MAX], tmp[PATH_MAX];
 	struct strbuf sb = STRBUF_INIT, log = STRBUF_INIT;
@@ -116,7 +116,7 @@ static int build_pch(const struct compile_tools *tools, const char *arch,
 				       "-O2",
 				       "-target",
 				       "bpf",
-				       compile_arch_define(arch),
+				       kd->arch_define,
 				       "-fno-color-diagnostics",
 				       "-I",
 				       kd->pdir,
@@ -175,7 +175,7 @@ int kernel_dir_prepare(const struct compile_tools *tools, const struct btf_choic
 			t->release);
 		err = gen_vmlinux_h(tools, t, kd->kdir);
 		if (!err)
-			err = build_pch(tools, t->arch, kd);
+			err = build_pch(tools, kd);
 	}
 	close(fd); /* releases the lock */
 	return err;

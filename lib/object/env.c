@@ -19,11 +19,25 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
+/* $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf, $HOME/.cache/coolbpf */
+static const char *env_cache_dir(void)
 {
 	static char cache[PATH_MAX];
-	const char *v;
+	const char *v = env("COOLBPF_CACHE_DIR");
 
+	if (v)
+		return v;
+	if ((v = env("XDG_CACHE_HOME")) &&
+	    (size_t)snprintf(cache, sizeof(cache), "%s/coolbpf", v) < sizeof(cache))
+		return cache;
+	if ((v = env("HOME")) &&
+	    (size_t)snprintf(cache, sizeof(cache), "%s/.cache/coolbpf", v) < sizeof(cache))
+		return cache;
+	return NULL;
+}
+
+int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
+{
 	if (!opts || !OPTS_VALID(opts, coolbpf_compile_opts))
 		return cb_err(-EINVAL);
 	if (!opts->server)
@@ -31,18 +45,13 @@ int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 	if (!opts->server_token)
 		opts->server_token = env("COOLBPF_SERVER_TOKEN");
 	if (!opts->cache_dir)
-		opts->cache_dir = env("COOLBPF_CACHE_DIR");
-	if (!opts->cache_dir && (v = env("XDG_CACHE_HOME")) &&
-	    (size_t)snprintf(cache, sizeof(cache), "%s/coolbpf", v) < sizeof(cache))
-		opts->cache_dir = cache;
-	if (!opts->cache_dir && (v = env("HOME")) &&
-	    (size_t)snprintf(cache, sizeof(cache), "%s/.cache/coolbpf", v) < sizeof(cache))
-		opts->cache_dir = cache;
+		opts->cache_dir = env_cache_dir();
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
-	if (!opts->tool_path)
+	/* later fields only where the caller's struct has them */
+	if (OPTS_HAS(opts, tool_path) && !opts->tool_path)
 		opts->tool_path = env("PATH");
-	if (!opts->full_vmlinux_h)
+	if (OPTS_HAS(opts, full_vmlinux_h) && !opts->full_vmlinux_h)
 		opts->full_vmlinux_h = env("COOLBPF_COMPILE_FULL") != NULL;
 	if (OPTS_HAS(opts, server_ca) && !opts->server_ca)
 		opts->server_ca = env("COOLBPF_SERVER_CA");
@@ -55,5 +64,12 @@ int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts)
 		return cb_err(-EINVAL);
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
+	/* fields of 0.3: a caller built for 0.2 has no room for them */
+	if (OPTS_HAS(opts, server) && !opts->server)
+		opts->server = env("COOLBPF_SERVER");
+	if (OPTS_HAS(opts, server_token) && !opts->server_token)
+		opts->server_token = env("COOLBPF_SERVER_TOKEN");
+	if (OPTS_HAS(opts, cache_dir) && !opts->cache_dir)
+		opts->cache_dir = env_cache_dir();
 	return 0;
 }

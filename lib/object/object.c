@@ -67,16 +67,36 @@ int object_reopen(struct coolbpf_object *obj)
 }
 
 /* The BTF for CO-RE, by lib/btf's resolver; libbpf reads the kernel's
- * own when it is the choice. */
+ * own when it is the choice. The server and cache of the compile opts
+ * serve when the object's own are not given. */
 static int choose_btf(struct coolbpf_object *obj, const struct coolbpf_object_opts *opts)
 {
+	const struct coolbpf_compile_opts *co = OPTS_GET(opts, compile, NULL);
+	const char *cache = OPTS_GET(opts, cache_dir, NULL);
+	char fetch[PATH_MAX] = "", def[PATH_MAX];
 	struct btf_query q = {
 		.explicit_path = OPTS_GET(opts, btf_path, NULL),
 		.archive_dir = OPTS_GET(opts, btf_dir, NULL),
 		.artifact = obj->elf,
 		.artifact_sz = obj->elf_sz,
+		.server = OPTS_GET(opts, server, NULL),
+		.server_token = OPTS_GET(opts, server_token, NULL),
 	};
 
+	if (co && !OPTS_VALID(co, coolbpf_compile_opts))
+		return cb_err(-EINVAL);
+	if (!q.server && co) {
+		q.server = OPTS_GET(co, server, NULL);
+		q.server_token = OPTS_GET(co, server_token, NULL);
+	}
+	if (!cache && co)
+		cache = OPTS_GET(co, cache_dir, NULL);
+	if (q.server && *q.server) {
+		if ((!cache || !*cache) && cache_default_root(def, sizeof(def)) == 0)
+			cache = def;
+		if (cache && *cache && pathf(fetch, sizeof(fetch), "%s/btf-remote", cache) == 0)
+			q.fetch_dir = fetch;
+	}
 	return btf_choose(&q, BTF_FOR_LOAD, &obj->btf);
 }
 

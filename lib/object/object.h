@@ -34,7 +34,7 @@
 #include "compile/compile.h"
 #include "format/format.h"
 
-#define coolbpf_object_opts__last_field btf_dir
+#define coolbpf_object_opts__last_field cache_dir
 #define coolbpf_events_opts__last_field perf_pages
 #define coolbpf_attach_opts__last_field perf_flags
 #define coolbpf_format_opts__last_field fmt

@@ -50,12 +50,14 @@ class CompileOpts(ct.Structure):
                 ("btf_dir", ct.c_char_p), ("server_token", ct.c_char_p),
                 ("tool_path", ct.c_char_p), ("no_cache_write", ct.c_bool),
                 ("full_vmlinux_h", ct.c_bool), ("arch", ct.c_char_p),
-                ("server_ca", ct.c_char_p)]
+                ("server_ca", ct.c_char_p), ("kernels", ct.POINTER(ct.c_char_p))]
 
 
 class ObjectOpts(ct.Structure):
     _fields_ = [("sz", ct.c_size_t), ("name", ct.c_char_p), ("btf_path", ct.c_char_p),
-                ("compile", ct.POINTER(CompileOpts)), ("btf_dir", ct.c_char_p)]
+                ("compile", ct.POINTER(CompileOpts)), ("btf_dir", ct.c_char_p),
+                ("server", ct.c_char_p), ("server_token", ct.c_char_p),
+                ("cache_dir", ct.c_char_p)]
 
 
 class AttachOpts(ct.Structure):

@@ -50,6 +50,7 @@ pub struct coolbpf_compile_opts {
     pub full_vmlinux_h: bool,
     pub arch: *const c_char,
     pub server_ca: *const c_char,
+    pub kernels: *const *const c_char,
 }
 
 #[repr(C)]
@@ -59,6 +60,9 @@ pub struct coolbpf_object_opts {
     pub btf_path: *const c_char,
     pub compile: *const coolbpf_compile_opts,
     pub btf_dir: *const c_char,
+    pub server: *const c_char,
+    pub server_token: *const c_char,
+    pub cache_dir: *const c_char,
 }
 
 #[repr(C)]

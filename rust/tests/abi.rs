@@ -41,10 +41,14 @@ fn rust_layout() -> Vec<(String, usize)> {
             no_cache_write,
             full_vmlinux_h,
             arch,
-            server_ca
+            server_ca,
+            kernels
         }
     );
-    layout!(v, coolbpf_object_opts { sz, name, btf_path, compile, btf_dir });
+    layout!(
+        v,
+        coolbpf_object_opts { sz, name, btf_path, compile, btf_dir, server, server_token, cache_dir }
+    );
     layout!(
         v,
         coolbpf_attach_opts {

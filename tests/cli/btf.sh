@@ -77,6 +77,54 @@ nobtf() { # env... -- coolbpf args: run with /sys/kernel/btf hidden (at most 120
 nobtf COOLBPF_BTF_DIR="$work/ar" "$COOLBPF" run -v -d 1 "$work/ex-nomin.o"
 check "no kernel BTF: loads from the archive" [ "$rc" = 0 ]
 check "no kernel BTF: says the archive entry served" has "$err" "BTF for CO-RE: archive $entry"
+
+# --- one artifact for several kernels (--kernel repeated, --all-kernels)
+printf 'struct task_struct { int pid; int tgid; struct task_struct *real_parent; };\nstruct task_struct t;\n' >"$work/tiny.c"
+gcc -g -c "$work/tiny.c" -o "$work/tiny.o"
+"$COOLBPF" btf gen --vmlinux "$work/tiny.o" -o "$work/tiny.btf"
+"$COOLBPF" btf archive add "$work/tiny.btf" --release 9.9.7-tiny --dir "$work/ar"
+COOLBPF_BTF_DIR=$work/ar run compile --kernel 9.9.9-other --kernel "$rel" --kernel 9.9.7-tiny \
+	--kernel 9.9.9-other examples/execsnoop.bpf.c -o "$work/multi.o"
+check "compile --kernel R1 --kernel R2 --kernel R3 exits 0" [ "$rc" = 0 ]
+run inspect --json "$work/multi.o"
+kfield() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$out" "$1"; }
+check "inspect: three kernels, the repeated one once, the compile target first" \
+	[ "$(kfield '[k["release"] for k in d["kernels"]]')" = "['9.9.9-other', '$rel', '9.9.7-tiny']" ]
+check "inspect: a kernel with the same min BTF is stored once (shared, adds < 100 bytes)" \
+	[ "$(kfield 'd["kernels"][1]["shared"] and d["kernels"][1]["added"] < 100')" = True ]
+check "inspect: a kernel whose types differ has a min BTF of its own" \
+	[ "$(kfield 'not d["kernels"][2]["shared"] and d["kernels"][2]["btf_size"] != d["kernels"][0]["btf_size"]')" = True ]
+check "inspect: the kernels' bytes add up to what the object carries" \
+	[ "$(kfield 'sum(k["added"] for k in d["kernels"]) == d["carried_bytes"] and d["distinct_btf"] == 2')" = True ]
+run inspect "$work/multi.o"
+check "inspect (text) lists each kernel with its size" has "$out" "9.9.7-tiny"
+nobtf "$COOLBPF" run -v -d 1 "$work/multi.o"
+check "a load picks the carried min BTF of uname -r, not the compile target's" \
+	[ "$rc" = 0 ] && has "$err" "BTF for CO-RE: artifact"
+COOLBPF_BTF_DIR=$work/ar run compile --kernel 9.9.9-other --kernel 0.0-none examples/execsnoop.bpf.c -o "$work/x.o"
+check "a kernel to carry that is not archived: exit 1, names the file" \
+	[ "$rc" = 1 ] && has "$err" "$work/ar/$arch/0.0-none.btf.gz"
+run compile --server http://127.0.0.1:1 --kernel 9.9.9-other --kernel "$rel" examples/execsnoop.bpf.c -o "$work/x.o"
+check "several kernels through a server: refused, says to compile locally" \
+	[ "$rc" = 1 ] && has "$err" "more than one --kernel is not supported remotely"
+COOLBPF_BTF_DIR=$work/ar run compile --all-kernels examples/execsnoop.bpf.c -o "$work/all.o"
+run inspect --json "$work/all.o"
+check "compile --all-kernels carries every kernel of the archive" \
+	[ "$(kfield 'len(d["kernels"])')" = "$(ls "$work/ar/$arch" | wc -l)" ]
+COOLBPF_BTF_DIR=$work/empty run compile --all-kernels examples/execsnoop.bpf.c -o "$work/x.o"
+check "--all-kernels without an archive names it" [ "$rc" = 1 ] && has "$err" "$work/empty/$arch"
+# an artifact of coolbpf 0.2: one kernel, .lbc.target without the arch
+COOLBPF_BTF_DIR=$work/ar run compile --kernel 9.9.9-other examples/execsnoop.bpf.c -o "$work/one.o"
+printf '%s\0%064d\0' "$rel" 0 >"$work/old-target"
+llvm-objcopy --update-section .lbc.target="$work/old-target" "$work/one.o" "$work/old.o"
+run inspect "$work/old.o"
+check "inspect reads a 0.2 artifact (one kernel, no arch)" has "$out" "min BTF for 1 kernel"
+nobtf "$COOLBPF" run -v -d 1 "$work/old.o"
+check "a 0.2 artifact still loads with the min BTF it carries" \
+	[ "$rc" = 0 ] && has "$err" "BTF for CO-RE: artifact"
+run inspect "$work/g.c"
+check "inspect of a non-object: exit 1, says so" [ "$rc" = 1 ] && has "$err" "is not a coolbpf object"
+
 nobtf COOLBPF_BTF_DIR="$work/empty" "$COOLBPF" run -d 1 "$work/ex-nomin.o"
 check "no kernel BTF, none archived: fails" [ "$rc" != 0 ]
 check "no kernel BTF, none archived: names the file looked for" \

@@ -39,7 +39,8 @@ check_page() { # man-page, its commands ("cmd args", ...), then -- and commands 
 	done
 }
 
-check_page man/coolbpf.1 "$COOLBPF run" "$COOLBPF compile" "$COOLBPF btf gen"
+check_page man/coolbpf.1 "$COOLBPF run" "$COOLBPF compile" "$COOLBPF btf gen" "$COOLBPF btf crawl" \
+	"$COOLBPF btf extract" "$COOLBPF inspect"
 check_page man/coolbpfd.8 "$COOLBPFD" -- "$COOLBPF compile"
 check_page man/pingtrace.8 "$PINGTRACE"
 

@@ -119,6 +119,7 @@ static void test_null_and_bad_arguments_fail_with_errno(void **state)
 	EXPECT_ERR(EINVAL, coolbpf_compile_file("x.bpf.c", NULL, NULL));
 	EXPECT_ERR(EINVAL, coolbpf_compile_buf("x.bpf.c", NULL, 0, NULL, NULL));
 	EXPECT_ERR(EINVAL, coolbpf_artifact__min_btf("not elf", 7, NULL, NULL, NULL));
+	EXPECT_ERR(EINVAL, coolbpf_artifact__kernels("not elf", 7, NULL, 0));
 	EXPECT_ERR(EINVAL, coolbpf_btf__locate(NULL, NULL));
 	EXPECT_ERR(EINVAL, coolbpf_btf__read(NULL, NULL, NULL, NULL));
 	EXPECT_ERR(ENOENT, coolbpf_btf_archive__path(NULL, "1.0", "x86_64", buf, sizeof(buf)));
