@@ -71,34 +71,77 @@ typedef signed char s8;
 	LBC_EVENT_TYPE(NAME, CELL)
 
 /* Ring buffer of BYTES (a power of two, multiple of the page size) whose
- * records are CELL. Write with lbc_ringbuf_reserve/bpf_ringbuf_submit or
- * lbc_ringbuf_output: they count the records the full buffer refused in
- * __lbc_lost__<map> (.bss), which coolbpf reports as lost events. */
+ * records are CELL. Records the full buffer refuses are counted as lost
+ * however they are written (see "Lost records" below). */
 #define LBC_RINGBUF(NAME, CELL, BYTES)              \
 	struct {                                    \
 		__uint(type, BPF_MAP_TYPE_RINGBUF); \
 		__uint(max_entries, BYTES);         \
 	} NAME SEC(".maps");                        \
-	LBC_EVENT_TYPE(NAME, CELL);                 \
-	u64 __lbc_lost__##NAME
+	LBC_EVENT_TYPE(NAME, CELL)
 
-/* bpf_ringbuf_reserve(&NAME, SIZE, 0), counting failures as lost events. */
-#define lbc_ringbuf_reserve(NAME, SIZE)                                \
-	({                                                             \
-		void *__lbc_rec = bpf_ringbuf_reserve(&NAME, SIZE, 0); \
-		if (!__lbc_rec)                                        \
-			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);  \
-		__lbc_rec;                                             \
-	})
+/*
+ * Lost records. bpf_ringbuf_reserve, bpf_ringbuf_output and
+ * bpf_perf_event_output are routed through wrappers that count every
+ * record the kernel refused, per map, in __lbc_lost_tab (its own section,
+ * .data.lbc_lost). A map is known there by the BTF type id of its
+ * definition (each map declaration is a type of its own): the loader
+ * writes the ids of the object's event maps into the slots before load
+ * (coolbpf does), a failure adds to the slot of its map, and failures of a
+ * map without a slot (another loader) add to the last one. Define
+ * LBC_NO_LOST_COUNT before including lbc.h to call the helpers bare.
+ */
+#define LBC_LOST_SLOTS 8
+struct lbc_lost_slot {
+	u32 type_id;
+	u32 pad;
+	u64 count;
+};
+static struct lbc_lost_slot __lbc_lost_tab[LBC_LOST_SLOTS] SEC(".data.lbc_lost");
 
-/* bpf_ringbuf_output(&NAME, DATA, SIZE, 0), counting failures likewise. */
-#define lbc_ringbuf_output(NAME, DATA, SIZE)                               \
+static __always_inline void __lbc_count_lost(u32 type_id)
+{
+	int i;
+
+	/* volatile: the loader fills the ids, the compiler sees zeroes */
+#pragma unroll
+	for (i = 0; i < LBC_LOST_SLOTS - 1; i++)
+		if (*(volatile u32 *)&__lbc_lost_tab[i].type_id == type_id)
+			break;
+	__sync_fetch_and_add(&__lbc_lost_tab[i].count, 1);
+}
+
+#define __lbc_map_type_id(MAP) __builtin_btf_type_id(*(MAP), 0)
+
+#ifndef LBC_NO_LOST_COUNT
+/* The parenthesised name calls the helper itself, not this macro. */
+#define bpf_ringbuf_reserve(MAP, SIZE, FLAGS)                              \
 	({                                                                 \
-		long __lbc_err = bpf_ringbuf_output(&NAME, DATA, SIZE, 0); \
-		if (__lbc_err)                                             \
-			__sync_fetch_and_add(&__lbc_lost__##NAME, 1);      \
-		__lbc_err;                                                 \
+		void *__lbc_rec = (bpf_ringbuf_reserve)(MAP, SIZE, FLAGS); \
+		if (!__lbc_rec)                                            \
+			__lbc_count_lost(__lbc_map_type_id(MAP));          \
+		__lbc_rec;                                                 \
 	})
+#define bpf_ringbuf_output(MAP, DATA, SIZE, FLAGS)                             \
+	({                                                                     \
+		long __lbc_err = (bpf_ringbuf_output)(MAP, DATA, SIZE, FLAGS); \
+		if (__lbc_err)                                                 \
+			__lbc_count_lost(__lbc_map_type_id(MAP));              \
+		__lbc_err;                                                     \
+	})
+#define bpf_perf_event_output(CTX, MAP, FLAGS, DATA, SIZE)                             \
+	({                                                                             \
+		long __lbc_err = (bpf_perf_event_output)(CTX, MAP, FLAGS, DATA, SIZE); \
+		if (__lbc_err)                                                         \
+			__lbc_count_lost(__lbc_map_type_id(MAP));                      \
+		__lbc_err;                                                             \
+	})
+#endif
+
+/* bpf_ringbuf_reserve(&NAME, SIZE, 0) (counted like every reserve). */
+#define lbc_ringbuf_reserve(NAME, SIZE) bpf_ringbuf_reserve(&NAME, SIZE, 0)
+/* bpf_ringbuf_output(&NAME, DATA, SIZE, 0), counted likewise. */
+#define lbc_ringbuf_output(NAME, DATA, SIZE) bpf_ringbuf_output(&NAME, DATA, SIZE, 0)
 
 #define LBC_HASH(NAME, KEY_T, VALUE_T, ENTRIES) \
 	__LBC_MAP(NAME, BPF_MAP_TYPE_HASH, KEY_T, VALUE_T, ENTRIES)

@@ -147,40 +147,66 @@ static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t
 	return 0;
 }
 
-static void on_lost(void *ctx, struct coolbpf_map *map, int cpu, __u64 count)
+/*
+ * Loss is never silent: every event map's count of records the kernel
+ * refused (lbc.h's table, perf's lost records) is reported when it
+ * changed, at most once a second while running and once at exit. Text: a
+ * line on stderr; JSON: {"map": M, "lost": N} on stdout, the total so far,
+ * with "exit": true on the last.
+ */
+struct loss_seen {
+	const struct coolbpf_map *map;
+	__u64 lost;
+};
+static struct loss_seen loss_seen[64];
+static size_t nr_loss_seen;
+static double loss_last_report;
+
+static struct loss_seen *loss_slot(const struct coolbpf_map *m)
 {
-	(void)ctx;
-	if (args.json) {
-		coolbpf_buf__printf(&out, "{\"map\": ");
-		coolbpf_buf__json_string(&out, coolbpf_map__name(map));
-		coolbpf_buf__printf(&out, ", \"lost\": %llu, \"cpu\": %d}\n",
-				    (unsigned long long)count, cpu);
-	} else {
-		flush_out();
-		fprintf(stderr, "coolbpf: lost %llu events of map '%s' on CPU %d\n",
-			(unsigned long long)count, coolbpf_map__name(map), cpu);
-	}
+	for (size_t i = 0; i < nr_loss_seen; i++)
+		if (loss_seen[i].map == m)
+			return &loss_seen[i];
+	if (nr_loss_seen == sizeof(loss_seen) / sizeof(loss_seen[0]))
+		return NULL;
+	loss_seen[nr_loss_seen].map = m;
+	return &loss_seen[nr_loss_seen++];
 }
 
-/* Ring buffers have no lost-record notification: report their counters
- * once, at the end (perf buffers report as it happens, in on_lost). */
-static void report_ringbuf_lost(struct coolbpf_object *obj)
+static void report_loss(struct coolbpf_object *obj, bool at_exit)
 {
+	double now = mono_now();
+
+	if (!at_exit && now - loss_last_report < 1.0)
+		return;
+	loss_last_report = now;
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
 	     m = coolbpf_object__next_map(obj, m)) {
-		__u64 n = coolbpf_map__kind(m) == COOLBPF_MAP_RINGBUF ? coolbpf_map__lost(m) : 0;
+		enum coolbpf_map_kind k = coolbpf_map__kind(m);
+		struct loss_seen *seen;
+		__u64 lost;
 
-		if (!n)
+		if (k != COOLBPF_MAP_RINGBUF && k != COOLBPF_MAP_PERF)
 			continue;
+		lost = coolbpf_map__lost(m);
+		seen = loss_slot(m);
+		if (!seen || (lost == seen->lost && !(at_exit && lost)))
+			continue;
+		seen->lost = lost;
 		if (args.json) {
 			coolbpf_buf__printf(&out, "{\"map\": ");
 			coolbpf_buf__json_string(&out, coolbpf_map__name(m));
-			coolbpf_buf__printf(&out, ", \"lost\": %llu}\n", (unsigned long long)n);
-		} else
-			fprintf(stderr,
-				"coolbpf: lost %llu events of map '%s': the ring buffer was "
-				"full (make it larger in LBC_RINGBUF)\n",
-				(unsigned long long)n, coolbpf_map__name(m));
+			coolbpf_buf__printf(&out, ", \"lost\": %llu%s}\n", (unsigned long long)lost,
+					    at_exit ? ", \"exit\": true" : "");
+			continue;
+		}
+		flush_out();
+		fprintf(stderr, "coolbpf: map '%s': %llu events lost %s (%s)\n",
+			coolbpf_map__name(m), (unsigned long long)lost,
+			at_exit ? "in all" : "so far",
+			k == COOLBPF_MAP_RINGBUF ?
+				"the ring buffer was full: make it larger in LBC_RINGBUF" :
+				"the perf buffer was full: consume faster or send less");
 	}
 }
 
@@ -354,6 +380,8 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 				break;
 			timeout = (int)(left * 1000) + 1;
 		}
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000; /* the loss report's pace */
 		n = epoll_wait(ep, got, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
@@ -371,6 +399,7 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 				}
 			}
 		}
+		report_loss(obj, false);
 		flush_out();
 	}
 out:
@@ -444,7 +473,7 @@ int cmd_run(int argc, char **argv)
 			     coolbpf_map__kind(m) == COOLBPF_MAP_PERF;
 		several_event_maps = n > 1;
 	}
-	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event, .on_lost = on_lost);
+	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event);
 	if (coolbpf_object__open_events(obj, &eopts) ||
 	    coolbpf_object__open_trace(obj, on_trace, NULL)) {
 		rc = fail("cannot open event output");
@@ -464,7 +493,7 @@ int cmd_run(int argc, char **argv)
 	     m = coolbpf_object__next_map(obj, m)) {
 		coolbpf_map__format(m, &fmt_opts, &out);
 	}
-	report_ringbuf_lost(obj);
+	report_loss(obj, true);
 	if (coolbpf_object__lost_events(obj) && !args.json)
 		fprintf(stderr, "coolbpf: %llu events lost in total\n",
 			(unsigned long long)coolbpf_object__lost_events(obj));

@@ -473,9 +473,10 @@ COOLBPF_API bool coolbpf_map__percpu(const struct coolbpf_map *map);
  * LBC_RINGBUF / LBC_EVENT_TYPE. */
 COOLBPF_API __u32 coolbpf_map__key_type_id(const struct coolbpf_map *map);
 COOLBPF_API __u32 coolbpf_map__value_type_id(const struct coolbpf_map *map);
-/* Events lost by an event map so far: perf buffer overruns, and for ring
- * buffers the records lbc_ringbuf_reserve/lbc_ringbuf_output could not
- * place (bpf_ringbuf_reserve used directly counts nothing). */
+/* Events lost by an event map so far: every record the kernel refused
+ * to a program built with lbc.h (its bpf_ringbuf_reserve, _output and
+ * bpf_perf_event_output count failures per map), else perf's lost-record
+ * reports. */
 COOLBPF_API __u64 coolbpf_map__lost(const struct coolbpf_map *map);
 /* Linear histogram bucket width (LBC_HIST_LINEAR), else 0. */
 COOLBPF_API __u64 coolbpf_map__hist_step(const struct coolbpf_map *map);

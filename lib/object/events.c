@@ -132,10 +132,18 @@ fail:
 	return cb_err(err);
 }
 
+/*
+ * Every source is consumed after each wait, ready or not. A perf event's
+ * readiness is taken by whoever polls it first (perf_poll() clears it):
+ * with our epoll set inside libbpf's and a caller's epoll around ours, the
+ * caller's check takes it, our epoll_wait then finds nothing, and a full
+ * perf buffer, which wakes nobody again, stays full for good. Consuming a
+ * source that has nothing costs a read of its head.
+ */
 int coolbpf_object__poll(struct coolbpf_object *obj, int timeout_ms)
 {
 	struct epoll_event evs[16];
-	int n, total = 0;
+	int n;
 
 	if (!obj)
 		return cb_err(-EINVAL);
@@ -144,20 +152,7 @@ int coolbpf_object__poll(struct coolbpf_object *obj, int timeout_ms)
 	n = epoll_wait(obj->epfd, evs, ARRAY_SIZE(evs), timeout_ms);
 	if (n < 0)
 		return -errno;
-	for (int i = 0; i < n; i++) {
-		struct ev_source *src = evs[i].data.ptr;
-		int r = src->consume(src->ctx);
-
-		if (obj->cb_ret) {
-			r = obj->cb_ret;
-			obj->cb_ret = 0;
-			return r;
-		}
-		if (r < 0)
-			return r;
-		total += r;
-	}
-	return total;
+	return coolbpf_object__consume(obj);
 }
 
 int coolbpf_object__consume(struct coolbpf_object *obj)
@@ -168,6 +163,10 @@ int coolbpf_object__consume(struct coolbpf_object *obj)
 		return cb_err(-EINVAL);
 	for (size_t i = 0; i < obj->nr_sources; i++) {
 		r = obj->sources[i].consume(obj->sources[i].ctx);
+		if (obj->cb_ret)
+			break;
+		if (r < 0 && r != -EINTR)
+			return r;
 		if (r > 0)
 			total += r;
 	}
@@ -187,7 +186,7 @@ __u64 coolbpf_object__lost_events(const struct coolbpf_object *obj)
 
 	for (size_t i = 0; obj && i < obj->nr_maps; i++)
 		n += coolbpf_map__lost(&obj->maps[i]);
-	return n;
+	return obj ? n + lost_unattributed(obj) : 0;
 }
 
 void events_close(struct coolbpf_object *obj)

@@ -347,6 +347,7 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 				return err;
 		}
 		plans_apply(obj);
+		lost_table_prepare(obj);
 		cb_libbpf_fail_reset();
 		err = bpf_object__load(obj->bpf);
 		if (!err) {

@@ -199,8 +199,8 @@ __u64 coolbpf_map__hist_step(const struct coolbpf_map *map)
 	return map->hist_step;
 }
 
-/* lbc.h's __lbc_lost__<map> counter in .bss. Read with a lookup: libbpf
- * 1.1 maps .bss to the kernel's memory only for skeletons. */
+/* An older lbc.h's __lbc_lost__<map> counter in .bss. Read with a lookup:
+ * libbpf 1.1 maps .bss to the kernel's memory only for skeletons. */
 static __u64 ringbuf_lost(const struct coolbpf_map *m)
 {
 	const struct btf *btf = bpf_object__btf(m->obj->bpf);
@@ -242,13 +242,129 @@ static __u64 ringbuf_lost(const struct coolbpf_map *m)
 	return v;
 }
 
+/*
+ * lbc.h's lost-record table (__lbc_lost_tab in .data.lbc_lost): a slot per
+ * event map, known by the BTF type id of the map's definition (its VAR in
+ * .maps). lost_table_prepare() writes the ids before each load; the last
+ * slot gathers failures of maps without one.
+ */
+#define LOST_SLOTS    8 /* lbc.h's LBC_LOST_SLOTS */
+#define LOST_SLOT_SZ  16
+#define LOST_TAB_NAME "__lbc_lost_tab"
+
+static __u32 maps_var_type(const struct btf *btf, const char *name)
+{
+	int id = btf ? btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC) : -1;
+	const struct btf_type *sec = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	const struct btf_var_secinfo *vs = sec ? btf_var_secinfos(sec) : NULL;
+
+	for (__u16 i = 0; sec && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (var && btf_is_var(var) &&
+		    !strcmp(btf__name_by_offset(btf, var->name_off), name))
+			return var->type;
+	}
+	return 0;
+}
+
+/* The table's offset in its map's value, or -1 (an object without it). */
+static long lost_table_offset(const struct btf *btf, const struct bpf_map *map)
+{
+	const struct btf_type *sec = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	const struct btf_var_secinfo *vs =
+		sec && btf_is_datasec(sec) ? btf_var_secinfos(sec) : NULL;
+
+	for (__u16 i = 0; vs && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (var && !strcmp(btf__name_by_offset(btf, var->name_off), LOST_TAB_NAME) &&
+		    vs->size >= LOST_SLOTS * LOST_SLOT_SZ)
+			return vs->offset;
+	}
+	return -1;
+}
+
+void lost_table_prepare(struct coolbpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj->bpf);
+	const void *init;
+	unsigned char *data;
+	int slot = 0;
+	size_t sz = 0;
+	long off;
+
+	obj->lost_map = NULL;
+	for (size_t i = 0; btf && i < obj->nr_maps && !obj->lost_map; i++) {
+		struct bpf_map *b = obj->maps[i].map;
+
+		if (bpf_map__is_internal(b) && lost_table_offset(btf, b) >= 0)
+			obj->lost_map = b;
+	}
+	for (size_t i = 0; i < obj->nr_maps; i++)
+		obj->maps[i].lost_slot = -1;
+	if (!obj->lost_map)
+		return;
+	off = lost_table_offset(btf, obj->lost_map);
+	init = bpf_map__initial_value(obj->lost_map, &sz);
+	data = init && (size_t)off + LOST_SLOTS * LOST_SLOT_SZ <= sz ? malloc(sz) : NULL;
+	if (!data) {
+		obj->lost_map = NULL;
+		return;
+	}
+	memcpy(data, init, sz);
+	obj->lost_off = (size_t)off;
+	for (size_t i = 0; i < obj->nr_maps && slot < LOST_SLOTS - 1; i++) {
+		struct coolbpf_map *m = &obj->maps[i];
+		__u32 tid;
+
+		if (m->kind != COOLBPF_MAP_RINGBUF && m->kind != COOLBPF_MAP_PERF)
+			continue;
+		tid = maps_var_type(btf, bpf_map__name(m->map));
+		if (!tid)
+			continue;
+		memcpy(data + off + (size_t)slot * LOST_SLOT_SZ, &tid, sizeof(tid));
+		m->lost_slot = slot++;
+	}
+	if (bpf_map__set_initial_value(obj->lost_map, data, sz))
+		obj->lost_map = NULL;
+	free(data);
+}
+
+/* Slot's count (LOST_SLOTS - 1: the unattributed one), or 0. */
+static __u64 lost_table_count(const struct coolbpf_object *obj, int slot)
+{
+	__u32 zero = 0, vsz;
+	unsigned char *data;
+	__u64 v = 0;
+
+	if (!obj->lost_map || !obj->loaded || slot < 0)
+		return 0;
+	vsz = bpf_map__value_size(obj->lost_map);
+	data = malloc(vsz);
+	if (data && !bpf_map_lookup_elem(bpf_map__fd(obj->lost_map), &zero, data))
+		memcpy(&v, data + obj->lost_off + (size_t)slot * LOST_SLOT_SZ + 8, sizeof(v));
+	free(data);
+	return v;
+}
+
+__u64 lost_unattributed(const struct coolbpf_object *obj)
+{
+	return lost_table_count(obj, LOST_SLOTS - 1);
+}
+
 __u64 coolbpf_map__lost(const struct coolbpf_map *map)
 {
+	__u64 n;
+
+	if (!map || (map->kind != COOLBPF_MAP_PERF && map->kind != COOLBPF_MAP_RINGBUF))
+		return 0;
+	n = lost_table_count(map->obj, map->lost_slot);
+	/* every failed perf output is in the table, perf's lost records too */
 	if (map->kind == COOLBPF_MAP_PERF)
-		return map->perf_lost;
-	if (map->kind == COOLBPF_MAP_RINGBUF)
-		return ringbuf_lost(map);
-	return 0;
+		return map->lost_slot >= 0 ? (n > map->perf_lost ? n : map->perf_lost) :
+					     map->perf_lost;
+	return n + ringbuf_lost(map); /* + an older lbc.h's per-map counter */
 }
 
 int coolbpf_map__lookup(const struct coolbpf_map *map, const void *key, void *value)

@@ -51,6 +51,8 @@ struct coolbpf_map {
 	bool dec_tried;
 	struct perf_buffer *pb;
 	__u64 perf_lost; /* from perf's lost-sample records */
+	int lost_slot;	 /* its slot in lbc.h's lost-record table, or -1 */
+	__u64 dropped;	 /* records the user-space queue had no room for */
 };
 
 /* Hook types coolbpf knows how to attach or fall back between. */
@@ -124,6 +126,10 @@ struct coolbpf_object {
 	/* coolbpf_object__attach_program() */
 	struct coolbpf_link *links;
 
+	/* maps.c: lbc.h's lost-record table (NULL: the object has none) */
+	struct bpf_map *lost_map;
+	size_t lost_off;
+
 	/* events.c */
 	int epfd;
 	struct ev_source sources[EV_SOURCES_MAX];
@@ -166,6 +172,10 @@ int events_add_source(struct coolbpf_object *obj, int fd, int (*consume)(void *c
 void events_close(struct coolbpf_object *obj);
 /* maps.c */
 int map_classify(struct coolbpf_object *obj);
+/* Before a load: the ids of the event maps into lbc.h's lost table. */
+void lost_table_prepare(struct coolbpf_object *obj);
+/* Failures the table could not give to a map. */
+__u64 lost_unattributed(const struct coolbpf_object *obj);
 void object_maps_release(struct coolbpf_object *obj);
 /* output.c: one event as text, or as {"map": NAME, "event": VALUE}, and a
  * whole map, appended to sb (no newline after an event) */
