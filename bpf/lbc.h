@@ -99,17 +99,19 @@ struct lbc_lost_slot {
 };
 static struct lbc_lost_slot __lbc_lost_tab[LBC_LOST_SLOTS] SEC(".data.lbc_lost");
 
-static __always_inline void __lbc_count_lost(u32 type_id)
-{
-	int i;
-
-	/* volatile: the loader fills the ids, the compiler sees zeroes */
-#pragma unroll
-	for (i = 0; i < LBC_LOST_SLOTS - 1; i++)
-		if (*(volatile u32 *)&__lbc_lost_tab[i].type_id == type_id)
-			break;
-	__sync_fetch_and_add(&__lbc_lost_tab[i].count, 1);
-}
+/* A macro, not a function: line info then names the caller's file, never
+ * the private directory a compile reads lbc.h from (objects stay
+ * byte-for-byte reproducible). The ids are read volatile: the loader fills
+ * them, the compiler sees zeroes. */
+#define __lbc_count_lost(TYPE_ID)                                                               \
+	({                                                                                      \
+		u32 __lbc_tid = (TYPE_ID);                                                      \
+		int __lbc_i;                                                                    \
+		_Pragma("unroll") for (__lbc_i = 0; __lbc_i < LBC_LOST_SLOTS - 1;               \
+				       __lbc_i++) if (*(volatile u32 *)&__lbc_lost_tab[__lbc_i] \
+							       .type_id == __lbc_tid) break;    \
+		__sync_fetch_and_add(&__lbc_lost_tab[__lbc_i].count, 1);                        \
+	})
 
 #define __lbc_map_type_id(MAP) __builtin_btf_type_id(*(MAP), 0)
 
