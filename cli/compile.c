@@ -221,7 +221,10 @@ int cmd_compile(int argc, char **argv)
 	}
 	args.opts.defines = args.defines;
 	args.opts.include_dirs = args.includes;
-	coolbpf_compile_opts__from_env(&args.opts);
+	if (coolbpf_compile_opts__from_env(&args.opts)) {
+		status = 2;
+		goto out;
+	}
 	if (args.all_kernels) {
 		const char *arch = arch_uname(args.opts.arch ? args.opts.arch : host_arch());
 

@@ -399,7 +399,8 @@ int cmd_run(int argc, char **argv)
 	COOLBPF_COMPILE_OPTS(copts, .defines = args.defines, .include_dirs = args.includes,
 			     .server = args.server, .kernel = args.kernel, .btf_path = args.btf);
 	COOLBPF_OBJECT_OPTS(oopts, .btf_path = args.btf, .compile = &copts);
-	coolbpf_compile_opts__from_env(&copts);
+	if (coolbpf_compile_opts__from_env(&copts))
+		return 2;
 	coolbpf_object_opts__from_env(&oopts);
 
 	/* no SA_RESTART: a signal must interrupt the wait for events */

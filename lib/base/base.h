@@ -166,6 +166,10 @@ int jw_error(const struct jw *w);
 
 /* Read a whole file (NUL-terminated for convenience). 0 or -errno. */
 int read_file(const char *path, void **data, size_t *len);
+/* The same, -EFBIG (nothing kept) when there is more than max bytes:
+ * the size is not trusted (/dev/zero says 0 and never ends). */
+int read_file_max(const char *path, size_t max, void **data, size_t *len);
+int read_fd_max(int fd, size_t max, void **data, size_t *len);
 /* Write atomically: temp file in the same directory, then rename. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* Finish a temp file written through fd: mode 0644, close, rename to path;

@@ -5,6 +5,7 @@
  * the slim header (the full one + PCH when clang rejects it), make the
  * artifact and store it. Or, with a server, hand the source to it.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -80,8 +81,14 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 		struct prelude pre = { { kd.pdir, kd.kdir }, "-include-pch", kd.pch };
 
 		err = kernel_dir_prepare(tools, t, &kd, false);
+		if (!err)
+			err = cache_check_dir(root, kd.kdir);
+		if (!err)
+			err = cache_check_dir(root, kd.pdir);
 		if (err)
 			goto out;
+		/* used now: the last one eviction takes */
+		utimensat(AT_FDCWD, kd.kdir, NULL, 0);
 		rc = clang_run(tools, &pre, job, tmpdir, src_dir, &log);
 		if (rc > 0 && strstr(strbuf_str(&log), "precompiled header")) {
 			pr_info("compile: precompiled header is stale, rebuilding it\n");
@@ -142,7 +149,8 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 	}
 	/* an unwritable cache costs speed, not the compile */
 	if (!err && !OPTS_GET(job->opts, no_cache_write, false))
-		cache_store(root, mkey, strbuf_str(&manifest), res->obj, res->obj_sz, res->log);
+		cache_store(root, mkey, strbuf_str(&manifest), res->obj, res->obj_sz, res->log,
+			    OPTS_GET(job->opts, cache_max, 0));
 	err = 0;
 out:
 	free(deps);
@@ -167,7 +175,7 @@ static int cache_root(const struct coolbpf_compile_opts *opts, char *root, size_
 	err = abs_path(dir, root, sz);
 	if (err)
 		pr_warn("compile: bad cache directory '%s': %s\n", dir, strerror(-err));
-	return err;
+	return err ? err : cache_check_root(root);
 }
 
 static int check_defines(const char *const *defines)
@@ -328,7 +336,9 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 		cache_manifest_key(&in, mkey);
 	}
 	if (!OPTS_GET(opts, no_cache, false) &&
-	    cache_lookup(root, mkey, &res->obj, &res->obj_sz, &res->log) == 0) {
+	    (err = cache_lookup(root, mkey, &res->obj, &res->obj_sz, &res->log)) != -ENOENT) {
+		if (err)
+			goto out;
 		res->cached = true;
 		pr_info("compile: '%s' served from the cache (%.1f ms)\n", job->display,
 			(mono_now() - t0) * 1e3);
