@@ -18,9 +18,17 @@ int read_fd_max(int fd, size_t max, void **data, size_t *len)
 	char *buf;
 	int err;
 
-	/* sysfs files report size 4096 or 0, /dev/zero 0 and never ends:
-	 * read until EOF, never past max, whatever the size says */
-	cap = (fstat(fd, &st) == 0 && st.st_size > 0) ? (size_t)st.st_size + 1 : 4096;
+	if (fstat(fd, &st))
+		return -errno;
+	/* a bounded read is of a file or a pipe: a device (/dev/zero) has no
+	 * end, and a file over the bound is refused before a byte is read */
+	if (max < SIZE_MAX - 2 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return cb_err(-EINVAL);
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max)
+		return cb_err(-EFBIG);
+	/* sysfs files report size 4096 or 0: read until EOF, never past max,
+	 * whatever the size says */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
 	if (cap > max + 1)
 		cap = max + 1;
 	buf = malloc(cap + 1);

@@ -138,7 +138,7 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 		goto out;
 
 	pathf(path, sizeof(path), "%s/deps.d", tmpdir);
-	err = read_file(path, &deps, &deps_len);
+	err = read_file_max(path, COMPILE_MANIFEST_MAX, &deps, &deps_len);
 	if (!err) {
 		char src_abs[PATH_MAX];
 
@@ -400,9 +400,12 @@ int coolbpf_compile_file(const char *path, const struct coolbpf_compile_opts *op
 	memset(res, 0, sizeof(*res));
 	if (!path || !*path)
 		return cb_err(-EINVAL);
-	err = read_file(path, &src, &len);
+	err = read_file_max(path, COMPILE_INPUT_MAX, &src, &len);
 	if (err) {
-		pr_warn("cannot open '%s': %s\n", path, strerror(-err));
+		pr_warn("cannot open '%s': %s\n", path,
+			err == -EFBIG  ? "larger than a source can be (64 MiB)" :
+			err == -EINVAL ? "not a regular file" :
+					 strerror(-err));
 		return cb_err(err);
 	}
 	err = abs_path(path, abs, sizeof(abs));
