@@ -236,7 +236,14 @@ int cmd_compile(int argc, char **argv)
 		args.opts.kernels = (const char *const *)args.kernels + 1;
 	}
 
+	/* a signal lets the compile end (clang, if it was sent the signal too,
+	 * ends with it) and clean up, then ends us with 128+signal */
+	cli_catch_signals();
 	err = coolbpf_compile_file(args.src, &args.opts, &res);
+	if (cli_signal) {
+		status = 128 + cli_signal;
+		goto out;
+	}
 	/* clang's own words, warnings included, exactly as it printed them */
 	if (res.log && *res.log)
 		fputs(res.log, stderr);

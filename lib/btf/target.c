@@ -85,7 +85,7 @@ static int check_or_warn(const char *from, const void *data, size_t len)
 	int err = btf ? 0 : -errno;
 
 	if (!btf)
-		pr_warn("cannot use BTF '%s': not valid BTF (%s); replace it (coolbpf btf gen, or "
+		pr_warn("cannot use BTF '%s': not a valid BTF file (%s); replace it (coolbpf btf gen, or "
 			"the kernel's own /sys/kernel/btf/vmlinux)\n",
 			from, why);
 	btf__free(btf);
@@ -128,8 +128,8 @@ static int choose_explicit(struct btf_choice *c, const struct btf_query *q, enum
 	if (!btf) {
 		err = -errno;
 		free(data);
-		pr_warn("cannot use BTF '%s': not valid BTF (%s); give a raw BTF file, a .btf.gz or "
-			"an ELF with a .BTF section (e.g. from 'coolbpf btf gen')\n",
+		pr_warn("cannot use BTF '%s': not a valid BTF file (%s); give a raw BTF file, a "
+			".btf.gz or an ELF with a .BTF section (e.g. from 'coolbpf btf gen')\n",
 			path, why);
 		return cb_err(err);
 	}

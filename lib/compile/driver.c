@@ -5,9 +5,11 @@
  * the slim header (the full one + PCH when clang rejects it), make the
  * artifact and store it. Or, with a server, hand the source to it.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -68,6 +70,15 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 			 (mono_now() - t0) * 1e3);
 		if (rc == 0)
 			core_btf = slim_btf;
+		if (rc > 0 && strstr(strbuf_str(&log), "frontend command failed")) {
+			/* clang crashed: the full header would only crash it again */
+			pr_warn("compile: clang crashed on '%s': nothing of it was kept on disk "
+				"(-fno-crash-diagnostics), its messages are in the log\n",
+				job->display);
+			res->log = strbuf_detach(&log, NULL);
+			err = -EINVAL;
+			goto out;
+		}
 		if (rc > 0) {
 			/* a name the scan could not see (## pasting), or an error
 			 * in the program: the full header tells which */
@@ -157,6 +168,38 @@ out:
 	strbuf_release(&log);
 	strbuf_release(&manifest);
 	return err ? cb_err(err) : 0;
+}
+
+/*
+ * tmp/cc.<pid>.* of processes that are gone (killed before they could
+ * remove it): removed, as run removes the tracefs instances of dead runs.
+ * A pid reused since by a live process keeps its directory a while longer.
+ */
+static void sweep_tmp(const char *tmp)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(tmp);
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, "cc.", 3))
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + 3, &end, 10);
+		if (errno || end == de->d_name + 3 || *end != '.' || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive (or not ours to signal: alive too) */
+		if (pathf(path, sizeof(path), "%s/%s", tmp, de->d_name) == 0) {
+			pr_debug("compile: removing '%s', left by process %ld\n", path, pid);
+			rm_tree(path);
+		}
+	}
+	if (d)
+		closedir(d);
 }
 
 /* The cache root: the caller's, else ~/.cache/coolbpf, made absolute. */
@@ -346,7 +389,9 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 	}
 
 	if ((err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp", root)) || (err = mkdir_p(tmpdir)) ||
-	    (err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp/cc.XXXXXX", root)) || !mkdtemp(tmpdir)) {
+	    (err = cache_check_dir(root, tmpdir)) || (sweep_tmp(tmpdir), 0) ||
+	    (err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp/cc.%d.XXXXXX", root, (int)getpid())) ||
+	    !mkdtemp(tmpdir)) {
 		err = err ? err : -errno;
 		pr_warn("compile: cannot create a directory under '%s': %s\n", root,
 			strerror(-err));

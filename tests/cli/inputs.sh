@@ -46,7 +46,7 @@ check "--btf of 1 GB: not read (peak RSS $kb KB)" [ "$kb" -lt 65536 ]
 head -c 4096 /dev/urandom >"$work/random.btf"
 run run -d 1 --btf "$work/random.btf" "$good"
 check "--btf of random bytes: refused (exit $rc)" [ $rc = 1 ]
-check "--btf of random bytes: said why: $err" has "$err" "not valid BTF"
+check "--btf of random bytes: said why: $err" has "$err" "not a valid BTF file"
 # a BTF whose header points past its end
 python3 - "$work/lying.btf" <<'PY'
 import struct, sys

@@ -427,7 +427,9 @@ static void test_store_evicts_least_recently_used(void **state)
 	for (int i = 0; i < N; i++) {
 		struct timespec ts[2] = { { .tv_sec = 1000000 + i }, { .tv_sec = 1000000 + i } };
 
-		snprintf(mkeys[i], sizeof(mkeys[i]), "%02d%062d", i, 0);
+		memset(mkeys[i], '0', 64);
+		mkeys[i][64] = '\0';
+		mkeys[i][1] = (char)('0' + i); /* "0<i>000...": its own objects/0<i>/ */
 		data[0] = (char)i;
 		assert_int_equal(cache_store(root, mkeys[i], "", data, SZ, NULL, 0), 0);
 		cache_object_key(mkeys[i], "", okeys[i]);
