@@ -62,7 +62,8 @@ static int place(struct btf_choice *c, const struct btf_query *q, enum btf_use u
 		err = mkdir_p(q->unpack_dir);
 		if (!err)
 			err = pathf(c->path, sizeof(c->path), "%s/%s.btf", q->unpack_dir, c->id);
-		if (!err && stat(c->path, &st))
+		/* named by its hash: one there of another size is damaged, replaced */
+		if (!err && (stat(c->path, &st) || (size_t)st.st_size != len))
 			err = write_file_atomic(c->path, data, len);
 		if (err)
 			pr_warn("cannot unpack BTF into '%s': %s\n", q->unpack_dir, strerror(-err));
