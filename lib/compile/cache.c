@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,13 +202,26 @@ static bool manifest_matches(char *text)
 	return true;
 }
 
+static bool read_only_fs(const char *path)
+{
+	struct statvfs vfs;
+
+	return !statvfs(path, &vfs) && (vfs.f_flag & ST_RDONLY);
+}
+
 /* Why st, of path, cannot be trusted, or NULL: not the user's or root's,
  * or writable by others (a sticky directory, /tmp, is fine as a parent:
  * nobody else can rename or remove what is ours in it). */
-static const char *untrusted(const struct stat *st, bool parent, char *why, size_t sz)
+static const char *untrusted(const struct stat *st, bool parent, bool read_only, char *why,
+			     size_t sz)
 {
 	uid_t me = geteuid();
 
+	/* on a read-only mount nobody can plant anything there (coolbpfd's
+	 * sandboxed worker reads its per-kernel headers so, made by another
+	 * uid) */
+	if (read_only)
+		return NULL;
 	if (st->st_uid != me && st->st_uid != 0) {
 		snprintf(why, sz, "it belongs to uid %u, not to you (uid %u) or root",
 			 (unsigned)st->st_uid, (unsigned)me);
@@ -250,7 +264,7 @@ int cache_check_dir(const char *root, const char *dir)
 			root, dir);
 		return cb_err(-ENOTDIR);
 	}
-	if (untrusted(&st, false, why, sizeof(why)))
+	if (untrusted(&st, false, read_only_fs(dir), why, sizeof(why)))
 		return refuse_dir(root, dir, why);
 	return 0;
 }
@@ -281,7 +295,7 @@ int cache_check_root(const char *root)
 			err = -errno;
 			break;
 		}
-		if (untrusted(&st, true, why, sizeof(why)))
+		if (untrusted(&st, true, read_only_fs(real[0] ? real : "/"), why, sizeof(why)))
 			err = refuse_dir(root, real[0] ? real : "/", why);
 	}
 	return err ? cb_err(err) : 0;
@@ -296,6 +310,7 @@ static int read_entry(const char *path, size_t max, void **data, size_t *len, ch
 		      size_t why_sz)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), err;
+	struct statvfs vfs;
 	struct stat st;
 
 	if (fd < 0) {
@@ -310,7 +325,7 @@ static int read_entry(const char *path, size_t max, void **data, size_t *len, ch
 		close(fd);
 		return -EBADMSG;
 	}
-	if (untrusted(&st, false, why, why_sz)) {
+	if (untrusted(&st, false, !fstatvfs(fd, &vfs) && (vfs.f_flag & ST_RDONLY), why, why_sz)) {
 		close(fd);
 		return -EBADMSG;
 	}

@@ -165,7 +165,7 @@ static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char 
  * what why already says); false when err is not one. The kernel's own
  * words ("Argument list too long") name no limit.
  */
-static bool limit_hint(int err, const char *kind, const char *where, char *why, size_t sz)
+bool object_limit_hint(int err, const char *kind, const char *where, char *why, size_t sz)
 {
 	size_t n = strnlen(why, sz);
 	struct rlimit rl;
@@ -195,7 +195,7 @@ static bool limit_hint(int err, const char *kind, const char *where, char *why, 
 		snprintf(why + n, sz - n,
 			 ": every program, link and perf event is a file descriptor, and this "
 			 "process may open %llu (RLIMIT_NOFILE); raise it (ulimit -n %llu) or "
-			 "attach fewer",
+			 "use fewer programs",
 			 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 		return true;
 	case ENFILE:
@@ -258,7 +258,7 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 		if (r < 0) {
 			if (!why[0])
 				snprintf(why, sizeof(why), "%s", strerror(-r));
-			limit_hint(r, kind, where, why, sizeof(why));
+			object_limit_hint(r, kind, where, why, sizeof(why));
 		}
 		idx = attach_report_add(obj, p->name, p->section, kind, where,
 					why[0] ? why : p->note, r < 0 ? r : 0);
@@ -457,7 +457,7 @@ static int attach_perf(struct bpf_program *prog, const struct coolbpf_attach_opt
 			else {
 				snprintf(why, why_sz, "perf_event_open on CPU %d: %s", c,
 					 strerror(-err));
-				limit_hint(err, "perf_event", where, why, why_sz);
+				object_limit_hint(err, "perf_event", where, why, why_sz);
 			}
 			goto fail;
 		}

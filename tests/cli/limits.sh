@@ -55,6 +55,12 @@ check "the run fails (exit $rc): $(grep -m1 RLIMIT_NOFILE "$work/err")" [ $rc = 
 check "the limit is named once, with the fix" \
 	[ "$(grep -c 'RLIMIT_NOFILE); raise it (ulimit -n' "$work/err")" = 1 ]
 check "no empty line" bash -c "! grep -qE '^\$|: *\$' '$work/err'"
+# 200 programs: the descriptors run out while loading them
+(ulimit -n 90 && exec "$COOLBPF" run -d 1 "$work/many.o") >"$work/out" 2>"$work/err"
+rc=$?
+check "at load: the run fails (exit $rc)" [ $rc = 1 ]
+check "at load: the limit is named once, with the fix: $(head -c 300 "$work/err")" \
+	[ "$(grep -c 'RLIMIT_NOFILE); raise it (ulimit -n' "$work/err")" = 1 ]
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]
