@@ -192,6 +192,9 @@ bool object_limit_hint(int err, const char *kind, const char *where, char *why, 
 	case EMFILE:
 		if (getrlimit(RLIMIT_NOFILE, &rl))
 			return false;
+		/* the hard limit when it is higher, else (root may raise it) 4x */
+		if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max <= rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur * 4;
 		snprintf(why + n, sz - n,
 			 ": every program, link and perf event is a file descriptor, and this "
 			 "process may open %llu (RLIMIT_NOFILE); raise it (ulimit -n %llu) or "
