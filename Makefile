@@ -50,6 +50,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 FUZZ_BIN := $(BUILD)/tests/fuzz_request
+FUZZ_OBJ_BIN := $(BUILD)/tests/fuzz_object
 
 # libcoolbpf.a is one relocatable object whose only global symbols are
 # the coolbpf_* API (everything else is hidden, then made local), so a
@@ -157,6 +158,13 @@ $(FUZZ_BIN): tests/fuzz/fuzz_request.c server/request.c server/request.h $(BASE_
 		-fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_request.c server/request.c \
 		-ljansson
 
+# libFuzzer on the object/artifact/BTF loading path: the library's sources
+# built again with the fuzzer's instrumentation, libbpf as installed
+$(FUZZ_OBJ_BIN): tests/fuzz/fuzz_object.c $(LIB_SRCS) $(LIB_ASM) bpf/lbc.h $(wildcard lib/*/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -fsanitize=fuzzer,address,undefined \
+		-o $@ tests/fuzz/fuzz_object.c $(LIB_SRCS) $(LIB_ASM) $(LDLIBS)
+
 # unit tests reach the internals; integration tests use the public API only
 $(BUILD)/tests/%: tests/unit/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
@@ -178,14 +186,17 @@ check-source: all
 
 check: check-format check-source
 
-test: all check $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BIN)
+test: all check $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BIN) $(FUZZ_OBJ_BIN)
 	@BUILD=$(BUILD) tests/run-all
 
-# the request-parser fuzzer for FUZZ_SECONDS (make test runs it 20 s)
+# the request-parser fuzzer, then the object/artifact/BTF one, each for
+# FUZZ_SECONDS (make test runs each 20 s)
 FUZZ_SECONDS ?= 600
-fuzz: all $(FUZZ_BIN)
-	@mkdir -p $(BUILD)/fuzz-corpus
+fuzz: all $(FUZZ_BIN) $(FUZZ_OBJ_BIN)
+	@mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-corpus-object
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 $(BUILD)/fuzz-corpus tests/fuzz/corpus
+	$(FUZZ_OBJ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
+		$(BUILD)/fuzz-corpus-object tests/fuzz/corpus-object
 
 test-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-all unit

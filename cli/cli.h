@@ -8,6 +8,7 @@
 #ifndef COOLBPF_CLI_H
 #define COOLBPF_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,20 @@ int cli_parse_long(const char *name, const char *arg, long min, long max, long *
 /* The object cache root: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
  * ~/.cache/coolbpf (static storage). */
 const char *cli_cache_dir(void);
+
+/* The signal that asked us to end (0: none yet), set by the handler
+ * cli_catch_signals() installs for SIGINT, SIGTERM, SIGHUP and SIGQUIT
+ * (without SA_RESTART, so a blocking wait returns EINTR); SIGPIPE is
+ * ignored (a write fails instead). A command then ends as it would at its
+ * natural end: children reaped, temporary files and tracefs instances
+ * removed. */
+extern volatile sig_atomic_t cli_signal;
+/* Warnings the command says better itself (run's attach report): not
+ * printed while true; coolbpf_errmsg() still has them. */
+extern bool cli_mute_warnings;
+void cli_catch_signals(void);
+/* The signals of cli_catch_signals() in set. */
+void cli_exit_signals(sigset_t *set);
 
 /* btf_gen.c: pahole a vmlinux's DWARF into raw BTF at out. */
 int btf_gen_vmlinux(const char *vmlinux, const char *out);

@@ -221,7 +221,10 @@ int cmd_compile(int argc, char **argv)
 	}
 	args.opts.defines = args.defines;
 	args.opts.include_dirs = args.includes;
-	coolbpf_compile_opts__from_env(&args.opts);
+	if (coolbpf_compile_opts__from_env(&args.opts)) {
+		status = 2;
+		goto out;
+	}
 	if (args.all_kernels) {
 		const char *arch = arch_uname(args.opts.arch ? args.opts.arch : host_arch());
 
@@ -233,7 +236,14 @@ int cmd_compile(int argc, char **argv)
 		args.opts.kernels = (const char *const *)args.kernels + 1;
 	}
 
+	/* a signal lets the compile end (clang, if it was sent the signal too,
+	 * ends with it) and clean up, then ends us with 128+signal */
+	cli_catch_signals();
 	err = coolbpf_compile_file(args.src, &args.opts, &res);
+	if (cli_signal) {
+		status = 128 + cli_signal;
+		goto out;
+	}
 	/* clang's own words, warnings included, exactly as it printed them */
 	if (res.log && *res.log)
 		fputs(res.log, stderr);

@@ -102,9 +102,13 @@ int cmd_inspect(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	err = read_file(args.path, &obj, &obj_sz);
+	/* a BPF object is never this large (libcoolbpf's BPF_OBJECT_MAX) */
+	err = read_file_max(args.path, 256u << 20, &obj, &obj_sz);
 	if (err) {
-		cli_err("inspect: cannot open '%s': %s", args.path, strerror(-err));
+		cli_err("inspect: cannot open '%s': %s", args.path,
+			err == -EFBIG  ? "larger than a BPF object can be (256 MiB)" :
+			err == -EINVAL ? "not a regular file" :
+					 strerror(-err));
 		return 1;
 	}
 	n = coolbpf_artifact__kernels(obj, obj_sz, NULL, 0);

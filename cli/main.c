@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,31 @@
 #include "cli.h"
 
 int cli_verbose;
+volatile sig_atomic_t cli_signal;
+bool cli_mute_warnings;
+
+static const int exit_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void on_exit_signal(int sig)
+{
+	cli_signal = sig;
+}
+
+void cli_exit_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(exit_signals); i++)
+		sigaddset(set, exit_signals[i]);
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_exit_signal };
+
+	for (size_t i = 0; i < ARRAY_SIZE(exit_signals); i++)
+		sigaction(exit_signals[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
 
 static const struct {
 	const char *name;
@@ -28,6 +54,8 @@ static int log_print(enum coolbpf_print_level level, const char *fmt, va_list ap
 	if (level == COOLBPF_DEBUG && cli_verbose < 2)
 		return 0;
 	if (level == COOLBPF_INFO && cli_verbose < 1)
+		return 0;
+	if (level == COOLBPF_WARN && cli_mute_warnings)
 		return 0;
 	if (level == COOLBPF_WARN)
 		fputs("coolbpf: ", stderr);

@@ -118,12 +118,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 static void flush_out(void)
 {
 	if (out.len && !out_broken) {
@@ -224,8 +218,19 @@ static void on_trace(void *ctx, const char *line)
 
 static void report_attach(const struct coolbpf_object *obj)
 {
+	/* text: a failure said once, the programs failing for the same
+	 * reason after it counted (a limit hit by 136 programs is one line) */
+	const char *said = NULL;
+	size_t same = 0;
+
 	for (size_t i = 0; i < coolbpf_object__attach_count(obj); i++) {
 		const struct coolbpf_attach_info *ai = coolbpf_object__attach_info(obj, i);
+		const char *why = ai->note ? ai->note : strerror(-ai->err);
+
+		if (!args.json && ai->err && said && !strcmp(said, why)) {
+			same++;
+			continue;
+		}
 
 		if (args.json) {
 			struct coolbpf_buf b = COOLBPF_BUF_INIT;
@@ -248,13 +253,18 @@ static void report_attach(const struct coolbpf_object *obj)
 			coolbpf_buf__release(&b);
 		} else if (ai->err) {
 			fprintf(stderr, "coolbpf: not attached: %s (%s): %s\n", ai->prog,
-				ai->section, ai->note ? ai->note : strerror(-ai->err));
+				ai->section, why);
+			said = why;
 		} else {
 			fprintf(stderr, "coolbpf: attached %s: %s %s%s%s%s\n", ai->prog, ai->kind,
 				ai->target, ai->note ? " (" : "", ai->note ? ai->note : "",
 				ai->note ? ")" : "");
 		}
 	}
+	if (same)
+		fprintf(stderr,
+			"coolbpf: not attached either: %zu more programs, for the same reason\n",
+			same);
 }
 
 /* JSON mode: errors are JSON on stderr too. */
@@ -337,7 +347,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 }
 
 /*
- * Wait for events, the deadline or SIGINT/SIGTERM. The signals are blocked
+ * Wait for events, the deadline or SIGINT/SIGTERM/SIGHUP/SIGQUIT. The signals are blocked
  * and read from a signalfd in the same epoll set as the object's events:
  * with a flag set by a handler, a signal landing between the check of the
  * flag and the wait would be lost and the wait would never end.
@@ -348,9 +358,7 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 	int efd = coolbpf_object__events_fd(obj), sfd, ep, err = 0;
 	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
+	cli_exit_signals(&mask);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -369,8 +377,8 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 		err = -errno;
 		goto out;
 	}
-	/* a signal that came during setup was caught by on_signal */
-	while (!exiting) {
+	/* a signal that came during setup was caught by cli_catch_signals' handler */
+	while (!exiting && !cli_signal) {
 		int timeout = -1, n;
 
 		if (deadline) {
@@ -415,7 +423,6 @@ int cmd_run(int argc, char **argv)
 	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL,
 					  NULL,	   NULL };
 	struct coolbpf_object *obj = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0;
 	int err, rc = 1;
 
@@ -428,15 +435,19 @@ int cmd_run(int argc, char **argv)
 	COOLBPF_COMPILE_OPTS(copts, .defines = args.defines, .include_dirs = args.includes,
 			     .server = args.server, .kernel = args.kernel, .btf_path = args.btf);
 	COOLBPF_OBJECT_OPTS(oopts, .btf_path = args.btf, .compile = &copts);
-	coolbpf_compile_opts__from_env(&copts);
+	if (coolbpf_compile_opts__from_env(&copts))
+		return 2;
 	coolbpf_object_opts__from_env(&oopts);
 
 	/* no SA_RESTART: a signal must interrupt the wait for events */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_catch_signals();
 
 	obj = open_program(&copts, &oopts);
+	/* told to end while compiling or opening: nothing to report */
+	if (cli_signal) {
+		rc = 128 + cli_signal;
+		goto out;
+	}
 	if (!obj)
 		return fail("cannot open program");
 	/* BTF that came over the network is always said */
@@ -451,14 +462,17 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
 	}
 	if (coolbpf_object__load(obj)) {
-		rc = fail("cannot load program");
+		rc = cli_signal ? 128 + cli_signal : fail("cannot load program");
 		goto out;
 	}
 	if (args.pin_dir && pin_maps(obj)) {
 		rc = fail("cannot pin maps");
 		goto out;
 	}
+	/* each program's attach is said once, by the report */
+	cli_mute_warnings = true;
 	err = coolbpf_object__attach(obj);
+	cli_mute_warnings = false;
 	report_attach(obj);
 	if (err) {
 		rc = fail("cannot attach program");

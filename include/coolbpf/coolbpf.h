@@ -110,6 +110,9 @@ struct coolbpf_compile_opts {
 	 * picks the one it runs on. Their BTF must be there: -ENOENT names the
 	 * file looked for. Local compiles only */
 	const char *const *kernels;
+	/* the object cache's size in bytes: over it, the entries used least
+	 * recently are removed; 0: 1 GiB (COOLBPF_CACHE_MAX) */
+	__u64 cache_max;
 	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
@@ -152,8 +155,10 @@ COOLBPF_API void coolbpf_compile_result__release(struct coolbpf_compile_result *
  * $XDG_CACHE_HOME/coolbpf, else $HOME/.cache/coolbpf), btf_dir from
  * $COOLBPF_BTF_DIR, tool_path from
  * $PATH, full_vmlinux_h from $COOLBPF_COMPILE_FULL, server_ca from
- * $COOLBPF_SERVER_CA. Strings point into
- * the environment or static storage. Returns 0 or -EINVAL (bad opts).
+ * $COOLBPF_SERVER_CA, cache_max from $COOLBPF_CACHE_MAX (bytes, or with a
+ * K, M or G suffix). Strings point into the environment or static
+ * storage. Returns 0, or -EINVAL (bad opts, or a COOLBPF_CACHE_MAX that
+ * is not a size: said through the print callback).
  */
 COOLBPF_API int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts);
 

@@ -166,6 +166,11 @@ int jw_error(const struct jw *w);
 
 /* Read a whole file (NUL-terminated for convenience). 0 or -errno. */
 int read_file(const char *path, void **data, size_t *len);
+/* The same, -EFBIG (nothing kept) when there is more than max bytes (a
+ * regular file: known from its size, before reading), -EINVAL for a
+ * device (/dev/zero says size 0 and never ends). */
+int read_file_max(const char *path, size_t max, void **data, size_t *len);
+int read_fd_max(int fd, size_t max, void **data, size_t *len);
 /* Write atomically: temp file in the same directory, then rename. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* Finish a temp file written through fd: mode 0644, close, rename to path;
@@ -292,6 +297,8 @@ bool is_gzip(const void *data, size_t len);
  * NUL-terminated). 0, -ENOMEM, -EBADMSG (not gzip or corrupt), -EIO. */
 int gzip(const void *in, size_t in_len, void **out, size_t *out_len);
 int gunzip(const void *in, size_t in_len, void **out, size_t *out_len);
+/* The same, -EFBIG when it inflates to more than max bytes (a bomb). */
+int gunzip_max(const void *in, size_t in_len, size_t max, void **out, size_t *out_len);
 
 /* str.c ------------------------------------------------------------- */
 

@@ -73,6 +73,11 @@ bool is_gzip(const void *data, size_t len)
 
 int gunzip(const void *in, size_t in_len, void **out, size_t *out_len)
 {
+	return gunzip_max(in, in_len, SIZE_MAX / 4, out, out_len);
+}
+
+int gunzip_max(const void *in, size_t in_len, size_t max, void **out, size_t *out_len)
+{
 	z_stream zs = { 0 };
 	/* gzip's trailer holds the size mod 2^32: a good first guess */
 	size_t cap = in_len >= 4 ? (size_t)((const unsigned char *)in)[in_len - 1] << 24 |
@@ -85,6 +90,9 @@ int gunzip(const void *in, size_t in_len, void **out, size_t *out_len)
 
 	if (cap < in_len)
 		cap = in_len * 4 + 64;
+	/* the trailer is the sender's word: never more than max up front */
+	if (cap > max)
+		cap = max + 1;
 	buf = malloc(cap + 1);
 	if (!buf)
 		return cb_err(-ENOMEM);
@@ -96,7 +104,13 @@ int gunzip(const void *in, size_t in_len, void **out, size_t *out_len)
 	zs.avail_in = (uInt)in_len;
 	do {
 		if (zs.total_out == cap) {
-			char *p = realloc(buf, cap * 2 + 1);
+			char *p;
+
+			if (cap > max) {
+				zerr = Z_BUF_ERROR;
+				break;
+			}
+			p = realloc(buf, cap * 2 + 1);
 
 			if (!p) {
 				zerr = Z_MEM_ERROR;
@@ -113,7 +127,13 @@ int gunzip(const void *in, size_t in_len, void **out, size_t *out_len)
 	inflateEnd(&zs);
 	if (zerr != Z_STREAM_END) {
 		free(buf);
-		return cb_err(zerr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG);
+		return cb_err(zerr == Z_MEM_ERROR ? -ENOMEM :
+			      zerr == Z_BUF_ERROR ? -EFBIG :
+						    -EBADMSG);
+	}
+	if (*out_len > max) {
+		free(buf);
+		return cb_err(-EFBIG);
 	}
 	buf[*out_len] = '\0';
 	*out = buf;

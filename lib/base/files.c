@@ -11,35 +11,47 @@
 
 #include "base.h"
 
-int read_file(const char *path, void **data, size_t *len)
+int read_fd_max(int fd, size_t max, void **data, size_t *len)
 {
 	struct stat st;
 	size_t cap, n = 0;
 	char *buf;
-	int fd, err;
+	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fstat(fd, &st))
 		return -errno;
-	/* sysfs files report size 4096 or 0: read until EOF either way */
-	cap = (fstat(fd, &st) == 0 && st.st_size > 0) ? (size_t)st.st_size + 1 : 4096;
+	/* a bounded read is of a file or a pipe: a device (/dev/zero) has no
+	 * end, and a file over the bound is refused before a byte is read */
+	if (max < SIZE_MAX - 2 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return cb_err(-EINVAL);
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max)
+		return cb_err(-EFBIG);
+	/* sysfs files report size 4096 or 0: read until EOF, never past max,
+	 * whatever the size says */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
 	buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return cb_err(-ENOMEM);
-	}
 	for (;;) {
 		ssize_t r;
 
 		if (n == cap) {
-			char *p = realloc(buf, cap * 2 + 1);
+			size_t ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			char *p;
 
+			if (n > max) {
+				err = -EFBIG;
+				goto fail;
+			}
+			p = realloc(buf, ncap + 1);
 			if (!p) {
 				err = -ENOMEM;
 				goto fail;
 			}
 			buf = p;
-			cap *= 2;
+			cap = ncap;
 		}
 		r = read(fd, buf + n, cap - n);
 		if (r < 0) {
@@ -52,15 +64,33 @@ int read_file(const char *path, void **data, size_t *len)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
+	if (n > max) {
+		err = -EFBIG;
+		goto fail;
+	}
 	buf[n] = '\0';
 	*data = buf;
 	*len = n;
 	return 0;
 fail:
 	free(buf);
-	close(fd);
 	return cb_err(err);
+}
+
+int read_file_max(const char *path, size_t max, void **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_fd_max(fd, max, data, len);
+	close(fd);
+	return err ? cb_err(err) : 0;
+}
+
+int read_file(const char *path, void **data, size_t *len)
+{
+	return read_file_max(path, SIZE_MAX - 2, data, len);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len)

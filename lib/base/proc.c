@@ -2,7 +2,7 @@
 /* Child processes: run an argv (no shell) and collect its output; wait for it. */
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,36 +42,77 @@ struct child_io {
 	bool kill_on_excess;
 };
 
-/* Spawn argv as io says, read what it writes into out, wait for it. */
+/* In the child, between fork and exec: the streams as io says, and death
+ * with the parent. Only async-signal-safe calls. */
+static void child_exec(const char *const argv[], const struct child_io *io, int pipe_w, int err_w,
+		       pid_t parent)
+{
+	int e;
+
+	sigset_t none;
+	int null_in, null_err = -1;
+
+	/* a parent killed (even by SIGKILL) takes its compiler with it */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	null_in = io->in_fd >= 0 ? io->in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!io->err_to_out)
+		null_err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null_in < 0 || dup2(null_in, 0) < 0 ||
+	    dup2(io->out_fd >= 0 ? io->out_fd : pipe_w, 1) < 0 ||
+	    dup2(io->err_to_out ? pipe_w : null_err, 2) < 0)
+		_exit(127);
+	if (io->dir && chdir(io->dir))
+		_exit(127);
+	execvp(argv[0], (char *const *)argv);
+	/* the parent learns why, as posix_spawn would have told it */
+	e = errno;
+	if (write(err_w, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Spawn argv as io says, read what it writes into out, wait for it. The
+ * child stays in our process group (a terminal's Ctrl-C, a job's kill
+ * reach it too) and dies with us (PR_SET_PDEATHSIG). */
 static int run_child(const char *const argv[], const struct child_io *io, struct strbuf *out,
 		     size_t out_max)
 {
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], err, status;
+	int pipefd[2], errfd[2], status, child_errno = 0;
 	bool too_much = false;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	char buf[1 << 16];
 
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	if (io->in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, io->in_fd, 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, io->out_fd >= 0 ? io->out_fd : pipefd[1], 1);
-	if (io->err_to_out)
-		posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	else
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (io->dir)
-		posix_spawn_file_actions_addchdir_np(&fa, io->dir);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (err) {
+	if (pipe2(errfd, O_CLOEXEC)) {
 		close(pipefd[0]);
-		return cb_err(-err);
+		close(pipefd[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid == 0)
+		child_exec(argv, io, pipefd[1], errfd[1], parent);
+	close(pipefd[1]);
+	close(errfd[1]);
+	if (pid < 0) {
+		int err = -errno;
+
+		close(pipefd[0]);
+		close(errfd[0]);
+		return cb_err(err);
+	}
+	/* closed by the exec (nothing read), or the exec's errno */
+	while (read(errfd[0], &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
+		;
+	close(errfd[0]);
+	if (child_errno) {
+		close(pipefd[0]);
+		wait_child(pid);
+		return cb_err(-child_errno);
 	}
 	for (;;) {
 		ssize_t r = read(pipefd[0], buf, sizeof(buf));

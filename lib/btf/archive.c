@@ -34,7 +34,7 @@ int btf_file_read(const char *path, void **data, size_t *len)
 {
 	void *raw;
 	size_t raw_len;
-	int err = read_file(path, &raw, &raw_len);
+	int err = read_file_max(path, BTF_FILE_MAX, &raw, &raw_len);
 
 	if (err)
 		return cb_err(err);
@@ -43,7 +43,7 @@ int btf_file_read(const char *path, void **data, size_t *len)
 		*len = raw_len;
 		return 0;
 	}
-	err = gunzip(raw, raw_len, data, len);
+	err = gunzip_max(raw, raw_len, BTF_FILE_MAX, data, len);
 	free(raw);
 	return err;
 }
@@ -90,30 +90,19 @@ int btf_archive_read(const char *root, const char *release, const char *arch, vo
 struct btf *btf_load_file(const char *path)
 {
 	struct btf *btf;
+	char why[256];
 	void *data;
 	size_t len;
-	int err;
+	int err = btf_file_read(path, &data, &len);
 
-	err = read_file(path, &data, &len);
 	if (err)
 		return cb_err_ptr(err);
-	if (!is_gzip(data, len)) {
-		free(data);
-		/* raw BTF or an ELF with a .BTF section */
-		return btf__parse(path, NULL);
-	}
-	{
-		void *raw;
-		size_t raw_len;
-
-		err = gunzip(data, len, &raw, &raw_len);
-		free(data);
-		if (err)
-			return cb_err_ptr(err);
-		btf = btf__new(raw, (__u32)raw_len);
-		err = btf ? 0 : -errno;
-		free(raw);
-	}
+	/* raw BTF or an ELF with a .BTF section, checked before libbpf parses it */
+	btf = btf_from_bytes(data, len, why, sizeof(why));
+	err = btf ? 0 : -errno;
+	free(data);
+	if (!btf)
+		pr_debug("btf: '%s': %s\n", path, why);
 	return btf ? btf : cb_err_ptr(err);
 }
 

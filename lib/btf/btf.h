@@ -9,6 +9,7 @@
  *  - archive.c: the archive layout, <root>/<arch>/<release>.btf.gz (or a
  *    plain .btf); reading BTF files (raw, gzip, ELF .BTF).
  *  - carried.c: the min BTF an artifact carries (.lbc.minbtf/.lbc.target).
+ *  - check.c: BTF and BPF objects checked before libbpf parses them.
  *  - slim.c: a per-program vmlinux.h cut from the target BTF.
  *
  * Builds on lib/base only.
@@ -21,6 +22,11 @@
 #include "base/base.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
+
+/* What is read as BTF (raw, inflated, or an ELF holding it) and as a BPF
+ * object, at most: a kernel's BTF is a few MB. Beyond: -EFBIG. */
+#define BTF_FILE_MAX   (256u << 20)
+#define BPF_OBJECT_MAX (256u << 20)
 
 struct btf;
 
@@ -130,6 +136,23 @@ struct btf *btf_load_file(const char *path);
 /* An in-memory file with data (close-on-exec); "/proc/self/fd/N" into path.
  * Returns the fd or -errno. */
 int btf_memfd(const void *data, size_t len, char *path, size_t sz);
+
+/* check.c ------------------------------------------------------------ */
+
+/*
+ * BTF checked before libbpf sees it (libbpf 1.1 crashes on a type id past
+ * the last): the header and sections inside len, every name offset and
+ * type reference inside the BTF. NULL + errno (-EBADMSG, -EFBIG) with why
+ * saying what is wrong.
+ */
+struct btf *btf_new_checked(const void *data, size_t len, char *why, size_t sz);
+int btf_check(const void *data, size_t len, char *why, size_t sz);
+/* The same for raw BTF or an ELF file's .BTF section. */
+struct btf *btf_from_bytes(const void *data, size_t len, char *why, size_t sz);
+/* A BPF object before bpf_object__open_mem(): a 64-bit BPF ELF whose
+ * sections lie inside it, with a checked .BTF and a sane .BTF.ext.
+ * 0, or -EBADMSG / -EFBIG with why. */
+int bpf_elf_check(const void *obj, size_t obj_sz, char *why, size_t sz);
 
 /* remote.c ----------------------------------------------------------- */
 

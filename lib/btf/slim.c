@@ -267,11 +267,10 @@ static int scan_file(struct scan *sc, const char *path, int depth)
 	if (depth > SLIM_MAX_DEPTH || sc->n_bufs == SLIM_MAX_FILES || !realpath(path, real) ||
 	    scanned(sc, real))
 		return 0;
-	err = read_file(real, &data, &len);
-	if (err || len > SLIM_MAX_FILE_SZ) {
-		free(err ? NULL : data);
+	/* an #include "/dev/zero" is skipped, not read forever */
+	err = read_file_max(real, SLIM_MAX_FILE_SZ, &data, &len);
+	if (err)
 		return 0;
-	}
 	rlen = strlen(real) + 1;
 	buf = malloc(rlen + len + 1);
 	if (!buf) {
@@ -428,7 +427,7 @@ static int view_open(struct btf_view *v, const char *path)
 			v->map = NULL;
 			close(fd);
 			fd = -1;
-			err = read_file(path, &v->buf, &len);
+			err = read_file_max(path, BTF_FILE_MAX, &v->buf, &len);
 		}
 	}
 	if (fd >= 0)

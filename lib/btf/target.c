@@ -5,6 +5,7 @@
  * coolbpfd), one identity per BTF (the compile cache keys on it), one
  * set of messages when there is none.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -61,7 +62,8 @@ static int place(struct btf_choice *c, const struct btf_query *q, enum btf_use u
 		err = mkdir_p(q->unpack_dir);
 		if (!err)
 			err = pathf(c->path, sizeof(c->path), "%s/%s.btf", q->unpack_dir, c->id);
-		if (!err && stat(c->path, &st))
+		/* named by its hash: one there of another size is damaged, replaced */
+		if (!err && (stat(c->path, &st) || (size_t)st.st_size != len))
 			err = write_file_atomic(c->path, data, len);
 		if (err)
 			pr_warn("cannot unpack BTF into '%s': %s\n", q->unpack_dir, strerror(-err));
@@ -76,44 +78,72 @@ static int place(struct btf_choice *c, const struct btf_query *q, enum btf_use u
 	return 0;
 }
 
+/* BTF from a file or a server, checked before libbpf parses it. */
+static int check_or_warn(const char *from, const void *data, size_t len)
+{
+	char why[256];
+	struct btf *btf = btf_from_bytes(data, len, why, sizeof(why));
+	int err = btf ? 0 : -errno;
+
+	if (!btf)
+		pr_warn("cannot use BTF '%s': not a valid BTF file (%s); replace it (coolbpf btf gen, or "
+			"the kernel's own /sys/kernel/btf/vmlinux)\n",
+			from, why);
+	btf__free(btf);
+	return err;
+}
+
 /* A file the caller named: it must be BTF (raw, gzip'd, or an ELF's .BTF). */
+static bool file_is_gzip(const char *path)
+{
+	unsigned char m[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool gz = fd >= 0 && read(fd, m, 2) == 2 && is_gzip(m, 2);
+
+	if (fd >= 0)
+		close(fd);
+	return gz;
+}
+
 static int choose_explicit(struct btf_choice *c, const struct btf_query *q, enum btf_use use)
 {
 	const char *path = q->explicit_path;
-	struct btf *btf = btf_load_file(path);
+	struct btf *btf;
+	char why[256];
 	void *data;
 	size_t len;
-	int err;
+	int err = btf_file_read(path, &data, &len);
 
-	if (!btf) {
-		err = -errno;
+	/* read once, bounded, and checked before libbpf parses it */
+	if (err) {
 		pr_warn("cannot use BTF '%s': %s; give a raw BTF file, a .btf.gz or an ELF with a "
 			".BTF section (e.g. from 'coolbpf btf gen')\n",
 			path,
-			err == -ENOENT ? "No such file or directory" : "not a valid BTF file");
+			err == -EFBIG	? "larger than BTF can be (256 MiB)" :
+			err == -EINVAL	? "not a regular file" :
+			err == -EBADMSG ? "not valid gzip" :
+					  strerror(-err));
+		return cb_err(err);
+	}
+	btf = btf_from_bytes(data, len, why, sizeof(why));
+	if (!btf) {
+		err = -errno;
+		free(data);
+		pr_warn("cannot use BTF '%s': not a valid BTF file (%s); give a raw BTF file, a "
+			".btf.gz or an ELF with a .BTF section (e.g. from 'coolbpf btf gen')\n",
+			path, why);
 		return cb_err(err);
 	}
 	btf__free(btf);
 	set_origin(c, BTF_SRC_EXPLICIT, path);
 	if (!strcmp(path, SYS_BTF) && !strcmp(c->release, host_kernel_release()) &&
 	    sysfs_id(c->id) == 0) {
+		free(data);
 		strlcpy_cb(c->path, path, sizeof(c->path));
 		return 0;
 	}
-	err = read_file(path, &data, &len);
-	if (err) {
-		pr_warn("cannot read BTF '%s': %s\n", path, strerror(-err));
-		return cb_err(err);
-	}
-	if (is_gzip(data, len)) {
-		void *raw;
-		size_t raw_len;
-
-		err = gunzip(data, len, &raw, &raw_len);
-		if (!err) {
-			err = place(c, q, use, raw, raw_len);
-			free(raw);
-		}
+	if (file_is_gzip(path)) {
+		err = place(c, q, use, data, len);
 	} else {
 		/* used in place: libbpf and bpftool read ELF and raw BTF alike */
 		sha256_hex(data, len, c->id);
@@ -150,6 +180,16 @@ static bool choose_carried(struct btf_choice *c, const struct btf_query *q)
 				 n - (int)ARRAY_SIZE(ks));
 		}
 		return false;
+	}
+	{
+		char why[256];
+
+		/* libbpf parses it for CO-RE: a damaged one must not reach it */
+		if (btf_check(min, min_sz, why, sizeof(why))) {
+			pr_warn("artifact: its min BTF for %s is damaged (%s): not used\n",
+				c->release, why);
+			return false;
+		}
 	}
 	if (place(c, q, BTF_FOR_LOAD, min, min_sz))
 		return false;
@@ -220,6 +260,11 @@ static int choose_remote(struct btf_choice *c, const struct btf_query *q)
 
 	if (err)
 		return err;
+	err = check_or_warn(c->remote, data, len);
+	if (err) {
+		free(data);
+		return err;
+	}
 	if (q->fetch_dir && *q->fetch_dir &&
 	    coolbpf_btf_archive__add(q->fetch_dir, c->release, c->arch, data, len, entry,
 				     sizeof(entry)))
@@ -249,7 +294,9 @@ static int read_archive(struct btf_choice *c, const struct btf_query *q, enum bt
 		pr_warn("cannot read BTF '%s': %s\n", c->path, strerror(-err));
 		return cb_err(err);
 	}
-	err = place(c, q, use, data, len);
+	err = check_or_warn(c->path, data, len);
+	if (!err)
+		err = place(c, q, use, data, len);
 	free(data);
 	return err ? cb_err(err) : 0;
 }

@@ -180,7 +180,8 @@ static void min_core_btf(const struct compile_tools *tools, const char *core_btf
 
 	*min = NULL;
 	*min_sz = 0;
-	if (run_tool("bpftool gen min_core_btf", argv) == 0 && read_file(out, min, min_sz))
+	if (run_tool("bpftool gen min_core_btf", argv) == 0 &&
+	    read_file_max(out, BTF_FILE_MAX, min, min_sz))
 		*min = NULL;
 	unlink(out);
 }
@@ -359,7 +360,7 @@ int artifact_build(const struct compile_tools *tools, const char *obj_path,
 	free(min);
 	if (err)
 		return cb_err(err);
-	err = read_file(art, out, out_sz);
+	err = read_file_max(art, COMPILE_OBJECT_MAX, out, out_sz);
 	if (err)
 		pr_warn("compile: cannot read '%s': %s\n", art, strerror(-err));
 	return err;

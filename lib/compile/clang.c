@@ -82,6 +82,9 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 	argv[n++] = "bpf";
 	argv[n++] = compile_arch_define(job->arch);
 	argv[n++] = "-fno-color-diagnostics";
+	/* a crash leaves no preprocessed source and script in /tmp for
+	 * anyone to read: its stack is in the log */
+	argv[n++] = "-fno-crash-diagnostics";
 	for (size_t i = 0; i < ARRAY_SIZE(pre->dirs) && pre->dirs[i]; i++) {
 		argv[n++] = "-I";
 		argv[n++] = pre->dirs[i];

@@ -27,12 +27,19 @@ extern const char cb_lbc_h[];
 extern const char cb_lbc_h_end[];
 
 /* Bumped whenever the pipeline's output changes for the same inputs. */
-#define COMPILE_PIPELINE_VERSION "coolbpf-compile-4"
+#define COMPILE_PIPELINE_VERSION "coolbpf-compile-5"
 
-#define coolbpf_compile_opts__last_field kernels
+#define coolbpf_compile_opts__last_field cache_max
 
 /* clang's messages kept for the caller, at most */
 #define CLANG_LOG_MAX (1024 * 1024)
+/* What a compile reads, at most: a source or a file it includes (the
+ * cache hashes those), an artifact, a manifest. Beyond: -EFBIG. */
+#define COMPILE_INPUT_MAX    (64u << 20)
+#define COMPILE_OBJECT_MAX   (256u << 20)
+#define COMPILE_MANIFEST_MAX (4u << 20)
+/* the cache's size when the caller gives none (cache_max 0) */
+#define COMPILE_CACHE_MAX_DEFAULT (1ull << 30)
 
 /* tools.c ------------------------------------------------------------ */
 
@@ -154,15 +161,31 @@ void cache_object_key(const char *mkey, const char *manifest, char out[65]);
 
 /*
  * Look an artifact up: read the manifest named by mkey, re-hash every file
- * it lists, and read the object if they all still match. 0 on a hit
- * (obj and log malloc'd, log may be ""), -ENOENT on a miss.
+ * it lists, and read the object if they all still match and it is what
+ * its .sum recorded. 0 on a hit (obj and log malloc'd, log may be ""),
+ * -ENOENT on a miss. An entry that fails its check (damaged, swapped, not
+ * the user's) is reported, removed, and a miss; a directory on its path
+ * that is not the user's: -EPERM (cache_check_dir).
  */
 int cache_lookup(const char *root, const char *mkey, void **obj, size_t *obj_sz, char **log);
 
-/* Store an artifact, then its manifest (a manifest never names a missing
- * object). Every file is written atomically. */
+/* Store an artifact, its record (.sum), then its manifest (a manifest
+ * never names a missing object); every file is written atomically. Then
+ * evict down to max bytes (0: COMPILE_CACHE_MAX_DEFAULT). */
 int cache_store(const char *root, const char *mkey, const char *manifest, const void *obj,
-		size_t obj_sz, const char *log);
+		size_t obj_sz, const char *log, uint64_t max);
+/* Remove the entries and kernel directories used least recently until
+ * the cache holds at most max bytes (the newest always stays). */
+void cache_evict(const char *root, uint64_t max);
+/*
+ * The cache must be the user's own, as ssh wants ~/.ssh: root (created
+ * when missing) and every directory above it belong to the effective
+ * user or to root and are not group- or world-writable (sticky ones above
+ * it, /tmp, are fine). -EPERM (or -ENOTDIR) with a message naming the
+ * path and the fix otherwise. cache_check_dir checks one directory in it.
+ */
+int cache_check_root(const char *root);
+int cache_check_dir(const char *root, const char *dir);
 
 /* The cache root when the caller gives none: ~/.cache/coolbpf of the
  * effective user (from the password database, not the environment). */

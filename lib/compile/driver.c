@@ -5,8 +5,11 @@
  * the slim header (the full one + PCH when clang rejects it), make the
  * artifact and store it. Or, with a server, hand the source to it.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -67,6 +70,15 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 			 (mono_now() - t0) * 1e3);
 		if (rc == 0)
 			core_btf = slim_btf;
+		if (rc > 0 && strstr(strbuf_str(&log), "frontend command failed")) {
+			/* clang crashed: the full header would only crash it again */
+			pr_warn("compile: clang crashed on '%s': nothing of it was kept on disk "
+				"(-fno-crash-diagnostics), its messages are in the log\n",
+				job->display);
+			res->log = strbuf_detach(&log, NULL);
+			err = -EINVAL;
+			goto out;
+		}
 		if (rc > 0) {
 			/* a name the scan could not see (## pasting), or an error
 			 * in the program: the full header tells which */
@@ -80,8 +92,14 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 		struct prelude pre = { { kd.pdir, kd.kdir }, "-include-pch", kd.pch };
 
 		err = kernel_dir_prepare(tools, t, &kd, false);
+		if (!err)
+			err = cache_check_dir(root, kd.kdir);
+		if (!err)
+			err = cache_check_dir(root, kd.pdir);
 		if (err)
 			goto out;
+		/* used now: the last one eviction takes */
+		utimensat(AT_FDCWD, kd.kdir, NULL, 0);
 		rc = clang_run(tools, &pre, job, tmpdir, src_dir, &log);
 		if (rc > 0 && strstr(strbuf_str(&log), "precompiled header")) {
 			pr_info("compile: precompiled header is stale, rebuilding it\n");
@@ -131,7 +149,7 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 		goto out;
 
 	pathf(path, sizeof(path), "%s/deps.d", tmpdir);
-	err = read_file(path, &deps, &deps_len);
+	err = read_file_max(path, COMPILE_MANIFEST_MAX, &deps, &deps_len);
 	if (!err) {
 		char src_abs[PATH_MAX];
 
@@ -142,13 +160,46 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 	}
 	/* an unwritable cache costs speed, not the compile */
 	if (!err && !OPTS_GET(job->opts, no_cache_write, false))
-		cache_store(root, mkey, strbuf_str(&manifest), res->obj, res->obj_sz, res->log);
+		cache_store(root, mkey, strbuf_str(&manifest), res->obj, res->obj_sz, res->log,
+			    OPTS_GET(job->opts, cache_max, 0));
 	err = 0;
 out:
 	free(deps);
 	strbuf_release(&log);
 	strbuf_release(&manifest);
 	return err ? cb_err(err) : 0;
+}
+
+/*
+ * tmp/cc.<pid>.* of processes that are gone (killed before they could
+ * remove it): removed, as run removes the tracefs instances of dead runs.
+ * A pid reused since by a live process keeps its directory a while longer.
+ */
+static void sweep_tmp(const char *tmp)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(tmp);
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, "cc.", 3))
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + 3, &end, 10);
+		if (errno || end == de->d_name + 3 || *end != '.' || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive (or not ours to signal: alive too) */
+		if (pathf(path, sizeof(path), "%s/%s", tmp, de->d_name) == 0) {
+			pr_debug("compile: removing '%s', left by process %ld\n", path, pid);
+			rm_tree(path);
+		}
+	}
+	if (d)
+		closedir(d);
 }
 
 /* The cache root: the caller's, else ~/.cache/coolbpf, made absolute. */
@@ -167,7 +218,7 @@ static int cache_root(const struct coolbpf_compile_opts *opts, char *root, size_
 	err = abs_path(dir, root, sz);
 	if (err)
 		pr_warn("compile: bad cache directory '%s': %s\n", dir, strerror(-err));
-	return err;
+	return err ? err : cache_check_root(root);
 }
 
 static int check_defines(const char *const *defines)
@@ -328,7 +379,9 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 		cache_manifest_key(&in, mkey);
 	}
 	if (!OPTS_GET(opts, no_cache, false) &&
-	    cache_lookup(root, mkey, &res->obj, &res->obj_sz, &res->log) == 0) {
+	    (err = cache_lookup(root, mkey, &res->obj, &res->obj_sz, &res->log)) != -ENOENT) {
+		if (err)
+			goto out;
 		res->cached = true;
 		pr_info("compile: '%s' served from the cache (%.1f ms)\n", job->display,
 			(mono_now() - t0) * 1e3);
@@ -336,7 +389,9 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 	}
 
 	if ((err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp", root)) || (err = mkdir_p(tmpdir)) ||
-	    (err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp/cc.XXXXXX", root)) || !mkdtemp(tmpdir)) {
+	    (err = cache_check_dir(root, tmpdir)) || (sweep_tmp(tmpdir), 0) ||
+	    (err = pathf(tmpdir, sizeof(tmpdir), "%s/tmp/cc.%d.XXXXXX", root, (int)getpid())) ||
+	    !mkdtemp(tmpdir)) {
 		err = err ? err : -errno;
 		pr_warn("compile: cannot create a directory under '%s': %s\n", root,
 			strerror(-err));
@@ -390,9 +445,12 @@ int coolbpf_compile_file(const char *path, const struct coolbpf_compile_opts *op
 	memset(res, 0, sizeof(*res));
 	if (!path || !*path)
 		return cb_err(-EINVAL);
-	err = read_file(path, &src, &len);
+	err = read_file_max(path, COMPILE_INPUT_MAX, &src, &len);
 	if (err) {
-		pr_warn("cannot open '%s': %s\n", path, strerror(-err));
+		pr_warn("cannot open '%s': %s\n", path,
+			err == -EFBIG  ? "larger than a source can be (64 MiB)" :
+			err == -EINVAL ? "not a regular file" :
+					 strerror(-err));
 		return cb_err(err);
 	}
 	err = abs_path(path, abs, sizeof(abs));

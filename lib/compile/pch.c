@@ -10,6 +10,7 @@
  * under a temporary name and renamed into place; the PCH comes last, so
  * its presence means the directory is complete.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -118,6 +119,7 @@ static int build_pch(const struct compile_tools *tools, const struct kernel_dir 
 				       "bpf",
 				       kd->arch_define,
 				       "-fno-color-diagnostics",
+				       "-fno-crash-diagnostics",
 				       "-I",
 				       kd->pdir,
 				       "-I",
@@ -140,6 +142,22 @@ static int build_pch(const struct compile_tools *tools, const struct kernel_dir 
 	}
 	strbuf_release(&log);
 	return rc ? cb_err(-EINVAL) : 0;
+}
+
+/* Files "<name>.tmp.*" in dir. */
+static void remove_tmp_files(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		if (strstr(de->d_name, ".tmp.") &&
+		    pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* Make vmlinux.h and the PCH unless they are there; rebuild the PCH when
@@ -167,6 +185,9 @@ int kernel_dir_prepare(const struct compile_tools *tools, const struct btf_choic
 			close(fd);
 		return cb_err(err);
 	}
+	/* what a builder killed midway left (we hold the lock: none is ours) */
+	remove_tmp_files(kd->kdir);
+	remove_tmp_files(kd->pdir);
 	if (stale)
 		unlink(kd->pch);
 	/* another process may have built it while we waited */

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -159,11 +160,71 @@ static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char 
 	return err;
 }
 
+/*
+ * A kernel limit err stands for, said with what to do, into why (after
+ * what why already says); false when err is not one. The kernel's own
+ * words ("Argument list too long") name no limit.
+ */
+bool object_limit_hint(int err, const char *kind, const char *where, char *why, size_t sz)
+{
+	size_t n = strnlen(why, sz);
+	struct rlimit rl;
+
+	if (n + 1 >= sz)
+		return false;
+	if (!n)
+		n = (size_t)snprintf(why, sz, "%s", strerror(-err));
+	if (n >= sz)
+		return false;
+	switch (-err) {
+	case E2BIG:
+		if (strcmp(kind, "tracepoint") && strcmp(kind, "kprobe") &&
+		    strcmp(kind, "kretprobe") && strcmp(kind, "uprobe") &&
+		    strcmp(kind, "uretprobe") && strcmp(kind, "perf_event"))
+			return false;
+		snprintf(
+			why + n, sz - n,
+			": the kernel runs at most 64 BPF programs on one %s (BPF_TRACE_MAX_PROGS), "
+			"and '%s' has them; attach fewer there, or do the work of several programs "
+			"in one",
+			kind, where);
+		return true;
+	case EMFILE:
+		if (getrlimit(RLIMIT_NOFILE, &rl))
+			return false;
+		/* the hard limit when it is higher, else (root may raise it) 4x */
+		if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max <= rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur * 4;
+		snprintf(why + n, sz - n,
+			 ": every program, link and perf event is a file descriptor, and this "
+			 "process may open %llu (RLIMIT_NOFILE); raise it (ulimit -n %llu) or "
+			 "use fewer programs",
+			 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+		return true;
+	case ENFILE:
+		snprintf(why + n, sz - n,
+			 ": the system's table of open files is full (fs.file-max); raise it "
+			 "(sysctl fs.file-max) or close files");
+		return true;
+	case ENOMEM:
+	case EPERM:
+		if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+			return false;
+		snprintf(why + n, sz - n,
+			 ": locked memory is limited to %llu KB here (RLIMIT_MEMLOCK), which "
+			 "kernels before 5.11 charge BPF to; raise it (ulimit -l unlimited)",
+			 (unsigned long long)rl.rlim_cur / 1024);
+		return true;
+	}
+	return false;
+}
+
 /* attach by section --------------------------------------------------- */
 
 int coolbpf_object__attach(struct coolbpf_object *obj)
 {
-	size_t n = 0;
+	size_t n = 0, same = 0;
+	char said[512] = "";
 	int err = 0;
 
 	if (!obj || !obj->loaded)
@@ -197,6 +258,11 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 		}
 		r = attach_one(p, bpf_object__find_program_by_name(obj->bpf, p->name), &kind, &link,
 			       why, sizeof(why), where, sizeof(where));
+		if (r < 0) {
+			if (!why[0])
+				snprintf(why, sizeof(why), "%s", strerror(-r));
+			object_limit_hint(r, kind, where, why, sizeof(why));
+		}
 		idx = attach_report_add(obj, p->name, p->section, kind, where,
 					why[0] ? why : p->note, r < 0 ? r : 0);
 		if (idx < 0) {
@@ -208,11 +274,18 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 		if (r < 0 && p->optional) {
 			/* the caller can do without it: report, keep the rest */
 			pr_info("program '%s' (%s) left out: %s\n", p->name, p->section, why);
+		} else if (r < 0 && !strcmp(why, said)) {
+			same++; /* said once, for the first of them */
+			err = r;
 		} else if (r < 0) {
 			pr_warn("program '%s' (%s): %s\n", p->name, p->section, why);
+			strlcpy_cb(said, why, sizeof(said));
 			err = r;
 		}
 	}
+	if (same)
+		/* info: the last warning, coolbpf_errmsg(), stays the reason itself */
+		pr_info("... and %zu more programs, for the same reason\n", same);
 	if (err) {
 		/* all or nothing: a half-attached tool reports wrong numbers */
 		for (size_t i = 0; i < obj->nr_auto; i++) {
@@ -225,6 +298,20 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 }
 
 /* attach one program by hand ------------------------------------------ */
+
+/* kernel.perf_event_max_sample_rate */
+static int perf_max_rate(unsigned long long *rate)
+{
+	void *data;
+	size_t len;
+	int err = read_file_max("/proc/sys/kernel/perf_event_max_sample_rate", 64, &data, &len);
+
+	if (err)
+		return err;
+	*rate = strtoull(data, NULL, 10);
+	free(data);
+	return *rate ? 0 : -EINVAL;
+}
 
 static int perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
 			   unsigned long flags)
@@ -353,16 +440,28 @@ static int attach_perf(struct bpf_program *prog, const struct coolbpf_attach_opt
 			continue;
 		fd = perf_event_open(&attr, pid, c, group, flags);
 		if (fd < 0) {
+			unsigned long long max_rate = 0;
+
 			err = -errno;
-			if (err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV)
+			if (err == -EINVAL && attr.freq && perf_max_rate(&max_rate) == 0 &&
+			    attr.sample_freq > max_rate)
+				snprintf(why, why_sz,
+					 "%llu Hz is over this kernel's limit of %llu "
+					 "(kernel.perf_event_max_sample_rate): ask for less, or "
+					 "raise it (sysctl kernel.perf_event_max_sample_rate=%llu)",
+					 (unsigned long long)attr.sample_freq, max_rate,
+					 (unsigned long long)attr.sample_freq);
+			else if (err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV)
 				snprintf(why, why_sz,
 					 "this machine has no perf event type %u config %llu (a "
 					 "hardware event in a VM?): use a software event such as "
 					 "cpu-clock",
 					 attr.type, (unsigned long long)attr.config);
-			else
+			else {
 				snprintf(why, why_sz, "perf_event_open on CPU %d: %s", c,
 					 strerror(-err));
+				object_limit_hint(err, "perf_event", where, why, why_sz);
+			}
 			goto fail;
 		}
 		bl = bpf_program__attach_perf_event(prog, fd);

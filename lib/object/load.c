@@ -315,9 +315,14 @@ static int report_prog_failure(struct prog_plan *p, int err)
 	if (sb.len)
 		pr_warn("verifier rejected program '%s' (%s):\n%s", p->name, p->section,
 			strbuf_str(&sb));
-	else
+	else {
+		char why[512] = "";
+
+		/* out of files or locked memory: say which limit, and how to raise it */
+		object_limit_hint(err, "program", p->name, why, sizeof(why));
 		pr_warn("program '%s' (%s): the kernel refused to load it: %s\n", p->name,
-			p->section, strerror(-err));
+			p->section, why[0] ? why : strerror(-err));
+	}
 	strbuf_release(&sb);
 	return cb_err(err);
 }

@@ -40,6 +40,18 @@ static int object_open_bpf(struct coolbpf_object *obj)
 		oo.kernel_log_buf = verifier_log;
 		oo.kernel_log_size = VERIFIER_LOG_SZ;
 	}
+	/* libbpf trusts what it parses: a damaged .BTF must not reach it */
+	{
+		char why[320];
+
+		err = bpf_elf_check(obj->elf, obj->elf_sz, why, sizeof(why));
+		if (err) {
+			pr_warn("cannot open '%s': not a valid BPF object (%s); rebuild it with "
+				"'coolbpf compile'\n",
+				obj->origin, why);
+			return cb_err(err);
+		}
+	}
 	obj->bpf = bpf_object__open_mem(obj->elf, obj->elf_sz, &oo);
 	if (!obj->bpf) {
 		char msg[128];
@@ -268,9 +280,12 @@ struct coolbpf_object *coolbpf_object__open_file(const char *path,
 		err = coolbpf_compile_file(path, &copts, &res);
 		return open_compiled(&res, err, path, name, opts);
 	}
-	err = read_file(path, &data, &sz);
+	err = read_file_max(path, BPF_OBJECT_MAX, &data, &sz);
 	if (err) {
-		pr_warn("cannot open '%s': %s\n", path, strerror(-err));
+		pr_warn("cannot open '%s': %s\n", path,
+			err == -EFBIG  ? "larger than a BPF object can be (256 MiB)" :
+			err == -EINVAL ? "not a regular file" :
+					 strerror(-err));
 		return cb_err_ptr(err);
 	}
 	if (sz < 4 || memcmp(data, "\177ELF", 4)) {

@@ -164,6 +164,10 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb);
 int attach_report_add(struct coolbpf_object *obj, const char *prog, const char *section,
 		      const char *kind, const char *target, const char *note, int err);
 void attach_release(struct coolbpf_object *obj);
+/* A kernel limit err stands for (64 programs on a tracepoint for kind
+ * "tracepoint"/"kprobe"/..., open files, locked memory), appended to why
+ * (strerror when empty) with what to do; false when err is not one. */
+bool object_limit_hint(int err, const char *kind, const char *where, char *why, size_t sz);
 /* trace.c */
 void trace_close(struct coolbpf_object *obj);
 /* events.c: wait for fd in the object's epoll set, call consume(ctx) when

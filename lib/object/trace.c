@@ -99,11 +99,14 @@ int coolbpf_object__open_trace(struct coolbpf_object *obj, coolbpf_trace_fn fn, 
 
 	if (!obj || !obj->loaded || !fn)
 		return cb_err(-EINVAL);
-	if (obj->trace_fd >= 0 || !object_uses_printk(obj))
+	if (obj->trace_fd >= 0)
+		return 0;
+	/* every run tidies what killed runs left, printk or not */
+	remove_stale_instances(tracefs_root());
+	if (!object_uses_printk(obj))
 		return 0;
 	coolbpf_mount_fs();
 	root = tracefs_root();
-	remove_stale_instances(root);
 	snprintf(inst, sizeof(inst), "%s/instances/coolbpf.%d", root, (int)getpid());
 	if (mkdir(inst, 0700) && errno != EEXIST) {
 		err = -errno;

@@ -51,6 +51,7 @@ pub struct coolbpf_compile_opts {
     pub arch: *const c_char,
     pub server_ca: *const c_char,
     pub kernels: *const *const c_char,
+    pub cache_max: u64,
 }
 
 #[repr(C)]

@@ -42,7 +42,8 @@ fn rust_layout() -> Vec<(String, usize)> {
             full_vmlinux_h,
             arch,
             server_ca,
-            kernels
+            kernels,
+            cache_max
         }
     );
     layout!(

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The compile cache: keys, manifests, atomicity, and the real pipeline
  * (clang, bpftool, llvm-objcopy) behind coolbpf_compile_*. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,7 +198,7 @@ static void test_lookup_rechecks_included_files(void **state)
 	assert_int_equal(cache_manifest_from_deps(deps.buf, base_dir, NULL, src, &man), 0);
 
 	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), -ENOENT);
-	assert_int_equal(cache_store(root, mkey, man.buf, "OBJECT", 6, "warning: x\n"), 0);
+	assert_int_equal(cache_store(root, mkey, man.buf, "OBJECT", 6, "warning: x\n", 0), 0);
 	assert_int_equal(cache_lookup(root, mkey, &obj, &sz, &log), 0);
 	assert_int_equal(sz, 6);
 	assert_memory_equal(obj, "OBJECT", 6);
@@ -253,7 +254,7 @@ static void test_store_visible_only_complete(void **state)
 	memset(a, 'a', SZ);
 	memset(b, 'b', SZ);
 	path_in(root, sizeof(root), "cache-atomic");
-	assert_int_equal(cache_store(root, mkey, "", a, SZ, NULL), 0);
+	assert_int_equal(cache_store(root, mkey, "", a, SZ, NULL, 0), 0);
 	cache_object_key(mkey, "", okey);
 	assert_true((size_t)snprintf(path, sizeof(path), "%s/objects/%.2s/%s.o", root, okey, okey) <
 		    sizeof(path));
@@ -262,7 +263,7 @@ static void test_store_visible_only_complete(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		for (int i = 0; i < ROUNDS; i++)
-			if (cache_store(root, mkey, "", i % 2 ? a : b, SZ, NULL))
+			if (cache_store(root, mkey, "", i % 2 ? a : b, SZ, NULL, 0))
 				_exit(1);
 		_exit(0);
 	}
@@ -283,6 +284,184 @@ static void test_store_visible_only_complete(void **state)
 	assert_true(seen > 0);
 	free(a);
 	free(b);
+}
+
+/* An entry's file in root: objects/<key[0:2]>/<key><ext> */
+static void entry_file(char *buf, size_t sz, const char *root, const char *key, const char *ext)
+{
+	assert_true((size_t)snprintf(buf, sz, "%s/objects/%.2s/%s%s", root, key, key, ext) < sz);
+}
+
+static const char *const mkey_a =
+	"aa112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+static const char *const mkey_b =
+	"bb112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/* Store OBJECT-A under mkey_a, OBJECT-B under mkey_b; okeys out. */
+static void store_two(const char *root, char oa[65], char ob[65])
+{
+	assert_int_equal(cache_store(root, mkey_a, "", "OBJECT-A", 8, NULL, 0), 0);
+	assert_int_equal(cache_store(root, mkey_b, "", "OBJECT-B", 8, "warn\n", 0), 0);
+	cache_object_key(mkey_a, "", oa);
+	cache_object_key(mkey_b, "", ob);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	void *data;
+	size_t len;
+
+	assert_int_equal(read_file(from, &data, &len), 0);
+	assert_int_equal(write_file_atomic(to, data, len), 0);
+	free(data);
+}
+
+/* A damaged or swapped entry is never served: a miss, and it is gone. */
+static void test_lookup_refuses_damaged_entries(void **state)
+{
+	char root[PATH_MAX], oa[65], ob[65], pa[PATH_MAX], pb[PATH_MAX], sa[PATH_MAX], sb[PATH_MAX];
+	void *obj;
+	size_t sz;
+	char *log;
+
+	(void)state;
+	path_in(root, sizeof(root), "cache-damaged");
+	store_two(root, oa, ob);
+	entry_file(pa, sizeof(pa), root, oa, ".o");
+	entry_file(pb, sizeof(pb), root, ob, ".o");
+	entry_file(sa, sizeof(sa), root, oa, ".sum");
+	entry_file(sb, sizeof(sb), root, ob, ".sum");
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), 0);
+	assert_memory_equal(obj, "OBJECT-A", 8);
+	free(obj);
+	free(log);
+
+	/* truncated */
+	assert_int_equal(truncate(pa, 4), 0);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), -ENOENT);
+	assert_null(obj);
+	assert_int_equal(access(pa, F_OK), -1);
+
+	/* one byte flipped, same size */
+	assert_int_equal(cache_store(root, mkey_a, "", "OBJECT-A", 8, NULL, 0), 0);
+	assert_int_equal(write_file_atomic(pa, "OBJECT-a", 8), 0);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), -ENOENT);
+	assert_int_equal(access(pa, F_OK), -1);
+
+	/* another valid entry's object swapped in */
+	assert_int_equal(cache_store(root, mkey_a, "", "OBJECT-A", 8, NULL, 0), 0);
+	copy_file(pb, pa);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), -ENOENT);
+
+	/* ... with its record too */
+	assert_int_equal(cache_store(root, mkey_a, "", "OBJECT-A", 8, NULL, 0), 0);
+	copy_file(pb, pa);
+	copy_file(sb, sa);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), -ENOENT);
+
+	/* an entry file writable by others */
+	assert_int_equal(cache_store(root, mkey_a, "", "OBJECT-A", 8, NULL, 0), 0);
+	assert_int_equal(chmod(pa, 0666), 0);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), -ENOENT);
+
+	/* a damaged log is as bad as a damaged object */
+	assert_int_equal(cache_lookup(root, mkey_b, &obj, &sz, &log), 0);
+	assert_string_equal(log, "warn\n");
+	free(obj);
+	free(log);
+	entry_file(pb, sizeof(pb), root, ob, ".log");
+	assert_int_equal(write_file_atomic(pb, "WARN\n", 5), 0);
+	assert_int_equal(cache_lookup(root, mkey_b, &obj, &sz, &log), -ENOENT);
+
+	/* and what was removed is stored and served again */
+	assert_int_equal(cache_store(root, mkey_a, "", "OBJECT-A", 8, NULL, 0), 0);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), 0);
+	assert_memory_equal(obj, "OBJECT-A", 8);
+	free(obj);
+	free(log);
+}
+
+/* A directory of the cache that is not the user's is refused. */
+static void test_lookup_refuses_foreign_dirs(void **state)
+{
+	char root[PATH_MAX], dir[PATH_MAX], oa[65], ob[65];
+	void *obj;
+	size_t sz;
+	char *log;
+
+	(void)state;
+	path_in(root, sizeof(root), "cache-foreign");
+	store_two(root, oa, ob);
+	assert_int_equal(cache_check_root(root), 0);
+	assert_true((size_t)snprintf(dir, sizeof(dir), "%s/objects/%.2s", root, mkey_a) <
+		    sizeof(dir));
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), -EPERM);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(cache_lookup(root, mkey_a, &obj, &sz, &log), 0);
+	free(obj);
+	free(log);
+	assert_int_equal(chmod(root, 0775), 0);
+	assert_int_equal(cache_check_root(root), -EPERM);
+	assert_int_equal(chmod(root, 0755), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(root, 65534, 65534), 0);
+		assert_int_equal(cache_check_root(root), -EPERM);
+		assert_int_equal(chown(root, 0, 0), 0);
+	}
+	assert_int_equal(cache_check_root(root), 0);
+}
+
+/* Over its size, the cache loses the entries used least recently. */
+static void test_store_evicts_least_recently_used(void **state)
+{
+	enum { N = 8, SZ = 64 << 10 };
+	char root[PATH_MAX], mkeys[N][65], okeys[N][65], path[PATH_MAX];
+	char *data = calloc(1, SZ);
+	void *obj;
+	size_t sz;
+	char *log;
+
+	(void)state;
+	path_in(root, sizeof(root), "cache-evict");
+	for (int i = 0; i < N; i++) {
+		struct timespec ts[2] = { { .tv_sec = 1000000 + i }, { .tv_sec = 1000000 + i } };
+
+		memset(mkeys[i], '0', 64);
+		mkeys[i][64] = '\0';
+		mkeys[i][1] = (char)('0' + i); /* "0<i>000...": its own objects/0<i>/ */
+		data[0] = (char)i;
+		assert_int_equal(cache_store(root, mkeys[i], "", data, SZ, NULL, 0), 0);
+		cache_object_key(mkeys[i], "", okeys[i]);
+		/* each stored a second after the one before */
+		entry_file(path, sizeof(path), root, okeys[i], ".sum");
+		assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+		entry_file(path, sizeof(path), root, mkeys[i], ".manifest");
+		assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	}
+	/* entry 0, the oldest, is used now: it is the newest */
+	assert_int_equal(cache_lookup(root, mkeys[0], &obj, &sz, &log), 0);
+	free(obj);
+	free(log);
+	/* room for about four entries (each ~68 KB on disk, manifest included) */
+	cache_evict(root, 4 * (SZ + 8192));
+	assert_int_equal(cache_lookup(root, mkeys[0], &obj, &sz, &log), 0);
+	free(obj);
+	free(log);
+	for (int i = 1; i < N; i++) {
+		int hit = cache_lookup(root, mkeys[i], &obj, &sz, &log);
+
+		if (hit == 0) {
+			free(obj);
+			free(log);
+		}
+		/* 1..4 went first, 5..7 stay */
+		if (i <= 4)
+			assert_int_equal(hit, -ENOENT);
+		else
+			assert_int_equal(hit, 0);
+	}
+	free(data);
 }
 
 /* ------------------------------------------------------------------ */
@@ -575,6 +754,9 @@ int main(void)
 		cmocka_unit_test(test_manifest_lists_included_files),
 		cmocka_unit_test(test_lookup_rechecks_included_files),
 		cmocka_unit_test(test_store_visible_only_complete),
+		cmocka_unit_test(test_lookup_refuses_damaged_entries),
+		cmocka_unit_test(test_lookup_refuses_foreign_dirs),
+		cmocka_unit_test(test_store_evicts_least_recently_used),
 		cmocka_unit_test(test_compile_cache_hits_and_misses),
 		cmocka_unit_test(test_compile_btf_identity_in_key),
 		cmocka_unit_test(test_compile_buf_diagnostics_name_the_file),
