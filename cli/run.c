@@ -29,6 +29,8 @@ static struct run_args {
 	const char *defines[MAX_LIST + 1];
 	const char *includes[MAX_LIST + 1];
 	int nr_defines, nr_includes;
+	const char *sets[MAX_LIST + 1];
+	int nr_sets;
 } args;
 
 static volatile sig_atomic_t exiting;
@@ -40,7 +42,7 @@ static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
@@ -50,7 +52,9 @@ static const struct argp_option options[] = {
 	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
 	{ "pin-maps", OPT_PIN, "DIR", 0, "Pin every map under DIR in bpffs (they outlive the run)",
 	  0 },
-	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile", 0 },
+	{ "set", OPT_SET, "NAME=VALUE", 0,
+	  "Set a global (const volatile, or plain) before load; repeatable. Works on .o files", 0 },
+	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile (sources only)", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0 },
 	{},
@@ -64,6 +68,7 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  coolbpf run examples/execsnoop.bpf.c          # trace exec() calls\n"
 	"  coolbpf run --json -d 5 examples/opensnoop.bpf.c\n"
+	"  coolbpf run --set target_pid=1234 my.bpf.o   # const volatile int target_pid;\n"
 	"  coolbpf run -D TARGET_PID=1234 my.bpf.c\n"
 	"  coolbpf run --btf /var/lib/btf/5.10.0-28-amd64.btf tool.o\n";
 
@@ -88,6 +93,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PIN:
 		args.pin_dir = arg;
+		break;
+	case OPT_SET:
+		if (args.nr_sets >= MAX_LIST) {
+			cli_err("too many --set options (at most %d)", MAX_LIST);
+			exit(2);
+		}
+		if (!strchr(arg, '=') || arg[0] == '=')
+			argp_error(state, "--set takes NAME=VALUE, not '%s'", arg);
+		args.sets[args.nr_sets++] = arg;
 		break;
 	case 'D':
 	case 'I':
@@ -251,6 +265,65 @@ static int fail(const char *what)
 
 static void json_log_setup(void);
 
+static bool is_source(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 2 && !strcmp(path + n - 2, ".c");
+}
+
+/* "a (int), b (char[16])": what --set takes in this object. */
+static void settable_names(const struct coolbpf_object *obj, struct coolbpf_buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < coolbpf_object__global_count(obj); i++) {
+		const struct coolbpf_global_info *g = coolbpf_object__global_info(obj, i);
+
+		if (g->settable)
+			coolbpf_buf__printf(b, "%s%s (%s)", n++ ? ", " : "", g->name, g->type);
+	}
+	if (!n)
+		coolbpf_buf__printf(b, "none");
+}
+
+/* -D is the compile's: an object is compiled already, and its parameters
+ * are globals. Said, never ignored. */
+static int check_defines(const struct coolbpf_object *obj)
+{
+	struct coolbpf_buf b = COOLBPF_BUF_INIT;
+
+	if (!args.nr_defines || is_source(args.path))
+		return 0;
+	settable_names(obj, &b);
+	coolbpf_buf__reset(&compile_err);
+	coolbpf_buf__printf(
+		&compile_err,
+		"-D %s defines a macro for a compile, and '%s' is compiled already: set "
+		"its globals with --set NAME=VALUE (settable: %s), or run the .bpf.c",
+		args.defines[0], args.path, b.data);
+	coolbpf_buf__release(&b);
+	if (!args.json)
+		cli_err("%s", compile_err.data);
+	errno = EINVAL;
+	return -1;
+}
+
+static int apply_sets(struct coolbpf_object *obj)
+{
+	for (int i = 0; i < args.nr_sets; i++) {
+		char name[256];
+		const char *eq = strchr(args.sets[i], '=');
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - args.sets[i]), args.sets[i]);
+		if (coolbpf_object__set_global(obj, name, eq + 1))
+			return -1;
+		if (cli_verbose)
+			fprintf(stderr, "coolbpf: set %s = %s\n", name, eq + 1);
+	}
+	return 0;
+}
+
 static int pin_maps(struct coolbpf_object *obj)
 {
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
@@ -278,9 +351,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 	const char *base;
 	int err;
 
-	size_t n = strlen(args.path);
-
-	if (n < 2 || strcmp(args.path + n - 2, ".c"))
+	if (!is_source(args.path))
 		return coolbpf_object__open_file(args.path, oopts);
 	if (access(args.path, R_OK)) {
 		err = errno;
@@ -420,6 +491,11 @@ int cmd_run(int argc, char **argv)
 		coolbpf_buf__release(&b);
 	} else if (cli_verbose || !strncmp(coolbpf_object__btf_origin(obj), "remote ", 7)) {
 		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
+	}
+	if (check_defines(obj) || apply_sets(obj)) {
+		fail("cannot set parameters");
+		rc = 2; /* a usage error: nothing was loaded */
+		goto out;
 	}
 	if (coolbpf_object__load(obj)) {
 		rc = fail("cannot load program");

@@ -430,6 +430,44 @@ COOLBPF_API size_t coolbpf_object__attach_count(const struct coolbpf_object *obj
 COOLBPF_API const struct coolbpf_attach_info *
 coolbpf_object__attach_info(const struct coolbpf_object *obj, size_t i);
 
+/* ------------------------------------------------------------------ */
+/* Globals: run-time parameters                                        */
+/* ------------------------------------------------------------------ */
+
+/* One global variable of the program: a const volatile one (.rodata), an
+ * initialized one (.data) or a zero one (.bss). Static variables and
+ * lbc.h's own (__lbc*) are not listed. */
+struct coolbpf_global_info {
+	const char *name;
+	const char *section; /* ".rodata", ".data" or ".bss" */
+	const char *type;    /* as C spells it: "int", "u32", "enum mode", "char[16]" */
+	__u32 type_id;	     /* in coolbpf_object__btf() */
+	__u32 size;
+	/* coolbpf_object__set_global() takes it: an integer, bool, enum,
+	 * float or char array */
+	bool settable;
+	/* its bytes as the program will be loaded with them: the default the
+	 * object was compiled with, or what was set (NULL: not available) */
+	const void *value;
+};
+/* The object's globals, in section then declaration order, from open to
+ * close; NULL (errno ENOENT) past the end. */
+COOLBPF_API size_t coolbpf_object__global_count(const struct coolbpf_object *obj);
+COOLBPF_API const struct coolbpf_global_info *
+coolbpf_object__global_info(const struct coolbpf_object *obj, size_t i);
+/*
+ * Set a global before load from text, as `coolbpf run --set NAME=VALUE`
+ * does: integers in decimal, 0x hex or 0 octal (negative for signed types,
+ * within the type's range), bools (true/false/1/0/yes/no/on/off), enums by
+ * enumerator name (or number), floats, char arrays from a string that
+ * fits with its NUL. Returns 0, -ENOENT (no such global), -ENOTSUP (a type
+ * that cannot be set: struct, pointer), -EINVAL or -ERANGE (a bad value),
+ * -EBUSY (loaded already); the message names the variable, its type and
+ * the settable ones.
+ */
+COOLBPF_API int coolbpf_object__set_global(struct coolbpf_object *obj, const char *name,
+					   const char *value);
+
 /* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>",
  * "remote <url> (kept in <path>)", "remote <path>" (kept from an earlier fetch),
  * or "none [<archive file looked for>]". */

@@ -141,7 +141,7 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 	return t;
 }
 
-static bool is_char(const struct btf *btf, const struct btf_type *t)
+bool btf_is_char(const struct btf *btf, const struct btf_type *t)
 {
 	const char *name;
 
@@ -336,7 +336,7 @@ static int build_array(struct builder *b, const struct btf_type *t, __u32 idx, i
 
 	if (!et)
 		return -errno;
-	if (is_char(b->btf, et)) {
+	if (btf_is_char(b->btf, et)) {
 		n->kind = NK_STR;
 		return 0;
 	}
@@ -364,7 +364,7 @@ static int build_type(struct builder *b, __u32 type_id, const struct btf_type *t
 			n->kind = NK_HEX;
 		} else {
 			n->kind = (enc & BTF_INT_BOOL) ? NK_BOOL : NK_INT;
-			n->is_signed = (enc & BTF_INT_SIGNED) || is_char(b->btf, t);
+			n->is_signed = (enc & BTF_INT_SIGNED) || btf_is_char(b->btf, t);
 			if (btf_int_offset(t) || btf_int_bits(t) != n->size * 8) {
 				n->bits = btf_int_bits(t);
 				n->bit_off = btf_int_offset(t);

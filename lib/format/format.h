@@ -55,6 +55,10 @@ struct decoder;
  * ELOOP (cyclic BTF), ENOMEM. */
 struct decoder *decoder_new(const struct btf *btf, __u32 type_id);
 void decoder_free(struct decoder *d);
+/* A char as the decoder shows char arrays as strings: BTF_INT_CHAR, or
+ * a 1-byte int named "char" or "signed char". */
+struct btf_type;
+bool btf_is_char(const struct btf *btf, const struct btf_type *t);
 /* Byte size of the decoded type. */
 size_t decoder_type_size(const struct decoder *d);
 
@@ -124,5 +128,22 @@ struct elf_syms *elf_syms_open_mem(void *data, size_t sz, const char *name);
 int elf_syms_find(const struct elf_syms *es, __u64 file_off, const char **name, __u64 *off);
 size_t elf_syms_count(const struct elf_syms *es);
 void elf_syms_free(struct elf_syms *es);
+
+/*
+ * parse.c: a value as a person writes it, into the bytes of a variable of
+ * BTF type type_id (size bytes): integers (decimal, 0x hex, 0 octal,
+ * negative for signed types, checked against the type's range), bools
+ * (true/false/1/0/yes/no/on/off), enums by enumerator name (or number),
+ * floats, char arrays from a string (NUL-padded, the NUL must fit).
+ * 0, -EINVAL or -ERANGE (a bad value) or -ENOTSUP (a type that cannot be
+ * set: struct, pointer, ...), with why said in why.
+ */
+int value_parse(const struct btf *btf, __u32 type_id, const char *text, void *out, size_t size,
+		struct strbuf *why);
+/* Whether value_parse() takes values of this type. */
+bool value_settable(const struct btf *btf, __u32 type_id);
+/* The type spelled as C ("int", "u32", "enum mode", "char[16]"), typedef
+ * names kept, const/volatile dropped, appended to sb. 0 or -ENOMEM. */
+int btf_type_cname(const struct btf *btf, __u32 type_id, struct strbuf *sb);
 
 #endif /* COOLBPF_FORMAT_H */

@@ -15,6 +15,7 @@
  *   output.c      events and map dumps as text or JSON
  *   events.c      ring and perf buffers (and other sources) behind one fd
  *   trace.c       bpf_printk lines from a private tracefs instance
+ *   globals.c     run-time parameters: globals listed and set before load
  *   fs.c          tracefs and bpffs: find, mount
  *   libbpf_log.c  libbpf's messages routed into the library's log
  *   env.c         the environment, read only by programs' entry points
@@ -140,6 +141,10 @@ struct coolbpf_object {
 	coolbpf_trace_fn on_trace;
 	void *trace_ctx;
 	struct strbuf trace_partial;
+
+	/* globals.c */
+	struct global *globals;
+	size_t nr_globals;
 };
 
 /* load.c */
@@ -158,6 +163,10 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb);
 int attach_report_add(struct coolbpf_object *obj, const char *prog, const char *section,
 		      const char *kind, const char *target, const char *note, int err);
 void attach_release(struct coolbpf_object *obj);
+/* globals.c: list the globals of .rodata/.data/.bss (after map_classify;
+ * after a reopen, write again what was set) */
+int globals_collect(struct coolbpf_object *obj);
+void globals_free(struct coolbpf_object *obj);
 /* trace.c */
 void trace_close(struct coolbpf_object *obj);
 /* events.c: wait for fd in the object's epoll set, call consume(ctx) when

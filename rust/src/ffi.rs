@@ -167,6 +167,11 @@ extern "C" {
         prog: *const c_char,
         optional: bool,
     ) -> c_int;
+    pub fn coolbpf_object__set_global(
+        obj: *mut coolbpf_object,
+        name: *const c_char,
+        value: *const c_char,
+    ) -> c_int;
     pub fn coolbpf_object__attach(obj: *mut coolbpf_object) -> c_int;
     pub fn coolbpf_object__detach(obj: *mut coolbpf_object);
     pub fn coolbpf_object__attach_program(
