@@ -21,7 +21,10 @@
 static struct run_args {
 	const char *path;
 	bool json;
-	long duration;
+	double duration;
+	double interval; /* -i: print the maps every interval seconds */
+	bool clear;	 /* --clear: and empty them after */
+	bool timestamps; /* -T */
 	const char *btf;
 	const char *server;
 	const char *kernel;
@@ -42,11 +45,18 @@ static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C)", 0 },
+	{ "duration", 'd', "SECONDS", 0,
+	  "Stop after SECONDS, fractions allowed (default: until Ctrl-C)", 0 },
+	{ "interval", 'i', "SECONDS", 0,
+	  "Print the maps every SECONDS (fractions allowed) under a time header, and on exit", 0 },
+	{ "clear", OPT_CLEAR, NULL, 0, "With -i: empty the maps after each print (per interval)",
+	  0 },
+	{ "timestamp", 'T', NULL, 0, "Start each event with the wall-clock time (JSON: \"time\")",
+	  0 },
 	{ "btf", OPT_BTF, "FILE", 0, "BTF for CO-RE relocations (kernels without BTF)", 0 },
 	{ "server", OPT_SERVER, "URL", 0, "Compile on this coolbpfd ($COOLBPF_SERVER)", 0 },
 	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
@@ -68,6 +78,8 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  coolbpf run examples/execsnoop.bpf.c          # trace exec() calls\n"
 	"  coolbpf run --json -d 5 examples/opensnoop.bpf.c\n"
+	"  coolbpf run -i 1 --clear examples/runqlat.bpf.c   # a histogram per second\n"
+	"  coolbpf run -T -d 0.5 examples/execsnoop.bpf.c\n"
 	"  coolbpf run --set target_pid=1234 my.bpf.o   # const volatile int target_pid;\n"
 	"  coolbpf run -D TARGET_PID=1234 my.bpf.c\n"
 	"  coolbpf run --btf /var/lib/btf/5.10.0-28-amd64.btf tool.o\n";
@@ -79,8 +91,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.json = true;
 		break;
 	case 'd':
-		if (cli_parse_long("duration", arg, 1, 365L * 24 * 3600, &args.duration))
+		if (cli_parse_seconds("duration", arg, 0.001, 365.0 * 24 * 3600, &args.duration))
 			argp_usage(state);
+		break;
+	case 'i':
+		if (cli_parse_seconds("interval", arg, 0.01, 365.0 * 24 * 3600, &args.interval))
+			argp_usage(state);
+		break;
+	case OPT_CLEAR:
+		args.clear = true;
+		break;
+	case 'T':
+		args.timestamps = true;
 		break;
 	case OPT_BTF:
 		args.btf = arg;
@@ -125,6 +147,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!args.path)
 			argp_error(state, "which program? give FILE.bpf.c or FILE.o");
+		if (args.clear && !args.interval)
+			argp_error(state,
+				   "--clear empties the maps after each -i print: give -i SECONDS");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -149,12 +174,42 @@ static void flush_out(void)
 		exiting = 1;
 }
 
+/* Wall-clock now: text "16:58:03.123" (events) or "16:58:03" (interval
+ * headers); JSON ISO 8601 with the zone, "2026-12-02T16:58:03.123+00:00". */
+static const char *wall_time(char *buf, size_t sz, bool json, bool ms)
+{
+	struct timespec ts;
+	struct tm tm;
+	char zone[8] = "";
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, sz, json ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	if (ms || json)
+		snprintf(buf + n, sz - n, ".%03ld", ts.tv_nsec / 1000000);
+	if (json && strftime(zone, sizeof(zone), "%z", &tm) == 5) {
+		n = strlen(buf);
+		snprintf(buf + n, sz - n, "%.3s:%s", zone, zone + 3);
+	}
+	return buf;
+}
+
 static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
 {
+	char now[64];
+
 	(void)ctx;
-	if (!args.json && several_event_maps)
+	if (args.timestamps)
+		fmt_opts.time = wall_time(now, sizeof(now), args.json, true);
+	if (!args.json && several_event_maps) {
+		if (args.timestamps)
+			coolbpf_buf__printf(&out, "%s ", now);
+		fmt_opts.time = NULL; /* it comes before the map's name */
 		coolbpf_buf__printf(&out, "%s: ", coolbpf_map__name(map));
+	}
 	coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
+	fmt_opts.time = NULL;
 	coolbpf_buf__append(&out, "\n", 1);
 	if (out.len >= 60 * 1024)
 		flush_out();
@@ -243,6 +298,32 @@ static void report_attach(const struct coolbpf_object *obj)
 				ai->note ? ")" : "");
 		}
 	}
+}
+
+/* Every map that is not an event map, as on exit. With -i: under a time
+ * header (text) or with "time" in each object (JSON), then emptied when
+ * --clear. */
+static void print_maps(struct coolbpf_object *obj, bool interval)
+{
+	struct coolbpf_buf maps = COOLBPF_BUF_INIT;
+	char now[64];
+
+	COOLBPF_FORMAT_OPTS(fo, .fmt = fmt_opts.fmt);
+	if (interval && args.json)
+		fo.time = wall_time(now, sizeof(now), true, false);
+	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
+	     m = coolbpf_object__next_map(obj, m)) {
+		coolbpf_map__format(m, &fo, &maps);
+		if (interval && args.clear)
+			coolbpf_map__clear(m);
+	}
+	if (maps.len) {
+		if (interval && !args.json)
+			coolbpf_buf__printf(&out, "%s\n",
+					    wall_time(now, sizeof(now), false, false));
+		coolbpf_buf__append(&out, maps.data, maps.len);
+	}
+	coolbpf_buf__release(&maps);
 }
 
 /* JSON mode: errors are JSON on stderr too. */
@@ -389,6 +470,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
  */
 static int event_loop(struct coolbpf_object *obj, double deadline)
 {
+	double tick = args.interval ? mono_now() + args.interval : 0;
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	int efd = coolbpf_object__events_fd(obj), sfd, ep, err = 0;
 	sigset_t mask;
@@ -416,15 +498,23 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 	}
 	/* a signal that came during setup was caught by on_signal */
 	while (!exiting) {
+		double wake = deadline, now = mono_now();
 		int timeout = -1, n;
 
-		if (deadline) {
-			double left = deadline - mono_now();
-
-			if (left <= 0)
-				break;
-			timeout = (int)(left * 1000) + 1;
+		/* the deadline first: the print on exit is the last interval's */
+		if (deadline && deadline <= now)
+			break;
+		if (tick && tick <= now) {
+			coolbpf_object__consume(obj); /* the interval's events before its maps */
+			print_maps(obj, true);
+			flush_out();
+			tick = tick + args.interval > now ? tick + args.interval :
+							    now + args.interval;
 		}
+		if (tick && (!wake || tick < wake))
+			wake = tick;
+		if (wake)
+			timeout = (int)((wake - now) * 1000) + 1;
 		n = epoll_wait(ep, got, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
@@ -530,16 +620,13 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "coolbpf: tracing%s... hit Ctrl-C to end.\n",
 			args.duration ? " for a while" : "");
 	if (args.duration)
-		deadline = mono_now() + (double)args.duration;
+		deadline = mono_now() + args.duration;
 	err = event_loop(obj, deadline);
 	if (err)
 		cli_err("polling events failed: %s", strerror(-err));
 	coolbpf_object__consume(obj);
 	coolbpf_object__detach(obj); /* stop the events before reading the maps */
-	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
-	     m = coolbpf_object__next_map(obj, m)) {
-		coolbpf_map__format(m, &fmt_opts, &out);
-	}
+	print_maps(obj, args.interval > 0);
 	report_ringbuf_lost(obj);
 	if (coolbpf_object__lost_events(obj) && !args.json)
 		fprintf(stderr, "coolbpf: %llu events lost in total\n",

@@ -526,6 +526,11 @@ COOLBPF_API int coolbpf_map__update(const struct coolbpf_map *map, const void *k
 COOLBPF_API int coolbpf_map__delete(const struct coolbpf_map *map, const void *key);
 /* key NULL gives the first key; -ENOENT after the last. */
 COOLBPF_API int coolbpf_map__next_key(const struct coolbpf_map *map, const void *key, void *next);
+/* Empty a map, as `coolbpf run --clear` does after each interval: every
+ * key of a hash-like or stack map deleted, every value of an array (a
+ * histogram) zeroed, on every CPU for per-CPU maps. Event and internal
+ * maps are left alone. 0 or -errno. */
+COOLBPF_API int coolbpf_map__clear(const struct coolbpf_map *map);
 /* Pin under bpffs (mounted if missing). */
 COOLBPF_API int coolbpf_map__pin(struct coolbpf_map *map, const char *path);
 
@@ -570,6 +575,11 @@ COOLBPF_API void coolbpf_buf__release(struct coolbpf_buf *buf);
 struct coolbpf_format_opts {
 	size_t sz;
 	enum coolbpf_format fmt;
+	/* a time stamp as the caller wrote it (NULL: none): JSON objects
+	 * carry "time": TIME as their first member; a text event starts with
+	 * "TIME " (text map dumps are left as they are: the caller prints a
+	 * header) */
+	const char *time;
 	size_t : 0;
 };
 #define COOLBPF_FORMAT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_format_opts, NAME, __VA_ARGS__)

@@ -38,7 +38,7 @@
 #define coolbpf_object_opts__last_field cache_dir
 #define coolbpf_events_opts__last_field perf_pages
 #define coolbpf_attach_opts__last_field perf_flags
-#define coolbpf_format_opts__last_field fmt
+#define coolbpf_format_opts__last_field time
 
 struct coolbpf_map {
 	struct coolbpf_object *obj;

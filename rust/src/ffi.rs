@@ -104,7 +104,7 @@ pub struct coolbpf_buf {
 pub struct coolbpf_format_opts {
     pub sz: size_t,
     pub fmt: c_int,
-    pub _tail: Tail<4, 0>,
+    pub time: *const c_char,
 }
 
 #[repr(C)]

@@ -113,6 +113,98 @@ rc=$?
 [ $rc = 2 ] && python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).read()); assert "nope" in e["error"]' "$T/err" &&
 	ok "--json: the error is JSON, exit 2" || bad "--json error (exit $rc)" "$T/err"
 expect_usage "-D on an object points to --set" "-D TARGET_PID=1 defines a macro for a compile, and '$T/params.o' is compiled already: set its globals with --set NAME=VALUE ($settable)" -- run -D TARGET_PID=1 "$T/params.o"
+echo "coolbpf run -i: the maps every interval, with a time"
+"$COOLBPF" compile tests/data/counts.bpf.c -o "$T/counts.o" || bad "compile counts.bpf.c"
+# bursts_run ARGS...: a process that, once coolbpf run ARGS is ready, calls
+# getppid() 10 times 0.5 s in and 10 times 1.5 s in; the run traces it
+bursts_run() {
+	rm -f "$T/go" "$T/up"
+	/usr/bin/python3 -c 'import os, sys, time
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[1]): time.sleep(0.01)
+time.sleep(0.5)
+for _ in range(10): os.getppid()
+time.sleep(1.0)
+for _ in range(10): os.getppid()' "$T/go" "$T/up" &
+	local gp=$!
+	# its start-up is over before the tracing starts
+	wait_for 20 "python up" test -e "$T/up"
+	bg "$T/out" "$T/err" "$COOLBPF" run --set target_pid=$gp "$@" "$T/counts.o"
+	wait_ready "$BG_PID" "$T/err" 'tracing|"attached"' 20 && touch "$T/go"
+	bg_wait "$BG_PID" 60
+	local rc=$?
+	wait $gp
+	return $rc
+}
+# intervals CLEAR: the JSON lines of $T/out, as intervals of the two maps
+intervals() {
+	python3 - "$T/out" "$1" <<'PY'
+import json, sys, datetime
+objs = [json.loads(l) for l in open(sys.argv[1])]
+objs = [o for o in objs if "event" not in o]
+clear = sys.argv[2] == "clear"
+times = sorted({o["time"] for o in objs})
+assert all("time" in o for o in objs), "an object without time"
+for t in times:
+    datetime.datetime.fromisoformat(t)
+assert len(times) >= 3, f"{len(times)} intervals: {times}"
+calls = [sum(e["value"] for o in objs if o["time"] == t and o["map"] == "calls" for e in o["entries"]) for t in times]
+hist = [sum(b["count"] for o in objs if o["time"] == t and o["map"] == "sizes" for b in o["hist"]) for t in times]
+if clear:
+    assert sum(calls) == 20 and max(calls) <= 10 and calls.count(10) == 2, calls
+    assert hist == calls, (hist, calls)
+else:
+    assert calls == sorted(calls) and calls[-1] == 20 and 10 in calls, calls
+    assert hist == calls, (hist, calls)
+print(calls)
+PY
+}
+bursts_run --json -i 1 -d 3.2
+rc=$?
+[ $rc = 0 ] || bad "-i run: exit $rc" "$T/err"
+intervals keep >"$T/why" 2>&1 && ok "--json -i 1: every object has \"time\"; counts grow $(cat "$T/why")" ||
+	bad "-i without --clear" "$T/why"
+bursts_run --json -i 1 --clear -d 3.2
+intervals clear >"$T/why" 2>&1 && ok "--clear: each interval counts its own burst $(cat "$T/why"), hash and histogram" ||
+	bad "-i --clear" "$T/why"
+bursts_run -i 0.5 -d 2.2
+n=$(grep -cE '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]$' "$T/out")
+last=$(awk '/^calls:/ { getline; v = $3 } END { print v }' "$T/out")
+[ "$n" -ge 4 ] && [ "$last" = 20 ] && ok "text -i 0.5: $n time headers, the last interval printed on exit" ||
+	bad "text -i ($n headers, last count '$last')" "$T/out"
+expect_usage "--clear needs -i" "--clear empties the maps after each -i print: give -i SECONDS" -- run --clear "$T/counts.o"
+expect_usage "bad interval" "invalid interval '0': expected seconds from 0.01" -- run -i 0 "$T/counts.o"
+
+echo "coolbpf run -T and fractional -d"
+start=$(date +%s.%N)
+bursts_run -T -d 2.5
+end=$(date +%s.%N)
+python3 - "$T/out" "$start" "$end" <<'PY' >"$T/why" 2>&1 && ok "-T: each text event starts with its wall-clock time" || bad "-T text" "$T/why"
+import re, sys, datetime
+lines = [l for l in open(sys.argv[1]) if "pid=" in l]
+assert len(lines) == 20, len(lines)
+s, e = (datetime.datetime.fromtimestamp(float(x)) for x in sys.argv[2:4])
+for l in lines:
+    m = re.match(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) pid=\d+ n=\d+$", l)
+    assert m, l
+    t = s.replace(hour=int(m[1]), minute=int(m[2]), second=int(m[3]), microsecond=int(m[4]) * 1000)
+    assert s - datetime.timedelta(seconds=1) <= t <= e, (l, s, e)
+PY
+bursts_run --json -T -d 2.5
+python3 - "$T/out" <<'PY' >"$T/why" 2>&1 && ok "-T --json: events carry \"time\", 1 s apart between the bursts" || bad "-T json" "$T/why"
+import json, sys, datetime
+evs = [json.loads(l) for l in open(sys.argv[1]) if '"event"' in l]
+assert len(evs) == 20, len(evs)
+ts = [datetime.datetime.fromisoformat(e["time"]) for e in evs]
+gap = (ts[10] - ts[9]).total_seconds()
+assert 0.8 < gap < 1.5, gap
+assert list(evs[0]) == ["time", "map", "event"], list(evs[0])
+PY
+t0=$(date +%s%N)
+bounded 30 "$COOLBPF" run -d 0.3 "$T/counts.o" >"$T/out" 2>"$T/err"
+rc=$? t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+[ $rc = 0 ] && [ $ms -lt 3000 ] && ok "-d 0.3 ends after ${ms} ms (load included)" || bad "-d 0.3: exit $rc, ${ms} ms" "$T/err"
 [ "$(our_progs)" = 0 ] && ok "nothing of ours in the kernel" || bad "programs left"
 
 echo "params.sh: $pass passed, $fail failed"

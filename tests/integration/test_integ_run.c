@@ -522,6 +522,51 @@ static void test_set_global_reaches_the_kernel_and_errors_say_why(void **state)
 	coolbpf_object__close(obj);
 }
 
+static void test_map_clear_and_time_stamped_format(void **state)
+{
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_object *obj = coolbpf_object__open_file("tests/data/counts.bpf.c", &oo);
+	struct coolbpf_buf b = COOLBPF_BUF_INIT;
+	struct coolbpf_map *calls, *sizes;
+	char pid[32];
+	__u32 key = (__u32)getpid(), slot = 6, next;
+	__u64 v = 0;
+
+	(void)state;
+	assert_non_null(obj);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	assert_int_equal(coolbpf_object__set_global(obj, "target_pid", pid), 0);
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__attach(obj), 0);
+	for (int i = 0; i < 4; i++)
+		getppid();
+	coolbpf_object__detach(obj);
+	calls = coolbpf_object__map(obj, "calls");
+	sizes = coolbpf_object__map(obj, "sizes");
+	assert_int_equal(coolbpf_map__lookup(calls, &key, &v), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(coolbpf_map__lookup(sizes, &slot, &v), 0); /* 100: 64 -> 127 */
+	assert_int_equal(v, 4);
+
+	COOLBPF_FORMAT_OPTS(fo, .fmt = COOLBPF_FMT_JSON, .time = "2026-12-02T10:00:00.000+00:00");
+	assert_int_equal(coolbpf_map__format(calls, &fo, &b), 0);
+	assert_non_null(strstr(b.data, "{\"time\": \"2026-12-02T10:00:00.000+00:00\", \"map\": "
+				       "\"calls\", \"entries\": [{\"key\": "));
+	coolbpf_buf__reset(&b);
+	fo.fmt = COOLBPF_FMT_TEXT;
+	assert_int_equal(coolbpf_map__format(sizes, &fo, &b), 0);
+	assert_true(!strncmp(b.data, "sizes:\n", 7)); /* text dumps: the caller's header */
+	coolbpf_buf__release(&b);
+
+	assert_int_equal(coolbpf_map__clear(calls), 0);
+	assert_int_equal(coolbpf_map__next_key(calls, NULL, &next), -ENOENT);
+	assert_int_equal(coolbpf_map__clear(sizes), 0);
+	assert_int_equal(coolbpf_map__lookup(sizes, &slot, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(coolbpf_map__clear(coolbpf_object__map(obj, "events")), 0);
+	coolbpf_object__close(obj);
+}
+
 static int require_root(void **state)
 {
 	(void)state;
@@ -549,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_optional_programs_are_left_out_with_a_reason),
 		cmocka_unit_test(test_ringbuf_overflow_is_counted_as_lost),
 		cmocka_unit_test(test_set_global_reaches_the_kernel_and_errors_say_why),
+		cmocka_unit_test(test_map_clear_and_time_stamped_format),
 	};
 
 	return cmocka_run_group_tests_name("integration (running kernel)", tests, require_root,
