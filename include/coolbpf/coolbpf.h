@@ -335,6 +335,25 @@ COOLBPF_API size_t coolbpf_object__program_count(const struct coolbpf_object *ob
 COOLBPF_API const char *coolbpf_object__program_name(const struct coolbpf_object *obj, size_t i);
 COOLBPF_API const char *coolbpf_object__program_section(const struct coolbpf_object *obj, size_t i);
 
+/* What a program is, from open to close (coolbpf inspect). */
+struct coolbpf_program_info {
+	const char *name;
+	const char *section;
+	/* its hook: "tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe",
+	 * "fentry", "fexit", "uprobe", or the section's prefix for others
+	 * ("perf_event", "xdp") */
+	const char *hook;
+	/* what it attaches to: "sched:sched_switch", "do_sys_openat2"; "" if
+	 * nothing automatic */
+	const char *target;
+	/* where the kernel lacks the hook: the name of the program of the
+	 * same target loaded instead (kprobe <-> fentry, kretprobe <-> fexit,
+	 * tp_btf <-> raw_tp pairs), "raw_tp" for a lone tp_btf; NULL: none */
+	const char *fallback;
+};
+COOLBPF_API const struct coolbpf_program_info *
+coolbpf_object__program_info(const struct coolbpf_object *obj, size_t i);
+
 /*
  * Mark a program optional (before load): when the kernel cannot host it
  * (no kprobe support, hook not permitted, no such function or tracepoint)
@@ -550,6 +569,11 @@ enum coolbpf_format {
  */
 COOLBPF_API int coolbpf_decode(const struct btf *btf, __u32 type_id, const void *data, size_t size,
 			       enum coolbpf_format fmt, char *buf, size_t buf_sz);
+
+/* A BTF type spelled as C ("u32", "struct event", "char[16]", "enum
+ * mode": typedef names kept, const/volatile dropped) into buf (snprintf
+ * semantics); the length it needs, or -EINVAL. */
+COOLBPF_API int coolbpf_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t buf_sz);
 
 /* A growable buffer the library appends to (the caller frees it with
  * coolbpf_buf__release()); data is always NUL-terminated once non-NULL. */

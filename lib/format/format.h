@@ -28,6 +28,8 @@
  *    C code accesses them (ev.x, not ev.<anon>.x); unnamed bitfields
  *    (padding) are skipped
  *  - a DATASEC (.data/.bss/.rodata) decodes as an object of its variables
+ *  - lbc.h's typed fields (lbc_ipv4_t, lbc_port_t, lbc_ns_t, ...) as
+ *    typed.c says below, recognised by their typedef, never by name
  *
  * Text format: a top-level struct is "name=value name=value" (no braces),
  * nested structs "{a=1 b=2}", arrays "[1, 2, 3]", strings bare when
@@ -145,5 +147,37 @@ bool value_settable(const struct btf *btf, __u32 type_id);
 /* The type spelled as C ("int", "u32", "enum mode", "char[16]"), typedef
  * names kept, const/volatile dropped, appended to sb. 0 or -ENOMEM. */
 int btf_type_cname(const struct btf *btf, __u32 type_id, struct strbuf *sb);
+
+/*
+ * typed.c: lbc.h's typedefs that say what a field holds. typed_kind()
+ * walks the typedef chain of type_id for one of their names (with the
+ * size it must have); typed_format() appends the field as people read it
+ * and says whether that is a number (JSON writes it bare) or a string:
+ *  - lbc_ipv4_t (4 bytes), lbc_ipv6_t (16): "127.0.0.1", "::1"
+ *  - lbc_port_t (2, network order): the port in host order, a number
+ *  - lbc_ksym_t, lbc_usym_t (8): "name+0xoff", user symbols through the
+ *    process of pid (the struct's "pid" or "tgid" member), "[unknown]"
+ *  - lbc_ns_t (8, CLOCK_MONOTONIC as bpf_ktime_get_ns()): wall-clock time,
+ *    text "17:00:46.909123", JSON ISO 8601 with the zone offset
+ *  - lbc_errno_t (any int): "ENOENT", "-ENOENT" for a negative one, else
+ *    the number; lbc_syscall_t: "openat", else the number
+ *  - lbc_dev_t (4, the kernel's dev_t): "sda(8:0)", or "8:0"
+ */
+enum typed {
+	TYPED_NONE,
+	TYPED_IPV4,
+	TYPED_IPV6,
+	TYPED_PORT,
+	TYPED_KSYM,
+	TYPED_USYM,
+	TYPED_NS,
+	TYPED_ERRNO,
+	TYPED_SYSCALL,
+	TYPED_DEV,
+	TYPED_MAX,
+};
+int typed_kind(const struct btf *btf, __u32 type_id);
+bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool json,
+		  struct strbuf *sb);
 
 #endif /* COOLBPF_FORMAT_H */

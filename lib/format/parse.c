@@ -76,6 +76,24 @@ int btf_type_cname(const struct btf *btf, __u32 type_id, struct strbuf *sb)
 	return sb->len > len0 ? 0 : -ENOMEM;
 }
 
+int coolbpf_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t buf_sz)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int n;
+
+	if (!btf || (!buf && buf_sz) || type_id >= btf__type_cnt(btf))
+		return cb_err(-EINVAL);
+	if (btf_type_cname(btf, type_id, &sb)) {
+		strbuf_release(&sb);
+		return cb_err(-ENOMEM);
+	}
+	n = (int)sb.len;
+	if (buf_sz)
+		strlcpy_cb(buf, strbuf_str(&sb), buf_sz);
+	strbuf_release(&sb);
+	return n;
+}
+
 bool value_settable(const struct btf *btf, __u32 type_id)
 {
 	const struct btf_type *t = resolve(btf, &type_id);

@@ -79,6 +79,9 @@ struct prog_plan {
 	bool optional;	/* coolbpf_object__set_optional(): may be left out */
 	int skipped;	/* -errno: optional program left out at load */
 	char note[256]; /* fallback taken */
+	/* coolbpf_object__program_info(); its strings point into this plan */
+	struct coolbpf_program_info info;
+	char hook_str[32];
 };
 
 /* Something coolbpf_object__events_fd() waits for: a ring buffer manager,
