@@ -22,11 +22,10 @@ struct connector {
 struct tcp_connect_event {
 	u32 pid;
 	char comm[CONN_TASK_COMM_LEN];
-	/* typed fields: printed as 127.0.0.1 and 8080 (lbc.h) */
-	lbc_port_t sport;
-	lbc_port_t dport;
-	lbc_ipv4_t saddr;
-	lbc_ipv4_t daddr;
+	u16 sport;
+	u16 dport;
+	u32 saddr; /* network byte order */
+	u32 daddr;
 	u32 established; /* 0: refused or timed out */
 };
 
@@ -57,9 +56,8 @@ int on_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		return 0;
 	e.pid = c->pid;
 	__builtin_memcpy(e.comm, c->comm, sizeof(e.comm));
-	/* the tracepoint has them in host order, lbc_port_t in the network's */
-	e.sport = bpf_htons(ctx->sport);
-	e.dport = bpf_htons(ctx->dport);
+	e.sport = ctx->sport;
+	e.dport = ctx->dport;
 	__builtin_memcpy(&e.saddr, ctx->saddr, sizeof(e.saddr));
 	__builtin_memcpy(&e.daddr, ctx->daddr, sizeof(e.daddr));
 	e.established = ctx->newstate == CONN_ESTABLISHED;
