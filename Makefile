@@ -86,6 +86,16 @@ $(BUILD)/obj/%.o: %.c | bootstrap
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
+# the syscall names of the target's <asm/unistd.h>, SYSCALL(name) a line,
+# for lbc_syscall_t fields (lib/format/typed.c)
+$(BUILD)/gen/syscall_names.h: | bootstrap
+	@mkdir -p $(dir $@)
+	echo '#include <asm/unistd.h>' | $(CC) -dM -E - | \
+		sed -n 's/^#define __NR_\([a-z][a-z0-9_]*\) .*/SYSCALL(\1)/p' | \
+		grep -vxE 'SYSCALL\((syscalls|arch_specific_syscall)\)' | sort -u >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/lib/format/typed.o: $(BUILD)/gen/syscall_names.h
+$(BUILD)/obj/lib/format/typed.o: BASE_CFLAGS += -I$(BUILD)/gen
+
 # lib/*/*.S embed files (lbc.h) with .incbin; they depend on what they embed
 $(BUILD)/obj/%.o: %.S bpf/lbc.h | bootstrap
 	@mkdir -p $(dir $@)

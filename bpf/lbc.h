@@ -37,6 +37,21 @@ typedef signed short s16;
 typedef unsigned char u8;
 typedef signed char s8;
 
+/*
+ * Fields that say what they hold: coolbpf run (and every decoder of
+ * libcoolbpf) shows a field of one of these types as people read it, in
+ * text and JSON, chosen by the type, never by the field's name.
+ */
+typedef u32 lbc_ipv4_t;	   /* network order, as skc_daddr: "127.0.0.1" */
+typedef u8 lbc_ipv6_t[16]; /* network order, as skc_v6_daddr: "::1" */
+typedef u16 lbc_port_t;	   /* network order, as skc_dport: 8080 */
+typedef u64 lbc_ksym_t;	   /* kernel address: "tcp_v4_connect+0x0" */
+typedef u64 lbc_usym_t;	 /* user address in the process of the struct's "pid" (or "tgid") member */
+typedef u64 lbc_ns_t;	 /* bpf_ktime_get_ns(): wall-clock "17:00:46.909123" */
+typedef s32 lbc_errno_t; /* an errno, or -errno: "ENOENT", "-EAGAIN" */
+typedef s32 lbc_syscall_t; /* a syscall number of this arch: "openat" */
+typedef u32 lbc_dev_t;	   /* the kernel's dev_t: "sda(8:0)" */
+
 #ifndef PERF_MAX_STACK_DEPTH
 #define PERF_MAX_STACK_DEPTH 127
 #endif

@@ -31,6 +31,9 @@ void cli_setup_log(void);
 __attribute__((format(printf, 1, 2))) void cli_err(const char *fmt, ...);
 /* Parse a bounded integer option; on error prints "invalid NAME 'ARG'" and returns -1. */
 int cli_parse_long(const char *name, const char *arg, long min, long max, long *out);
+/* Parse seconds (fractions allowed) within [min, max]; on error prints
+ * "invalid NAME 'ARG'" and returns -1. */
+int cli_parse_seconds(const char *name, const char *arg, double min, double max, double *out);
 /* The object cache root: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
  * ~/.cache/coolbpf (static storage). */
 const char *cli_cache_dir(void);

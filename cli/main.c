@@ -110,6 +110,22 @@ int cli_parse_long(const char *name, const char *arg, long min, long max, long *
 	return 0;
 }
 
+int cli_parse_seconds(const char *name, const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min && v <= max)) {
+		cli_err("invalid %s '%s': expected seconds from %g to %g (fractions allowed: 0.5)",
+			name, arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: coolbpf VERB [OPTIONS]\n\nVerbs:\n");

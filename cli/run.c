@@ -21,7 +21,10 @@
 static struct run_args {
 	const char *path;
 	bool json;
-	long duration;
+	double duration;
+	double interval; /* -i: print the maps every interval seconds */
+	bool clear;	 /* --clear: and empty them after */
+	bool timestamps; /* -T */
 	const char *btf;
 	const char *server;
 	const char *kernel;
@@ -29,6 +32,8 @@ static struct run_args {
 	const char *defines[MAX_LIST + 1];
 	const char *includes[MAX_LIST + 1];
 	int nr_defines, nr_includes;
+	const char *sets[MAX_LIST + 1];
+	int nr_sets;
 } args;
 
 static volatile sig_atomic_t exiting;
@@ -40,17 +45,26 @@ static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C)", 0 },
+	{ "duration", 'd', "SECONDS", 0,
+	  "Stop after SECONDS, fractions allowed (default: until Ctrl-C)", 0 },
+	{ "interval", 'i', "SECONDS", 0,
+	  "Print the maps every SECONDS (fractions allowed) under a time header, and on exit", 0 },
+	{ "clear", OPT_CLEAR, NULL, 0, "With -i: empty the maps after each print (per interval)",
+	  0 },
+	{ "timestamp", 'T', NULL, 0, "Start each event with the wall-clock time (JSON: \"time\")",
+	  0 },
 	{ "btf", OPT_BTF, "FILE", 0, "BTF for CO-RE relocations (kernels without BTF)", 0 },
 	{ "server", OPT_SERVER, "URL", 0, "Compile on this coolbpfd ($COOLBPF_SERVER)", 0 },
 	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
 	{ "pin-maps", OPT_PIN, "DIR", 0, "Pin every map under DIR in bpffs (they outlive the run)",
 	  0 },
-	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile", 0 },
+	{ "set", OPT_SET, "NAME=VALUE", 0,
+	  "Set a global (const volatile, or plain) before load; repeatable. Works on .o files", 0 },
+	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile (sources only)", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0 },
 	{},
@@ -64,6 +78,9 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  coolbpf run examples/execsnoop.bpf.c          # trace exec() calls\n"
 	"  coolbpf run --json -d 5 examples/opensnoop.bpf.c\n"
+	"  coolbpf run -i 1 --clear examples/runqlat.bpf.c   # a histogram per second\n"
+	"  coolbpf run -T -d 0.5 examples/execsnoop.bpf.c\n"
+	"  coolbpf run --set target_pid=1234 my.bpf.o   # const volatile int target_pid;\n"
 	"  coolbpf run -D TARGET_PID=1234 my.bpf.c\n"
 	"  coolbpf run --btf /var/lib/btf/5.10.0-28-amd64.btf tool.o\n";
 
@@ -74,8 +91,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.json = true;
 		break;
 	case 'd':
-		if (cli_parse_long("duration", arg, 1, 365L * 24 * 3600, &args.duration))
+		if (cli_parse_seconds("duration", arg, 0.001, 365.0 * 24 * 3600, &args.duration))
 			argp_usage(state);
+		break;
+	case 'i':
+		if (cli_parse_seconds("interval", arg, 0.01, 365.0 * 24 * 3600, &args.interval))
+			argp_usage(state);
+		break;
+	case OPT_CLEAR:
+		args.clear = true;
+		break;
+	case 'T':
+		args.timestamps = true;
 		break;
 	case OPT_BTF:
 		args.btf = arg;
@@ -88,6 +115,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PIN:
 		args.pin_dir = arg;
+		break;
+	case OPT_SET:
+		if (args.nr_sets >= MAX_LIST) {
+			cli_err("too many --set options (at most %d)", MAX_LIST);
+			exit(2);
+		}
+		if (!strchr(arg, '=') || arg[0] == '=')
+			argp_error(state, "--set takes NAME=VALUE, not '%s'", arg);
+		args.sets[args.nr_sets++] = arg;
 		break;
 	case 'D':
 	case 'I':
@@ -111,6 +147,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!args.path)
 			argp_error(state, "which program? give FILE.bpf.c or FILE.o");
+		if (args.clear && !args.interval)
+			argp_error(state,
+				   "--clear empties the maps after each -i print: give -i SECONDS");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -129,12 +168,42 @@ static void flush_out(void)
 		exiting = 1;
 }
 
+/* Wall-clock now: text "16:58:03.123" (events) or "16:58:03" (interval
+ * headers); JSON ISO 8601 with the zone, "2026-12-02T16:58:03.123+00:00". */
+static const char *wall_time(char *buf, size_t sz, bool json, bool ms)
+{
+	struct timespec ts;
+	struct tm tm;
+	char zone[8] = "";
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, sz, json ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	if (ms || json)
+		snprintf(buf + n, sz - n, ".%03ld", ts.tv_nsec / 1000000);
+	if (json && strftime(zone, sizeof(zone), "%z", &tm) == 5) {
+		n = strlen(buf);
+		snprintf(buf + n, sz - n, "%.3s:%s", zone, zone + 3);
+	}
+	return buf;
+}
+
 static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
 {
+	char now[64];
+
 	(void)ctx;
-	if (!args.json && several_event_maps)
+	if (args.timestamps)
+		fmt_opts.time = wall_time(now, sizeof(now), args.json, true);
+	if (!args.json && several_event_maps) {
+		if (args.timestamps)
+			coolbpf_buf__printf(&out, "%s ", now);
+		fmt_opts.time = NULL; /* it comes before the map's name */
 		coolbpf_buf__printf(&out, "%s: ", coolbpf_map__name(map));
+	}
 	coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
+	fmt_opts.time = NULL;
 	coolbpf_buf__append(&out, "\n", 1);
 	if (out.len >= 60 * 1024)
 		flush_out();
@@ -267,6 +336,32 @@ static void report_attach(const struct coolbpf_object *obj)
 			same);
 }
 
+/* Every map that is not an event map, as on exit. With -i: under a time
+ * header (text) or with "time" in each object (JSON), then emptied when
+ * --clear. */
+static void print_maps(struct coolbpf_object *obj, bool interval)
+{
+	struct coolbpf_buf maps = COOLBPF_BUF_INIT;
+	char now[64];
+
+	COOLBPF_FORMAT_OPTS(fo, .fmt = fmt_opts.fmt);
+	if (interval && args.json)
+		fo.time = wall_time(now, sizeof(now), true, false);
+	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
+	     m = coolbpf_object__next_map(obj, m)) {
+		coolbpf_map__format(m, &fo, &maps);
+		if (interval && args.clear)
+			coolbpf_map__clear(m);
+	}
+	if (maps.len) {
+		if (interval && !args.json)
+			coolbpf_buf__printf(&out, "%s\n",
+					    wall_time(now, sizeof(now), false, false));
+		coolbpf_buf__append(&out, maps.data, maps.len);
+	}
+	coolbpf_buf__release(&maps);
+}
+
 /* JSON mode: errors are JSON on stderr too. */
 static int fail(const char *what)
 {
@@ -286,6 +381,65 @@ static int fail(const char *what)
 }
 
 static void json_log_setup(void);
+
+static bool is_source(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 2 && !strcmp(path + n - 2, ".c");
+}
+
+/* "a (int), b (char[16])": what --set takes in this object. */
+static void settable_names(const struct coolbpf_object *obj, struct coolbpf_buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < coolbpf_object__global_count(obj); i++) {
+		const struct coolbpf_global_info *g = coolbpf_object__global_info(obj, i);
+
+		if (g->settable)
+			coolbpf_buf__printf(b, "%s%s (%s)", n++ ? ", " : "", g->name, g->type);
+	}
+	if (!n)
+		coolbpf_buf__printf(b, "none");
+}
+
+/* -D is the compile's: an object is compiled already, and its parameters
+ * are globals. Said, never ignored. */
+static int check_defines(const struct coolbpf_object *obj)
+{
+	struct coolbpf_buf b = COOLBPF_BUF_INIT;
+
+	if (!args.nr_defines || is_source(args.path))
+		return 0;
+	settable_names(obj, &b);
+	coolbpf_buf__reset(&compile_err);
+	coolbpf_buf__printf(
+		&compile_err,
+		"-D %s defines a macro for a compile, and '%s' is compiled already: set "
+		"its globals with --set NAME=VALUE (settable: %s), or run the .bpf.c",
+		args.defines[0], args.path, b.data);
+	coolbpf_buf__release(&b);
+	if (!args.json)
+		cli_err("%s", compile_err.data);
+	errno = EINVAL;
+	return -1;
+}
+
+static int apply_sets(struct coolbpf_object *obj)
+{
+	for (int i = 0; i < args.nr_sets; i++) {
+		char name[256];
+		const char *eq = strchr(args.sets[i], '=');
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - args.sets[i]), args.sets[i]);
+		if (coolbpf_object__set_global(obj, name, eq + 1))
+			return -1;
+		if (cli_verbose)
+			fprintf(stderr, "coolbpf: set %s = %s\n", name, eq + 1);
+	}
+	return 0;
+}
 
 static int pin_maps(struct coolbpf_object *obj)
 {
@@ -314,9 +468,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 	const char *base;
 	int err;
 
-	size_t n = strlen(args.path);
-
-	if (n < 2 || strcmp(args.path + n - 2, ".c"))
+	if (!is_source(args.path))
 		return coolbpf_object__open_file(args.path, oopts);
 	if (access(args.path, R_OK)) {
 		err = errno;
@@ -354,6 +506,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
  */
 static int event_loop(struct coolbpf_object *obj, double deadline)
 {
+	double tick = args.interval ? mono_now() + args.interval : 0;
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	int efd = coolbpf_object__events_fd(obj), sfd, ep, err = 0;
 	sigset_t mask;
@@ -379,15 +532,23 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 	}
 	/* a signal that came during setup was caught by cli_catch_signals' handler */
 	while (!exiting && !cli_signal) {
+		double wake = deadline, now = mono_now();
 		int timeout = -1, n;
 
-		if (deadline) {
-			double left = deadline - mono_now();
-
-			if (left <= 0)
-				break;
-			timeout = (int)(left * 1000) + 1;
+		/* the deadline first: the print on exit is the last interval's */
+		if (deadline && deadline <= now)
+			break;
+		if (tick && tick <= now) {
+			coolbpf_object__consume(obj); /* the interval's events before its maps */
+			print_maps(obj, true);
+			flush_out();
+			tick = tick + args.interval > now ? tick + args.interval :
+							    now + args.interval;
 		}
+		if (tick && (!wake || tick < wake))
+			wake = tick;
+		if (wake)
+			timeout = (int)((wake - now) * 1000) + 1;
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000; /* the loss report's pace */
 		n = epoll_wait(ep, got, 4, timeout);
@@ -461,6 +622,11 @@ int cmd_run(int argc, char **argv)
 	} else if (cli_verbose || !strncmp(coolbpf_object__btf_origin(obj), "remote ", 7)) {
 		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
 	}
+	if (check_defines(obj) || apply_sets(obj)) {
+		fail("cannot set parameters");
+		rc = 2; /* a usage error: nothing was loaded */
+		goto out;
+	}
 	if (coolbpf_object__load(obj)) {
 		rc = cli_signal ? 128 + cli_signal : fail("cannot load program");
 		goto out;
@@ -497,16 +663,13 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "coolbpf: tracing%s... hit Ctrl-C to end.\n",
 			args.duration ? " for a while" : "");
 	if (args.duration)
-		deadline = mono_now() + (double)args.duration;
+		deadline = mono_now() + args.duration;
 	err = event_loop(obj, deadline);
 	if (err)
 		cli_err("polling events failed: %s", strerror(-err));
 	coolbpf_object__consume(obj);
 	coolbpf_object__detach(obj); /* stop the events before reading the maps */
-	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
-	     m = coolbpf_object__next_map(obj, m)) {
-		coolbpf_map__format(m, &fmt_opts, &out);
-	}
+	print_maps(obj, args.interval > 0);
 	report_loss(obj, true);
 	if (coolbpf_object__lost_events(obj) && !args.json)
 		fprintf(stderr, "coolbpf: %llu events lost in total\n",

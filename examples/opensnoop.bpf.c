@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* opensnoop: every openat() with its flags and result (fd or -errno).
- * Run: coolbpf run examples/opensnoop.bpf.c */
+ * Run: coolbpf run examples/opensnoop.bpf.c
+ * Only one process, only failures (also on the compiled .o):
+ *      coolbpf run --set target_pid=1234 --set failed_only=true opensnoop.o */
 #include "lbc.h"
 
 struct open_args {
@@ -17,18 +19,25 @@ struct open_event {
 	char fname[256];
 };
 
+/* run-time parameters: coolbpf run --set NAME=VALUE */
+const volatile pid_t target_pid = 0; /* 0: every process */
+const volatile bool failed_only = false;
+
 LBC_HASH(start, u32, struct open_args, 10240);
 LBC_PERF_OUTPUT(events, struct open_event, 128);
 
 SEC("tp/syscalls/sys_enter_openat")
 int enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tid = (u32)id;
 	struct open_args a = {
 		.fname = (const char *)ctx->args[1],
 		.flags = (int)ctx->args[2],
 	};
 
+	if (target_pid && (pid_t)(id >> 32) != target_pid)
+		return 0;
 	bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
 	return 0;
 }
@@ -43,6 +52,10 @@ int exit_openat(struct trace_event_raw_sys_exit *ctx)
 
 	if (!a)
 		return 0;
+	if (failed_only && ctx->ret >= 0) {
+		bpf_map_delete_elem(&start, &tid);
+		return 0;
+	}
 	e.pid = id >> 32;
 	e.uid = (u32)bpf_get_current_uid_gid();
 	e.ret = (s32)ctx->ret;

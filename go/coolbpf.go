@@ -114,10 +114,13 @@ type Options struct {
 	Optional []string
 	// pages per CPU of perf buffers (a power of two; 0: 64)
 	PerfPages int
-	// TODO(issue 13): run-time parameters as `coolbpf run --set NAME=VALUE`
-	// (a .rodata/.data variable set before load) need a C API libcoolbpf
-	// does not have yet; add a Set map[string]string here when it does.
-	// Until then Defines parameterize at compile time.
+	// globals set before load, as `coolbpf run --set NAME=VALUE` does: a
+	// const volatile one (.rodata) or a plain one (.data/.bss); integers
+	// (decimal, 0x hex, negative, within the type's range), bools, enums by
+	// enumerator name, strings for char arrays. A bad name or value is an
+	// *Error of Op OpInvalid naming the variable, its type and the
+	// settable ones
+	Set map[string]string
 }
 
 // Program is a loaded BPF object: its programs, maps and event buffers.
@@ -221,6 +224,15 @@ func open(how int, path string, mem []byte, opts *Options) (*Program, error) {
 		if r < 0 {
 			p.Close()
 			return nil, newErr(OpLoad, msg, syscall.Errno(-r), fmt.Sprintf("'%s': no program '%s'", name, prog))
+		}
+	}
+	for gname, value := range opts.Set {
+		cn, cv := cs.str(gname), cs.str(value)
+		var r C.int
+		msg := call(func() { r = C.coolbpf_object__set_global(obj, cn, cv) })
+		if r < 0 {
+			p.Close()
+			return nil, newErr(OpInvalid, msg, syscall.Errno(-r), fmt.Sprintf("cannot set %s = %s", gname, value))
 		}
 	}
 	var r C.int

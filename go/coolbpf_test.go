@@ -533,3 +533,40 @@ func TestErrorsCarryTheLibraryMessage(t *testing.T) {
 		t.Errorf("optional no such program: %v", err)
 	}
 }
+
+// tests/data/params.bpf.c: Options.Set reaches the kernel before load.
+func TestSetGlobals(t *testing.T) {
+	params := filepath.Join("..", "tests", "data", "params.bpf.c")
+	me := os.Getpid()
+	p := must(coolbpf.Open(params, &coolbpf.Options{Set: map[string]string{
+		"target_pid": strconv.Itoa(me), "small": "0x2b", "mode": "MODE_PID", "comm": "golang"}}))(t)
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := must(p.Events(ctx, "events"))(t)
+	syscall.Getppid()
+	for e := range s.C {
+		if pid, _ := e.Int("pid"); pid != int64(me) {
+			continue
+		}
+		if v, _ := e.Uint("small"); v != 0x2b {
+			t.Errorf("small %d", v)
+		}
+		if e.String("mode") != "MODE_PID" || e.String("comm") != "golang" {
+			t.Errorf("mode %q comm %q", e.String("mode"), e.String("comm"))
+		}
+		if v, _ := e.Int("target_pid"); v != int64(me) {
+			t.Errorf("target_pid %d", v)
+		}
+		break
+	}
+	if ctx.Err() != nil {
+		t.Fatal("no event of this process")
+	}
+	var e *coolbpf.Error
+	_, err := coolbpf.Open(params, &coolbpf.Options{Set: map[string]string{"mode": "MODE_X"}})
+	if !errors.As(err, &e) || e.Op != coolbpf.OpInvalid ||
+		!strings.Contains(err.Error(), "'MODE_X' is not one of its enumerators: MODE_ALL, MODE_PID, MODE_NONE") {
+		t.Errorf("bad enumerator: %v", err)
+	}
+}

@@ -33,6 +33,17 @@ _kill() {
 	return 0
 }
 
+# ok WHAT / bad WHAT [FILE]: count a pass or a failure in pass and fail,
+# a failure with FILE's first lines (what the command said)
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "  ok: $1"; }
+bad() {
+	fail=$((fail + 1))
+	echo "  FAIL: $1"
+	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -20; fi
+	return 0
+}
+
 # check WHAT COMMAND...: prints "ok: WHAT" when COMMAND succeeds, else
 # "FAIL: WHAT"; counts them in passes and fails
 passes=0 fails=0

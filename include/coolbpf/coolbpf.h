@@ -340,6 +340,25 @@ COOLBPF_API size_t coolbpf_object__program_count(const struct coolbpf_object *ob
 COOLBPF_API const char *coolbpf_object__program_name(const struct coolbpf_object *obj, size_t i);
 COOLBPF_API const char *coolbpf_object__program_section(const struct coolbpf_object *obj, size_t i);
 
+/* What a program is, from open to close (coolbpf inspect). */
+struct coolbpf_program_info {
+	const char *name;
+	const char *section;
+	/* its hook: "tracepoint", "raw_tp", "tp_btf", "kprobe", "kretprobe",
+	 * "fentry", "fexit", "uprobe", or the section's prefix for others
+	 * ("perf_event", "xdp") */
+	const char *hook;
+	/* what it attaches to: "sched:sched_switch", "do_sys_openat2"; "" if
+	 * nothing automatic */
+	const char *target;
+	/* where the kernel lacks the hook: the name of the program of the
+	 * same target loaded instead (kprobe <-> fentry, kretprobe <-> fexit,
+	 * tp_btf <-> raw_tp pairs), "raw_tp" for a lone tp_btf; NULL: none */
+	const char *fallback;
+};
+COOLBPF_API const struct coolbpf_program_info *
+coolbpf_object__program_info(const struct coolbpf_object *obj, size_t i);
+
 /*
  * Mark a program optional (before load): when the kernel cannot host it
  * (no kprobe support, hook not permitted, no such function or tracepoint)
@@ -435,6 +454,44 @@ COOLBPF_API size_t coolbpf_object__attach_count(const struct coolbpf_object *obj
 COOLBPF_API const struct coolbpf_attach_info *
 coolbpf_object__attach_info(const struct coolbpf_object *obj, size_t i);
 
+/* ------------------------------------------------------------------ */
+/* Globals: run-time parameters                                        */
+/* ------------------------------------------------------------------ */
+
+/* One global variable of the program: a const volatile one (.rodata), an
+ * initialized one (.data) or a zero one (.bss). Static variables and
+ * lbc.h's own (__lbc*) are not listed. */
+struct coolbpf_global_info {
+	const char *name;
+	const char *section; /* ".rodata", ".data" or ".bss" */
+	const char *type;    /* as C spells it: "int", "u32", "enum mode", "char[16]" */
+	__u32 type_id;	     /* in coolbpf_object__btf() */
+	__u32 size;
+	/* coolbpf_object__set_global() takes it: an integer, bool, enum,
+	 * float or char array */
+	bool settable;
+	/* its bytes as the program will be loaded with them: the default the
+	 * object was compiled with, or what was set (NULL: not available) */
+	const void *value;
+};
+/* The object's globals, in section then declaration order, from open to
+ * close; NULL (errno ENOENT) past the end. */
+COOLBPF_API size_t coolbpf_object__global_count(const struct coolbpf_object *obj);
+COOLBPF_API const struct coolbpf_global_info *
+coolbpf_object__global_info(const struct coolbpf_object *obj, size_t i);
+/*
+ * Set a global before load from text, as `coolbpf run --set NAME=VALUE`
+ * does: integers in decimal, 0x hex or 0 octal (negative for signed types,
+ * within the type's range), bools (true/false/1/0/yes/no/on/off), enums by
+ * enumerator name (or number), floats, char arrays from a string that
+ * fits with its NUL. Returns 0, -ENOENT (no such global), -ENOTSUP (a type
+ * that cannot be set: struct, pointer), -EINVAL or -ERANGE (a bad value),
+ * -EBUSY (loaded already); the message names the variable, its type and
+ * the settable ones.
+ */
+COOLBPF_API int coolbpf_object__set_global(struct coolbpf_object *obj, const char *name,
+					   const char *value);
+
 /* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>",
  * "remote <url> (kept in <path>)", "remote <path>" (kept from an earlier fetch),
  * or "none [<archive file looked for>]". */
@@ -494,6 +551,11 @@ COOLBPF_API int coolbpf_map__update(const struct coolbpf_map *map, const void *k
 COOLBPF_API int coolbpf_map__delete(const struct coolbpf_map *map, const void *key);
 /* key NULL gives the first key; -ENOENT after the last. */
 COOLBPF_API int coolbpf_map__next_key(const struct coolbpf_map *map, const void *key, void *next);
+/* Empty a map, as `coolbpf run --clear` does after each interval: every
+ * key of a hash-like or stack map deleted, every value of an array (a
+ * histogram) zeroed, on every CPU for per-CPU maps. Event and internal
+ * maps are left alone. 0 or -errno. */
+COOLBPF_API int coolbpf_map__clear(const struct coolbpf_map *map);
 /* Pin under bpffs (mounted if missing). */
 COOLBPF_API int coolbpf_map__pin(struct coolbpf_map *map, const char *path);
 
@@ -513,6 +575,11 @@ enum coolbpf_format {
  */
 COOLBPF_API int coolbpf_decode(const struct btf *btf, __u32 type_id, const void *data, size_t size,
 			       enum coolbpf_format fmt, char *buf, size_t buf_sz);
+
+/* A BTF type spelled as C ("u32", "struct event", "char[16]", "enum
+ * mode": typedef names kept, const/volatile dropped) into buf (snprintf
+ * semantics); the length it needs, or -EINVAL. */
+COOLBPF_API int coolbpf_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t buf_sz);
 
 /* A growable buffer the library appends to (the caller frees it with
  * coolbpf_buf__release()); data is always NUL-terminated once non-NULL. */
@@ -538,6 +605,11 @@ COOLBPF_API void coolbpf_buf__release(struct coolbpf_buf *buf);
 struct coolbpf_format_opts {
 	size_t sz;
 	enum coolbpf_format fmt;
+	/* a time stamp as the caller wrote it (NULL: none): JSON objects
+	 * carry "time": TIME as their first member; a text event starts with
+	 * "TIME " (text map dumps are left as they are: the caller prints a
+	 * header) */
+	const char *time;
 	size_t : 0;
 };
 #define COOLBPF_FORMAT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_format_opts, NAME, __VA_ARGS__)

@@ -24,6 +24,7 @@ enum node_kind {
 	NK_PTR,	   /* 4 or 8 bytes */
 	NK_FLOAT,  /* float or double */
 	NK_HEX,	   /* up to 16 bytes shown as one hex number */
+	NK_TYPED,  /* an lbc.h typedef (typed.c); first: enum typed */
 	NK_STR,	   /* char array of size bytes */
 	NK_ARRAY,  /* first: element node, nr: elements */
 	NK_STRUCT, /* struct, union, datasec; first/nr: members */
@@ -141,7 +142,7 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 	return t;
 }
 
-static bool is_char(const struct btf *btf, const struct btf_type *t)
+bool btf_is_char(const struct btf *btf, const struct btf_type *t)
 {
 	const char *name;
 
@@ -245,7 +246,8 @@ static int collect_one(struct builder *b, const char *name, __u32 type_id, __u32
 		return -ENOMEM;
 	m = &ml->m[ml->nr];
 	memset(m, 0, sizeof(*m));
-	err = build(b, id, &m->node, depth + 1);
+	/* a typed field is known by its typedef, which build() must see */
+	err = build(b, typed_kind(b->btf, type_id) ? type_id : id, &m->node, depth + 1);
 	if (err)
 		return err;
 	if (!bits && bit_off % 8) {
@@ -336,11 +338,11 @@ static int build_array(struct builder *b, const struct btf_type *t, __u32 idx, i
 
 	if (!et)
 		return -errno;
-	if (is_char(b->btf, et)) {
+	if (btf_is_char(b->btf, et)) {
 		n->kind = NK_STR;
 		return 0;
 	}
-	err = build(b, elem_id, &elem, depth + 1);
+	err = build(b, typed_kind(b->btf, a->type) ? a->type : elem_id, &elem, depth + 1);
 	if (err)
 		return err;
 	n = &b->d->nodes[idx];
@@ -364,7 +366,7 @@ static int build_type(struct builder *b, __u32 type_id, const struct btf_type *t
 			n->kind = NK_HEX;
 		} else {
 			n->kind = (enc & BTF_INT_BOOL) ? NK_BOOL : NK_INT;
-			n->is_signed = (enc & BTF_INT_SIGNED) || is_char(b->btf, t);
+			n->is_signed = (enc & BTF_INT_SIGNED) || btf_is_char(b->btf, t);
 			if (btf_int_offset(t) || btf_int_bits(t) != n->size * 8) {
 				n->bits = btf_int_bits(t);
 				n->bit_off = btf_int_offset(t);
@@ -403,10 +405,27 @@ static int build(struct builder *b, __u32 type_id, __u32 *out, int depth)
 	const struct btf_type *t;
 	__u32 id = type_id, idx;
 	__s64 size;
-	int err;
+	int err, typed;
 
 	if (depth > MAX_NESTING)
 		return -E2BIG;
+	if (b->cache[type_id] && b->cache[type_id] != NODE_BUILDING &&
+	    b->d->nodes[b->cache[type_id] - 1].kind == NK_TYPED) {
+		*out = b->cache[type_id] - 1;
+		return 0;
+	}
+	typed = typed_kind(b->btf, type_id);
+	if (typed != TYPED_NONE) {
+		err = add_node(b->d, &idx);
+		if (err)
+			return err;
+		b->d->nodes[idx].kind = NK_TYPED;
+		b->d->nodes[idx].first = (__u32)typed;
+		b->d->nodes[idx].size = (__u32)btf__resolve_size(b->btf, type_id);
+		b->cache[type_id] = idx + 1; /* the typedef's id: never a resolved one */
+		*out = idx;
+		return 0;
+	}
 	t = skip_mods(b->btf, &id);
 	if (!t)
 		return -errno;
@@ -490,6 +509,7 @@ struct out {
 	struct jw *w;
 	struct strbuf *sb;
 	int err;
+	int pid; /* the enclosing struct's pid/tgid member, for lbc_usym_t */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -738,6 +758,44 @@ static void put_text_string(struct out *o, const unsigned char *s, size_t n)
 	put_ch(o, '"');
 }
 
+static bool fits(const struct node *n, size_t off, size_t avail);
+
+static void put_typed(struct out *o, const struct node *n, const unsigned char *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool number = typed_format((int)n->first, p, n->size, o->pid, o->w != NULL, &sb);
+
+	if (!sb.buf) {
+		o->err = o->err ? o->err : -ENOMEM;
+	} else if (o->w) {
+		if (number)
+			jw_raw(o->w, sb.buf);
+		else
+			jw_string_len(o->w, sb.buf, sb.len);
+	} else {
+		put_text_string(o, (const unsigned char *)sb.buf, sb.len);
+	}
+	strbuf_release(&sb);
+}
+
+/* The value of a struct's "pid" or "tgid" member, the process an
+ * lbc_usym_t of the same struct is an address in; the outer one if none. */
+static int struct_pid(const struct out *o, const struct node *n, const unsigned char *p,
+		      size_t avail)
+{
+	const struct member *m = o->d->members + n->first;
+
+	for (__u32 i = 0; i < n->nr; i++, m++) {
+		const struct node *c = &o->d->nodes[m->node];
+		const char *name = pool_name(o->d, m->name);
+
+		if ((!strcmp(name, "pid") || !strcmp(name, "tgid")) && c->kind == NK_INT &&
+		    !m->bits && m->bit_off % 8 == 0 && fits(c, m->bit_off / 8, avail))
+			return (int)read_scalar(c, p + m->bit_off / 8);
+	}
+	return o->pid;
+}
+
 static bool is_aggregate(const struct node *n)
 {
 	return n->kind >= NK_STR;
@@ -761,8 +819,10 @@ static void put_struct(struct out *o, const struct node *n, const unsigned char 
 	const struct decoder *d = o->d;
 	const struct member *m = d->members + n->first;
 	bool first = true;
+	int outer_pid = o->pid;
 	__u32 i;
 
+	o->pid = struct_pid(o, n, p, avail);
 	if (o->w)
 		jw_begin_object(o->w);
 	else if (!top)
@@ -791,6 +851,7 @@ static void put_struct(struct out *o, const struct node *n, const unsigned char 
 		jw_end_object(o->w);
 	else if (!top)
 		put_ch(o, '}');
+	o->pid = outer_pid;
 }
 
 static void put_array(struct out *o, const struct node *n, const unsigned char *p, size_t avail)
@@ -834,6 +895,9 @@ static void put_value(struct out *o, const struct node *n, const unsigned char *
 		break;
 	case NK_HEX:
 		put_hex_number(o, p, n->size);
+		break;
+	case NK_TYPED:
+		put_typed(o, n, p);
 		break;
 	case NK_STR:
 		len = n->size < avail ? n->size : avail;

@@ -28,6 +28,8 @@
  *    C code accesses them (ev.x, not ev.<anon>.x); unnamed bitfields
  *    (padding) are skipped
  *  - a DATASEC (.data/.bss/.rodata) decodes as an object of its variables
+ *  - lbc.h's typed fields (lbc_ipv4_t, lbc_port_t, lbc_ns_t, ...) as
+ *    typed.c says below, recognised by their typedef, never by name
  *
  * Text format: a top-level struct is "name=value name=value" (no braces),
  * nested structs "{a=1 b=2}", arrays "[1, 2, 3]", strings bare when
@@ -55,6 +57,10 @@ struct decoder;
  * ELOOP (cyclic BTF), ENOMEM. */
 struct decoder *decoder_new(const struct btf *btf, __u32 type_id);
 void decoder_free(struct decoder *d);
+/* A char as the decoder shows char arrays as strings: BTF_INT_CHAR, or
+ * a 1-byte int named "char" or "signed char". */
+struct btf_type;
+bool btf_is_char(const struct btf *btf, const struct btf_type *t);
 /* Byte size of the decoded type. */
 size_t decoder_type_size(const struct decoder *d);
 
@@ -124,5 +130,54 @@ struct elf_syms *elf_syms_open_mem(void *data, size_t sz, const char *name);
 int elf_syms_find(const struct elf_syms *es, __u64 file_off, const char **name, __u64 *off);
 size_t elf_syms_count(const struct elf_syms *es);
 void elf_syms_free(struct elf_syms *es);
+
+/*
+ * parse.c: a value as a person writes it, into the bytes of a variable of
+ * BTF type type_id (size bytes): integers (decimal, 0x hex, 0 octal,
+ * negative for signed types, checked against the type's range), bools
+ * (true/false/1/0/yes/no/on/off), enums by enumerator name (or number),
+ * floats, char arrays from a string (NUL-padded, the NUL must fit).
+ * 0, -EINVAL or -ERANGE (a bad value) or -ENOTSUP (a type that cannot be
+ * set: struct, pointer, ...), with why said in why.
+ */
+int value_parse(const struct btf *btf, __u32 type_id, const char *text, void *out, size_t size,
+		struct strbuf *why);
+/* Whether value_parse() takes values of this type. */
+bool value_settable(const struct btf *btf, __u32 type_id);
+/* The type spelled as C ("int", "u32", "enum mode", "char[16]"), typedef
+ * names kept, const/volatile dropped, appended to sb. 0 or -ENOMEM. */
+int btf_type_cname(const struct btf *btf, __u32 type_id, struct strbuf *sb);
+
+/*
+ * typed.c: lbc.h's typedefs that say what a field holds. typed_kind()
+ * walks the typedef chain of type_id for one of their names (with the
+ * size it must have); typed_format() appends the field as people read it
+ * and says whether that is a number (JSON writes it bare) or a string:
+ *  - lbc_ipv4_t (4 bytes), lbc_ipv6_t (16): "127.0.0.1", "::1"
+ *  - lbc_port_t (2, network order): the port in host order, a number
+ *  - lbc_ksym_t, lbc_usym_t (8): "name+0xoff", user symbols through the
+ *    process of pid (the struct's "pid" or "tgid" member), "[unknown]"
+ *  - lbc_ns_t (8, CLOCK_MONOTONIC as bpf_ktime_get_ns()): wall-clock time,
+ *    text "17:00:46.909123", JSON ISO 8601 with the zone offset
+ *  - lbc_errno_t (any int): "ENOENT", "-ENOENT" for a negative one, else
+ *    the number; lbc_syscall_t: "openat", else the number
+ *  - lbc_dev_t (4, the kernel's dev_t): "sda(8:0)", or "8:0"
+ */
+enum typed {
+	TYPED_NONE,
+	TYPED_IPV4,
+	TYPED_IPV6,
+	TYPED_PORT,
+	TYPED_KSYM,
+	TYPED_USYM,
+	TYPED_NS,
+	TYPED_ERRNO,
+	TYPED_SYSCALL,
+	TYPED_DEV,
+	TYPED_MAX,
+};
+int typed_kind(const struct btf *btf, __u32 type_id);
+bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool json,
+		  struct strbuf *sb);
 
 #endif /* COOLBPF_FORMAT_H */

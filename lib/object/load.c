@@ -80,6 +80,25 @@ void plans_free(struct coolbpf_object *obj)
 	obj->nr_plans = 0;
 }
 
+/* What coolbpf_object__program_info() says of a plan: its hook by name
+ * (the section's prefix for hooks coolbpf does not plan: "perf_event",
+ * "xdp"), and what is loaded where the kernel lacks that hook. */
+static void plan_info(const struct coolbpf_object *obj, struct prog_plan *p)
+{
+	if (p->hook == HOOK_OTHER || p->hook == HOOK_NONE)
+		snprintf(p->hook_str, sizeof(p->hook_str), "%.*s", (int)strcspn(p->section, "/."),
+			 p->section);
+	else
+		strlcpy_cb(p->hook_str, hook_name(p->hook), sizeof(p->hook_str));
+	p->info.name = p->name;
+	p->info.section = p->section;
+	p->info.hook = p->hook_str;
+	p->info.target = p->target;
+	p->info.fallback = p->alt >= 0		  ? obj->plans[p->alt].name :
+			   p->hook == HOOK_TP_BTF ? "raw_tp" :
+						    NULL;
+}
+
 int plans_build(struct coolbpf_object *obj)
 {
 	struct bpf_program *prog;
@@ -125,7 +144,17 @@ int plans_build(struct coolbpf_object *obj)
 			}
 		}
 	}
+	for (size_t i = 0; i < obj->nr_plans; i++)
+		plan_info(obj, &obj->plans[i]);
 	return 0;
+}
+
+const struct coolbpf_program_info *coolbpf_object__program_info(const struct coolbpf_object *obj,
+								size_t i)
+{
+	if (!obj || i >= obj->nr_plans)
+		return cb_err_ptr(-ENOENT);
+	return &obj->plans[i].info;
 }
 
 /* Choose one program of each alternative pair before the first load. */

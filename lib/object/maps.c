@@ -411,3 +411,59 @@ int coolbpf_map__pin(struct coolbpf_map *map, const char *path)
 	}
 	return 0;
 }
+
+/* Arrays cannot lose keys: their values are zeroed, every CPU's for per-CPU
+ * ones. Hash-like maps (and stack maps) lose every key. */
+static bool map_is_array(const struct coolbpf_map *map)
+{
+	enum bpf_map_type t = bpf_map__type(map->map);
+
+	return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+int coolbpf_map__clear(const struct coolbpf_map *map)
+{
+	__u32 ksz, vsz;
+	int fd, ncpu, err = 0;
+	void *key, *zero;
+
+	if (!map || !map->obj->loaded)
+		return cb_err(-EINVAL);
+	if (map->kind == COOLBPF_MAP_RINGBUF || map->kind == COOLBPF_MAP_PERF ||
+	    map->kind == COOLBPF_MAP_INTERNAL)
+		return 0; /* nothing of theirs is kept to be cleared */
+	fd = bpf_map__fd(map->map);
+	ksz = bpf_map__key_size(map->map);
+	vsz = bpf_map__value_size(map->map);
+	ncpu = coolbpf_map__percpu(map) ? libbpf_num_possible_cpus() : 1;
+	if (ncpu < 1)
+		return cb_err(ncpu < 0 ? ncpu : -EINVAL);
+	key = calloc(1, ksz ? ksz : 1);
+	zero = calloc((size_t)ncpu, ((vsz + 7) & ~7u) ? ((vsz + 7) & ~7u) : 1);
+	if (!key || !zero) {
+		err = cb_err(-ENOMEM);
+		goto out;
+	}
+	if (map_is_array(map)) {
+		for (__u32 k = 0; k < bpf_map__max_entries(map->map) && !err; k++)
+			if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
+				err = cb_err(-errno);
+		goto out;
+	}
+	/* always the first key, deleted: while the program adds keys this
+	 * could go on, so at most twice the map's size */
+	for (__u64 n = 0; n < 2ull * bpf_map__max_entries(map->map) + 1; n++) {
+		if (bpf_map_get_next_key(fd, NULL, key))
+			break;
+		if (bpf_map_delete_elem(fd, key) && errno != ENOENT) {
+			err = cb_err(-errno);
+			break;
+		}
+	}
+out:
+	if (err)
+		pr_warn("map '%s': cannot clear: %s\n", bpf_map__name(map->map), strerror(-err));
+	free(key);
+	free(zero);
+	return err;
+}

@@ -75,7 +75,8 @@ int object_reopen(struct coolbpf_object *obj)
 	err = object_open_bpf(obj);
 	if (err)
 		return err;
-	return map_classify(obj);
+	err = map_classify(obj);
+	return err ? err : globals_collect(obj);
 }
 
 /* The BTF for CO-RE, by lib/btf's resolver; libbpf reads the kernel's
@@ -152,6 +153,8 @@ static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name,
 		err = plans_build(obj);
 	if (!err)
 		err = map_classify(obj);
+	if (!err)
+		err = globals_collect(obj);
 	if (err) {
 		coolbpf_object__close(obj);
 		return cb_err_ptr(err);
@@ -326,6 +329,7 @@ void coolbpf_object__close(struct coolbpf_object *obj)
 	events_close(obj);
 	coolbpf_object__detach(obj);
 	object_maps_release(obj);
+	globals_free(obj);
 	bpf_object__close(obj->bpf);
 	btf_choice_release(&obj->btf);
 	attach_release(obj);

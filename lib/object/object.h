@@ -15,6 +15,7 @@
  *   output.c      events and map dumps as text or JSON
  *   events.c      ring and perf buffers (and other sources) behind one fd
  *   trace.c       bpf_printk lines from a private tracefs instance
+ *   globals.c     run-time parameters: globals listed and set before load
  *   fs.c          tracefs and bpffs: find, mount
  *   libbpf_log.c  libbpf's messages routed into the library's log
  *   env.c         the environment, read only by programs' entry points
@@ -37,7 +38,7 @@
 #define coolbpf_object_opts__last_field cache_dir
 #define coolbpf_events_opts__last_field perf_pages
 #define coolbpf_attach_opts__last_field perf_flags
-#define coolbpf_format_opts__last_field fmt
+#define coolbpf_format_opts__last_field time
 
 struct coolbpf_map {
 	struct coolbpf_object *obj;
@@ -80,6 +81,9 @@ struct prog_plan {
 	bool optional;	/* coolbpf_object__set_optional(): may be left out */
 	int skipped;	/* -errno: optional program left out at load */
 	char note[256]; /* fallback taken */
+	/* coolbpf_object__program_info(); its strings point into this plan */
+	struct coolbpf_program_info info;
+	char hook_str[32];
 };
 
 /* Something coolbpf_object__events_fd() waits for: a ring buffer manager,
@@ -146,6 +150,10 @@ struct coolbpf_object {
 	coolbpf_trace_fn on_trace;
 	void *trace_ctx;
 	struct strbuf trace_partial;
+
+	/* globals.c */
+	struct global *globals;
+	size_t nr_globals;
 };
 
 /* load.c */
@@ -168,6 +176,10 @@ void attach_release(struct coolbpf_object *obj);
  * "tracepoint"/"kprobe"/..., open files, locked memory), appended to why
  * (strerror when empty) with what to do; false when err is not one. */
 bool object_limit_hint(int err, const char *kind, const char *where, char *why, size_t sz);
+/* globals.c: list the globals of .rodata/.data/.bss (after map_classify;
+ * after a reopen, write again what was set) */
+int globals_collect(struct coolbpf_object *obj);
+void globals_free(struct coolbpf_object *obj);
 /* trace.c */
 void trace_close(struct coolbpf_object *obj);
 /* events.c: wait for fd in the object's epoll set, call consume(ctx) when

@@ -340,30 +340,76 @@ void coolbpf_buf__release(struct coolbpf_buf *buf)
 	buf->len = buf->cap = 0;
 }
 
-static int format_fmt(const struct coolbpf_format_opts *opts, enum coolbpf_format *fmt)
+static int format_fmt(const struct coolbpf_format_opts *opts, enum coolbpf_format *fmt,
+		      const char **time)
 {
 	if (!OPTS_VALID(opts, coolbpf_format_opts))
 		return cb_err(-EINVAL);
 	*fmt = OPTS_GET(opts, fmt, COOLBPF_FMT_TEXT);
+	*time = OPTS_GET(opts, time, NULL);
 	return *fmt == COOLBPF_FMT_TEXT || *fmt == COOLBPF_FMT_JSON ? 0 : cb_err(-EINVAL);
+}
+
+/* The time stamp of coolbpf_format_opts on what was appended from len0:
+ * "time": T first in every JSON object (one per line, each starting with
+ * '{'), or "T " before a text event. */
+static int stamp(struct strbuf *sb, size_t len0, enum coolbpf_format fmt, bool event,
+		 const char *time)
+{
+	struct strbuf out = STRBUF_INIT, member = STRBUF_INIT;
+	struct jw w;
+	int err = 0;
+
+	if (!time || sb->len == len0 || (fmt == COOLBPF_FMT_TEXT && !event))
+		return 0;
+	if (fmt == COOLBPF_FMT_TEXT) {
+		err |= strbuf_addf(&member, "%s ", time);
+	} else {
+		err |= strbuf_addstr(&member, "\"time\": ");
+		jw_init(&w, &member);
+		jw_string(&w, time);
+		err |= jw_error(&w);
+		err |= strbuf_addstr(&member, ", ");
+	}
+	err |= strbuf_add(&out, sb->buf, len0);
+	for (size_t i = len0; i < sb->len && !err; i++) {
+		bool line_start = i == len0 || sb->buf[i - 1] == '\n';
+
+		if (line_start && fmt == COOLBPF_FMT_TEXT)
+			err |= strbuf_add(&out, member.buf, member.len);
+		err |= strbuf_addch(&out, sb->buf[i]);
+		if (line_start && fmt == COOLBPF_FMT_JSON && sb->buf[i] == '{')
+			err |= strbuf_add(&out, member.buf, member.len);
+	}
+	strbuf_release(&member);
+	if (err) {
+		strbuf_release(&out);
+		return -ENOMEM;
+	}
+	strbuf_release(sb);
+	*sb = out;
+	return 0;
 }
 
 int coolbpf_map__format_event(struct coolbpf_map *map, const void *data, size_t size,
 			      const struct coolbpf_format_opts *opts, struct coolbpf_buf *out)
 {
 	enum coolbpf_format fmt;
+	const char *time;
 	struct strbuf sb;
 	size_t len0;
 	int err;
 
 	if (!map || !out || (!data && size))
 		return cb_err(-EINVAL);
-	err = format_fmt(opts, &fmt);
+	err = format_fmt(opts, &fmt, &time);
 	if (err)
 		return err;
 	buf_borrow(out, &sb);
 	len0 = sb.len;
 	err = map_event_append(map, data, size, fmt, &sb);
+	if (!err)
+		err = stamp(&sb, len0, fmt, true, time);
 	if (err && sb.buf)
 		strbuf_setlen(&sb, len0);
 	return buf_return(out, &sb, err);
@@ -373,18 +419,21 @@ int coolbpf_map__format(struct coolbpf_map *map, const struct coolbpf_format_opt
 			struct coolbpf_buf *out)
 {
 	enum coolbpf_format fmt;
+	const char *time;
 	struct strbuf sb;
 	size_t len0;
 	int err;
 
 	if (!map || !out)
 		return cb_err(-EINVAL);
-	err = format_fmt(opts, &fmt);
+	err = format_fmt(opts, &fmt, &time);
 	if (err)
 		return err;
 	buf_borrow(out, &sb);
 	len0 = sb.len;
 	err = map_dump_append(map, fmt, &sb);
+	if (!err)
+		err = stamp(&sb, len0, fmt, false, time);
 	if (err && sb.buf)
 		strbuf_setlen(&sb, len0);
 	return buf_return(out, &sb, err);

@@ -153,6 +153,10 @@ static void emit_line(struct coolbpf_object *obj, char *line)
 		memmove(tag, tag + 18, strlen(tag + 18) + 1);
 	while (*line == ' ')
 		line++;
+	/* bpf_printk("...\n") ends its line itself: the kernel's newline
+	 * after it leaves an empty one, which is no line of the program's */
+	if (!*line)
+		return;
 	obj->on_trace(obj->trace_ctx, line);
 }
 

@@ -150,6 +150,7 @@ _PROTOS = {
     "coolbpf_object__attach_program": (P, [P, ct.c_char_p, ct.POINTER(AttachOpts)]),
     "coolbpf_link__destroy": (None, [P]),
     "coolbpf_probe_hook": (ct.c_int, [ct.c_int]),
+    "coolbpf_object__set_global": (ct.c_int, [P, ct.c_char_p, ct.c_char_p]),
 }
 
 _BPF_PROTOS = {

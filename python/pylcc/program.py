@@ -57,12 +57,16 @@ class Program:
 
     Compiles locally (cache first) unless server= or $COOLBPF_SERVER /
     $LBC_SERVER names a coolbpfd; loads; attaches every program by its
-    section unless attach=False. Errors raise CompileError, LoadError or
-    AttachError with libcoolbpf's message."""
+    section unless attach=False. globals={"target_pid": 1234, "comm": "bash"}
+    sets const volatile (or plain) globals before load, as `coolbpf run
+    --set` does (ints, bools, enum names, strings for char arrays); a bad
+    name or value raises ValueError naming the variable and its type.
+    Errors raise CompileError, LoadError or AttachError with libcoolbpf's
+    message."""
 
     def __init__(self, src=None, *, source=None, name=None, defines=None, include_dirs=None,
                  server=None, kernel=None, btf=None, cache_dir=None, no_cache=False,
-                 attach=True):
+                 attach=True, globals=None):
         self._p_obj = None
         self._p_links = []
         self._p_events_open = False
@@ -108,6 +112,13 @@ class Program:
             cls = CompileError if msg.startswith("cannot compile") else LoadError
             raise cls(msg, err)
         self._p_obj = obj
+        for gname, value in (globals or {}).items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            mark = _lib.warn_mark()
+            r = _lib.lib.coolbpf_object__set_global(obj, str(gname).encode(), str(value).encode())
+            if r < 0:
+                raise ValueError(_lib.errmsg_since(mark, r, "cannot set %s" % gname))
 
         mark = _lib.warn_mark()
         r = _lib.lib.coolbpf_object__load(obj)

@@ -105,7 +105,7 @@ pub struct coolbpf_buf {
 pub struct coolbpf_format_opts {
     pub sz: size_t,
     pub fmt: c_int,
-    pub _tail: Tail<4, 0>,
+    pub time: *const c_char,
 }
 
 #[repr(C)]
@@ -167,6 +167,11 @@ extern "C" {
         obj: *mut coolbpf_object,
         prog: *const c_char,
         optional: bool,
+    ) -> c_int;
+    pub fn coolbpf_object__set_global(
+        obj: *mut coolbpf_object,
+        name: *const c_char,
+        value: *const c_char,
     ) -> c_int;
     pub fn coolbpf_object__attach(obj: *mut coolbpf_object) -> c_int;
     pub fn coolbpf_object__detach(obj: *mut coolbpf_object);

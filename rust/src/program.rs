@@ -61,10 +61,7 @@ pub struct Builder {
     attach: bool,
     optional: Vec<String>,
     perf_pages: usize,
-    // TODO(issue 13): run-time parameters in `coolbpf run --set NAME=VALUE`
-    // style (a .rodata/.data variable set before load) need a C API that
-    // libcoolbpf does not have yet; add `set(name, value)` here when it does.
-    // Until then a compile-time define() is the way to parameterize.
+    sets: Vec<(String, String)>,
 }
 
 impl Builder {
@@ -85,6 +82,7 @@ impl Builder {
             attach: true,
             optional: Vec::new(),
             perf_pages: 0,
+            sets: Vec::new(),
         }
     }
 
@@ -162,6 +160,16 @@ impl Builder {
     /// kprobes, no such function); the attach report says why.
     pub fn optional(mut self, prog: &str) -> Self {
         self.optional.push(prog.to_string());
+        self
+    }
+    /// Set a global of the program before load, as `coolbpf run --set
+    /// NAME=VALUE` does: a `const volatile` one (.rodata) or a plain one
+    /// (.data/.bss); integers (decimal, 0x hex, negative, within the
+    /// type's range), bools, enums by enumerator name, strings for char
+    /// arrays. A bad name or value fails `open()` with [`Error::Invalid`]
+    /// naming the variable, its type and the settable ones.
+    pub fn set(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.sets.push((name.to_string(), value.to_string()));
         self
     }
     /// Pages per CPU for perf buffers (a power of two; default 64).
@@ -284,6 +292,20 @@ impl Builder {
                     ),
                     errno: -r,
                 });
+            }
+        }
+        for (n, v) in &self.sets {
+            let cn = cstring("global", n)?;
+            let cv = cstring("value", v)?;
+            let m = error::mark();
+            let r =
+                unsafe { ffi::coolbpf_object__set_global(obj.as_ptr(), cn.as_ptr(), cv.as_ptr()) };
+            if r < 0 {
+                return Err(Error::Invalid(error::message_since(
+                    m,
+                    -r,
+                    &format!("cannot set {} = {}", n, v),
+                )));
             }
         }
         let m = error::mark();

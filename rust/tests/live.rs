@@ -465,3 +465,39 @@ fn errors_carry_the_library_message() {
         .unwrap_err();
     assert!(e.to_string().contains("no_such_prog"), "{}", e);
 }
+
+/// tests/data/params.bpf.c's event, the fields this test sets.
+#[derive(Debug, Deserialize)]
+struct ParamsEv {
+    pid: i32,
+    target_pid: i32,
+    small: u8,
+    mode: String,
+    comm: String,
+}
+
+#[test]
+fn set_globals_before_load_reach_the_kernel() {
+    let params = progs().join("../data/params.bpf.c");
+    let me = std::process::id() as i32;
+    let p = Program::builder_source(&params)
+        .set("target_pid", me)
+        .set("small", "0x2a")
+        .set("mode", "MODE_NONE")
+        .set("comm", "rust")
+        .open()
+        .unwrap();
+    getppid_n(1);
+    let ev: ParamsEv = p
+        .events_of("events")
+        .unwrap()
+        .timeout(Duration::from_secs(10))
+        .typed::<ParamsEv>()
+        .map(Result::unwrap)
+        .find(|e| e.pid == me)
+        .expect("an event of this process");
+    assert_eq!((ev.target_pid, ev.small, ev.mode.as_str(), ev.comm.as_str()), (me, 42, "MODE_NONE", "rust"));
+    let err = Program::builder_source(&params).set("small", 256).open().unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+    assert!(err.to_string().contains("small (unsigned char, in .rodata): 256 is out of range"), "{}", err);
+}

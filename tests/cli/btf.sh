@@ -122,8 +122,11 @@ check "inspect reads a 0.2 artifact (one kernel, no arch)" has "$out" "min BTF f
 nobtf "$COOLBPF" run -v -d 1 "$work/old.o"
 check "a 0.2 artifact still loads with the min BTF it carries" \
 	[ "$rc" = 0 ] && has "$err" "BTF for CO-RE: artifact"
-run inspect "$work/g.c"
+echo "not an object" >"$work/notobj.o"
+run inspect "$work/notobj.o"
 check "inspect of a non-object: exit 1, says so" [ "$rc" = 1 ] && has "$err" "is not a coolbpf object"
+run inspect "$work/g.c"
+check "inspect of a source compiles it: no programs, its global not settable" [ "$rc" = 0 ] && has "$out" "(not settable)"
 
 nobtf COOLBPF_BTF_DIR="$work/empty" "$COOLBPF" run -d 1 "$work/ex-nomin.o"
 check "no kernel BTF, none archived: fails" [ "$rc" != 0 ]

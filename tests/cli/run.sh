@@ -13,14 +13,6 @@ COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
 T=$(mktemp -d)
 at_exit 'rm -rf "$T"'
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$T/cache}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "  ok: $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL: $1"
-	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -20; fi
-	return 0
-}
 
 # expect_fail NAME PATTERN -- ARGS...: non-zero exit and PATTERN on stderr
 expect_fail() {

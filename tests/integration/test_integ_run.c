@@ -456,6 +456,117 @@ static void test_ringbuf_overflow_is_counted_as_lost(void **state)
 	coolbpf_object__close(obj);
 }
 
+/* mirrors the start of tests/data/params.bpf.c's struct ev */
+struct params_event {
+	int pid;
+	int target_pid;
+	unsigned char small;
+};
+
+static int on_params(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
+{
+	struct capture *c = ctx;
+	const struct params_event *e = data;
+
+	(void)map;
+	if (size < sizeof(*e) || e->pid != c->want_pid)
+		return 0;
+	c->exec.pid = (__u32)e->target_pid;
+	c->exec.uid = e->small;
+	c->seen = true;
+	return 0;
+}
+
+static void test_set_global_reaches_the_kernel_and_errors_say_why(void **state)
+{
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_object *obj = coolbpf_object__open_file("tests/data/params.bpf.c", &oo);
+	const struct coolbpf_global_info *g = NULL;
+	struct capture c = { .want_pid = getpid() };
+	size_t i;
+
+	(void)state;
+	assert_non_null(obj);
+	for (i = 0; i < coolbpf_object__global_count(obj); i++) {
+		g = coolbpf_object__global_info(obj, i);
+		if (!strcmp(g->name, "target_pid"))
+			break;
+	}
+	assert_true(i < coolbpf_object__global_count(obj));
+	assert_string_equal(g->section, ".rodata");
+	assert_string_equal(g->type, "int");
+	assert_true(g->settable);
+	assert_int_equal(*(const int *)g->value, -1); /* the compiled default */
+	assert_null(coolbpf_object__global_info(obj, coolbpf_object__global_count(obj)));
+
+	assert_int_equal(coolbpf_object__set_global(obj, "small", "300"), -ERANGE);
+	assert_non_null(strstr(coolbpf_errmsg(), "300 is out of range [0, 255]"));
+	assert_int_equal(coolbpf_object__set_global(obj, "nope", "1"), -ENOENT);
+	assert_non_null(strstr(coolbpf_errmsg(), "settable: target_pid (int), small"));
+	assert_int_equal(coolbpf_object__set_global(obj, "pair", "1"), -ENOTSUP);
+	assert_int_equal(coolbpf_object__set_global(obj, "target_pid", "0x7fffffff"), 0);
+	assert_int_equal(coolbpf_object__set_global(obj, "target_pid", "-0x10"), 0);
+	assert_int_equal(*(const int *)g->value, -16);
+	assert_int_equal(coolbpf_object__set_global(obj, "small", "200"), 0);
+
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__set_global(obj, "small", "1"), -EBUSY);
+	assert_int_equal(coolbpf_object__attach(obj), 0);
+	COOLBPF_EVENTS_OPTS(eo, .on_event = on_params, .ctx = &c);
+	assert_int_equal(coolbpf_object__open_events(obj, &eo), 0);
+	getppid();
+	poll_until(obj, &c.seen, 5);
+	assert_true(c.seen);
+	assert_int_equal((int)c.exec.pid, -16);
+	assert_int_equal(c.exec.uid, 200);
+	coolbpf_object__close(obj);
+}
+
+static void test_map_clear_and_time_stamped_format(void **state)
+{
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_object *obj = coolbpf_object__open_file("tests/data/counts.bpf.c", &oo);
+	struct coolbpf_buf b = COOLBPF_BUF_INIT;
+	struct coolbpf_map *calls, *sizes;
+	char pid[32];
+	__u32 key = (__u32)getpid(), slot = 6, next;
+	__u64 v = 0;
+
+	(void)state;
+	assert_non_null(obj);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	assert_int_equal(coolbpf_object__set_global(obj, "target_pid", pid), 0);
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__attach(obj), 0);
+	for (int i = 0; i < 4; i++)
+		getppid();
+	coolbpf_object__detach(obj);
+	calls = coolbpf_object__map(obj, "calls");
+	sizes = coolbpf_object__map(obj, "sizes");
+	assert_int_equal(coolbpf_map__lookup(calls, &key, &v), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(coolbpf_map__lookup(sizes, &slot, &v), 0); /* 100: 64 -> 127 */
+	assert_int_equal(v, 4);
+
+	COOLBPF_FORMAT_OPTS(fo, .fmt = COOLBPF_FMT_JSON, .time = "2026-12-02T10:00:00.000+00:00");
+	assert_int_equal(coolbpf_map__format(calls, &fo, &b), 0);
+	assert_non_null(strstr(b.data, "{\"time\": \"2026-12-02T10:00:00.000+00:00\", \"map\": "
+				       "\"calls\", \"entries\": [{\"key\": "));
+	coolbpf_buf__reset(&b);
+	fo.fmt = COOLBPF_FMT_TEXT;
+	assert_int_equal(coolbpf_map__format(sizes, &fo, &b), 0);
+	assert_true(!strncmp(b.data, "sizes:\n", 7)); /* text dumps: the caller's header */
+	coolbpf_buf__release(&b);
+
+	assert_int_equal(coolbpf_map__clear(calls), 0);
+	assert_int_equal(coolbpf_map__next_key(calls, NULL, &next), -ENOENT);
+	assert_int_equal(coolbpf_map__clear(sizes), 0);
+	assert_int_equal(coolbpf_map__lookup(sizes, &slot, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(coolbpf_map__clear(coolbpf_object__map(obj, "events")), 0);
+	coolbpf_object__close(obj);
+}
+
 static int require_root(void **state)
 {
 	(void)state;
@@ -482,6 +593,8 @@ int main(void)
 		cmocka_unit_test(test_missing_tracepoint_fails_attach_and_detaches_all),
 		cmocka_unit_test(test_optional_programs_are_left_out_with_a_reason),
 		cmocka_unit_test(test_ringbuf_overflow_is_counted_as_lost),
+		cmocka_unit_test(test_set_global_reaches_the_kernel_and_errors_say_why),
+		cmocka_unit_test(test_map_clear_and_time_stamped_format),
 	};
 
 	return cmocka_run_group_tests_name("integration (running kernel)", tests, require_root,
