@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "run.h"
 
 #define MAX_LIST 64
 
@@ -383,7 +383,8 @@ out:
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL,
+	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
 	struct coolbpf_object *obj = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -421,6 +422,13 @@ int cmd_run(int argc, char **argv)
 	} else if (cli_verbose || !strncmp(coolbpf_object__btf_origin(obj), "remote ", 7)) {
 		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
 	}
+	rc = run_profile_setup(obj, args.json);
+	if (rc) {
+		if (rc == 1)
+			fail("cannot set the perf event");
+		goto out;
+	}
+	rc = 1;
 	if (coolbpf_object__load(obj)) {
 		rc = fail("cannot load program");
 		goto out;
@@ -462,7 +470,7 @@ int cmd_run(int argc, char **argv)
 	coolbpf_object__detach(obj); /* stop the events before reading the maps */
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
 	     m = coolbpf_object__next_map(obj, m)) {
-		coolbpf_map__format(m, &fmt_opts, &out);
+		run_profile_format(m, &fmt_opts, &out);
 	}
 	report_ringbuf_lost(obj);
 	if (coolbpf_object__lost_events(obj) && !args.json)
