@@ -316,7 +316,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
  * with a flag set by a handler, a signal landing between the check of the
  * flag and the wait would be lost and the wait would never end.
  */
-static int event_loop(struct coolbpf_object *obj, double deadline)
+static int event_loop(struct coolbpf_object *obj, double deadline, int metrics_fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	int efd = coolbpf_object__events_fd(obj), sfd, ep, err = 0;
@@ -343,6 +343,11 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 		err = -errno;
 		goto out;
 	}
+	ev.data.fd = metrics_fd;
+	if (metrics_fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, metrics_fd, &ev)) {
+		err = -errno;
+		goto out;
+	}
 	/* a signal that came during setup was caught by on_signal */
 	while (!exiting) {
 		int timeout = -1, n;
@@ -362,6 +367,8 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 		for (int i = 0; i < n; i++) {
 			if (got[i].data.fd == sfd) {
 				exiting = 1;
+			} else if (got[i].data.fd == metrics_fd) {
+				run_metrics_serve();
 			} else {
 				int r = coolbpf_object__poll(obj, 0);
 
@@ -383,13 +390,15 @@ out:
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 }, {} };
+	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 },
+						      { &run_metrics_argp, 0, NULL, 0 },
+						      {} };
 	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
 	struct coolbpf_object *obj = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0;
-	int err, rc = 1;
+	int err, rc = 1, metrics_fd = -1;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
@@ -458,12 +467,16 @@ int cmd_run(int argc, char **argv)
 		rc = fail("cannot open event output");
 		goto out;
 	}
+	rc = run_metrics_start(obj, &metrics_fd);
+	if (rc)
+		goto out;
+	rc = 1;
 	if (!args.json)
 		fprintf(stderr, "coolbpf: tracing%s... hit Ctrl-C to end.\n",
 			args.duration ? " for a while" : "");
 	if (args.duration)
 		deadline = mono_now() + (double)args.duration;
-	err = event_loop(obj, deadline);
+	err = event_loop(obj, deadline, metrics_fd);
 	if (err)
 		cli_err("polling events failed: %s", strerror(-err));
 	coolbpf_object__consume(obj);
@@ -479,6 +492,7 @@ int cmd_run(int argc, char **argv)
 	flush_out();
 	rc = out_broken ? 1 : 0;
 out:
+	run_metrics_stop();
 	coolbpf_object__close(obj);
 	coolbpf_buf__release(&out);
 	coolbpf_buf__release(&compile_err);

@@ -20,4 +20,12 @@ int run_profile_setup(struct coolbpf_object *obj, bool json);
 int run_profile_format(struct coolbpf_map *m, const struct coolbpf_format_opts *fmt,
 		       struct coolbpf_buf *out);
 
+/* run_metrics.c: --metrics ADDR:PORT. After load: start serving (0, or
+ * 1/2 said), *fd the fd for run's event loop to watch (-1: none); serve
+ * what is pending when it is readable; stop. */
+extern const struct argp run_metrics_argp;
+int run_metrics_start(struct coolbpf_object *obj, int *fd);
+void run_metrics_serve(void);
+void run_metrics_stop(void);
+
 #endif

@@ -603,6 +603,29 @@ COOLBPF_API int coolbpf_map__format_stacks(struct coolbpf_map *map,
 					   const struct coolbpf_stack_opts *opts,
 					   struct coolbpf_buf *out);
 
+/*
+ * A map as Prometheus metrics, the text exposition format (0.0.4), read
+ * now. A map whose value is an integer, or a struct of integers, is a
+ * counter per value member, PREFIX_MAP[_MEMBER]_total, one series per key
+ * with the key's struct members as labels by their BTF names (a scalar
+ * key: the label "key"; integers in decimal, enums by enumerator, char
+ * arrays as strings; per-CPU values summed). A histogram map (LBC_HIST2,
+ * ...) is a histogram PREFIX_MAP: cumulative _bucket{le="HIGH"} per
+ * bucket, +Inf, _count, and _sum estimated from the middle of each bucket
+ * (the map keeps counts only). Other maps (events, stacks, .data) append
+ * nothing. 0 or -errno.
+ */
+struct coolbpf_metrics_opts {
+	size_t sz;
+	/* the metric name prefix; NULL: the object's name ("" none) */
+	const char *prefix;
+	size_t : 0;
+};
+#define COOLBPF_METRICS_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_metrics_opts, NAME, __VA_ARGS__)
+COOLBPF_API int coolbpf_map__format_metrics(struct coolbpf_map *map,
+					    const struct coolbpf_metrics_opts *opts,
+					    struct coolbpf_buf *out);
+
 /* Decode one event of an event map (its declared type; hex if unknown). */
 COOLBPF_API int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data, size_t size,
 					  enum coolbpf_format fmt, char *buf, size_t buf_sz);

@@ -34,11 +34,12 @@
 #include "compile/compile.h"
 #include "format/format.h"
 
-#define coolbpf_object_opts__last_field cache_dir
-#define coolbpf_events_opts__last_field perf_pages
-#define coolbpf_attach_opts__last_field perf_flags
-#define coolbpf_format_opts__last_field fmt
-#define coolbpf_stack_opts__last_field	folded
+#define coolbpf_object_opts__last_field	 cache_dir
+#define coolbpf_events_opts__last_field	 perf_pages
+#define coolbpf_attach_opts__last_field	 perf_flags
+#define coolbpf_format_opts__last_field	 fmt
+#define coolbpf_stack_opts__last_field	 folded
+#define coolbpf_metrics_opts__last_field prefix
 
 struct coolbpf_map {
 	struct coolbpf_object *obj;
@@ -186,6 +187,7 @@ int buf_return(struct coolbpf_buf *b, struct strbuf *sb, int err);
  * one); is this stack map shown by a stack-count map? */
 int map_stacks_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb);
 bool map_stacks_consumed(struct coolbpf_map *stack_map);
+bool map_is_stack_count(struct coolbpf_map *m);
 /* verifier.c: summarise a verifier log into sb */
 void verifier_summary(const char *log, struct strbuf *sb);
 /* fs.c */

@@ -107,6 +107,13 @@ static int stack_plan_of(struct coolbpf_map *m, struct stack_plan *sp)
 	return sp->nr_ids ? 0 : -EOPNOTSUPP;
 }
 
+bool map_is_stack_count(struct coolbpf_map *m)
+{
+	struct stack_plan sp;
+
+	return !stack_plan_of(m, &sp);
+}
+
 bool map_stacks_consumed(struct coolbpf_map *stack_map)
 {
 	struct stack_plan sp;
