@@ -76,8 +76,10 @@ python3 - "$T/out" <<'PY' && ok "the busy process's stack names its function, mo
 import re, sys
 text = open(sys.argv[1]).read()
 head, *groups = re.split(r"\n(?=  \d+  )", text.strip())
-assert re.match(r"samples: \d+ stacks, \d+ samples, the most counted:$", head), head
-assert len(groups) == 5, len(groups)
+m = re.match(r"samples: (\d+) stacks, \d+ samples(, the most counted:)?$", head)
+assert m, head
+# a quiet host may have fewer than 5 stacks: then all, and no "most counted"
+assert len(groups) == min(5, int(m[1])) and bool(m[2]) == (int(m[1]) > 5), (head, len(groups))
 counts = [int(g.split()[0]) for g in groups]
 assert counts == sorted(counts, reverse=True), counts
 busy = [g for g in groups if re.match(r"  \d+  busy \(pid \d+\)\n", g)]
@@ -111,7 +113,7 @@ objs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
 st = [o for o in objs if o.get("map") == "samples"]
 assert len(st) == 1 and not [o for o in objs if o.get("map") == "stacks"], objs
 s = st[0]
-assert len(s["stacks"]) == 3 and s["samples"] >= sum(x["count"] for x in s["stacks"])
+assert 1 <= len(s["stacks"]) <= 3 and s["samples"] >= sum(x["count"] for x in s["stacks"])
 busy = [x for x in s["stacks"] if x["key"]["comm"] == "busy"]
 assert busy and isinstance(busy[0]["key"]["pid"], int), s["stacks"]
 assert "coolbpf_test_spin (busy)" in busy[0]["frames"], busy[0]
