@@ -137,7 +137,7 @@ $(UNINSTALLED_PC): lib/libcoolbpf.pc.in Makefile
 
 $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROG_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROG_LIBS) $(LDLIBS) -lmicrohttpd
 
 $(BUILD)/bin/coolbpfd: $(SERVER_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)

@@ -182,6 +182,15 @@ static struct lbc_lost_slot __lbc_lost_tab[LBC_LOST_SLOTS] SEC(".data.lbc_lost")
 		__uint(max_entries, ENTRIES);                           \
 	} NAME SEC(".maps")
 
+/* Stacks: a map whose key is a struct with lbc_stackid_t members (ids
+ * from bpf_get_stackid() into the program's one LBC_STACK map) and whose
+ * value is a count prints as merged, symbolized stacks sorted by count
+ * (coolbpf run --top N, --folded). User frames are symbolized in the
+ * process of the key's lbc_pid_t member (the tgid); the key's first char
+ * array is the command name of folded output. */
+typedef s32 lbc_stackid_t;
+typedef u32 lbc_pid_t;
+
 /* Histograms: an array of counters whose value typedef names the scale. */
 typedef u64 lbc_hist2_t;
 typedef u64 lbc_hist10_t;

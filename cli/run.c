@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "run.h"
 
 #define MAX_LIST 64
 
@@ -349,7 +349,7 @@ static void print_maps(struct coolbpf_object *obj, bool interval)
 		fo.time = wall_time(now, sizeof(now), true, false);
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
 	     m = coolbpf_object__next_map(obj, m)) {
-		coolbpf_map__format(m, &fo, &maps);
+		run_profile_format(m, &fo, &maps);
 		if (interval && args.clear)
 			coolbpf_map__clear(m);
 	}
@@ -504,7 +504,7 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
  * with a flag set by a handler, a signal landing between the check of the
  * flag and the wait would be lost and the wait would never end.
  */
-static int event_loop(struct coolbpf_object *obj, double deadline)
+static int event_loop(struct coolbpf_object *obj, double deadline, int metrics_fd)
 {
 	double tick = args.interval ? mono_now() + args.interval : 0;
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
@@ -527,6 +527,11 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 	/* no event maps and no printk: only the signal or the deadline ends it */
 	ev.data.fd = efd;
 	if (efd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev)) {
+		err = -errno;
+		goto out;
+	}
+	ev.data.fd = metrics_fd;
+	if (metrics_fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, metrics_fd, &ev)) {
 		err = -errno;
 		goto out;
 	}
@@ -559,6 +564,8 @@ static int event_loop(struct coolbpf_object *obj, double deadline)
 		for (int i = 0; i < n; i++) {
 			if (got[i].data.fd == sfd) {
 				exiting = 1;
+			} else if (got[i].data.fd == metrics_fd) {
+				run_metrics_serve();
 			} else {
 				int r = coolbpf_object__poll(obj, 0);
 
@@ -581,11 +588,14 @@ out:
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL,
+	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 },
+						      { &run_metrics_argp, 0, NULL, 0 },
+						      {} };
+	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
 	struct coolbpf_object *obj = NULL;
 	double deadline = 0;
-	int err, rc = 1;
+	int err, rc = 1, metrics_fd = -1;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
@@ -627,6 +637,13 @@ int cmd_run(int argc, char **argv)
 		rc = 2; /* a usage error: nothing was loaded */
 		goto out;
 	}
+	rc = run_profile_setup(obj, args.json);
+	if (rc) {
+		if (rc == 1)
+			fail("cannot set the perf event");
+		goto out;
+	}
+	rc = 1;
 	if (coolbpf_object__load(obj)) {
 		rc = cli_signal ? 128 + cli_signal : fail("cannot load program");
 		goto out;
@@ -659,12 +676,16 @@ int cmd_run(int argc, char **argv)
 		rc = fail("cannot open event output");
 		goto out;
 	}
+	rc = run_metrics_start(obj, &metrics_fd);
+	if (rc)
+		goto out;
+	rc = 1;
 	if (!args.json)
 		fprintf(stderr, "coolbpf: tracing%s... hit Ctrl-C to end.\n",
 			args.duration ? " for a while" : "");
 	if (args.duration)
 		deadline = mono_now() + args.duration;
-	err = event_loop(obj, deadline);
+	err = event_loop(obj, deadline, metrics_fd);
 	if (err)
 		cli_err("polling events failed: %s", strerror(-err));
 	coolbpf_object__consume(obj);
@@ -677,6 +698,7 @@ int cmd_run(int argc, char **argv)
 	flush_out();
 	rc = out_broken ? 1 : 0;
 out:
+	run_metrics_stop();
 	coolbpf_object__close(obj);
 	coolbpf_buf__release(&out);
 	coolbpf_buf__release(&compile_err);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* stackcount: count the kernel stacks that lead to a context switch, per
- * process; on exit the counts table and the symbolized stacks print.
+ * process; on exit the stacks print symbolized, most counted first (the
+ * key's lbc_stackid_t member says where the stack is, lbc_pid_t whose).
  * Run: coolbpf run -d 5 examples/stackcount.bpf.c */
 #include "lbc.h"
 
 struct stack_key {
-	u32 pid;
-	s32 kstack;
+	lbc_pid_t pid;
+	lbc_stackid_t kstack;
 	char comm[16];
 };
 

@@ -374,7 +374,9 @@ COOLBPF_API int coolbpf_object__set_optional(struct coolbpf_object *obj, const c
  * Attach every loaded program by its section. On failure of any program
  * (optional ones aside) everything attached so far is detached and a
  * negative errno returned; the per-program report says what attached
- * where and why not.
+ * where and why not. A SEC("perf_event") program gets a sampling perf
+ * event on every online CPU: the one of coolbpf_object__set_perf_event(),
+ * by default the software cpu-clock at 99 Hz.
  */
 COOLBPF_API int coolbpf_object__attach(struct coolbpf_object *obj);
 COOLBPF_API void coolbpf_object__detach(struct coolbpf_object *obj);
@@ -439,6 +441,23 @@ coolbpf_object__attach_program(struct coolbpf_object *obj, const char *prog,
 			       const struct coolbpf_attach_opts *opts);
 /* Detach (accepts NULL). */
 COOLBPF_API void coolbpf_link__destroy(struct coolbpf_link *link);
+/*
+ * The perf event coolbpf_object__attach() opens for SEC("perf_event")
+ * programs: the perf fields of opts (kind AUTO or PERF_EVENT; perf_attr,
+ * if given, must outlive the attach), pid/cpu as in
+ * coolbpf_object__attach_program(); NULL: back to 99 Hz cpu-clock on
+ * every online CPU. Before __attach(): -EBUSY after it.
+ */
+COOLBPF_API int coolbpf_object__set_perf_event(struct coolbpf_object *obj,
+					       const struct coolbpf_attach_opts *opts);
+/*
+ * A perf event by the name perf(1) gives it: "cpu-clock", "task-clock",
+ * "page-faults", "context-switches", "cpu-migrations" (software),
+ * "cycles", "instructions", "cache-references", "cache-misses",
+ * "branches", "branch-misses", "bus-cycles", "ref-cycles" (hardware), into
+ * its PERF_TYPE_* and config. -ENOENT with a message listing the names.
+ */
+COOLBPF_API int coolbpf_perf_event__parse(const char *name, __u32 *type, __u64 *config);
 /* Perf events behind a link (one per CPU for a perf event on every CPU). */
 COOLBPF_API size_t coolbpf_link__perf_count(const struct coolbpf_link *link);
 
@@ -625,6 +644,65 @@ COOLBPF_API int coolbpf_map__format_event(struct coolbpf_map *map, const void *d
 /* Append a whole map as coolbpf_map__dump() prints it (with newlines). */
 COOLBPF_API int coolbpf_map__format(struct coolbpf_map *map, const struct coolbpf_format_opts *opts,
 				    struct coolbpf_buf *out);
+
+/*
+ * A map that counts by a key holding stack ids (a struct key with members
+ * of type lbc_stackid_t; the value an unsigned integer; the object has
+ * one stack trace map) prints as its stacks, merged with their counts:
+ * coolbpf_map__format() does so with these defaults, and leaves out the
+ * stack trace map those stacks come from. Kernel frames are symbolized by
+ * kallsyms, user frames in the process of the key's lbc_pid_t member (its
+ * ELF files through /proc/PID/map_files and /proc/PID/root); a frame that
+ * cannot be is "[unknown] 0xADDR" (the process is gone) or
+ * "[unknown] (file) 0xADDR".
+ */
+struct coolbpf_stack_opts {
+	size_t sz;
+	enum coolbpf_format fmt;
+	/* only the top most counted stacks (0: all) */
+	size_t top;
+	/* text only: one line per stack, "comm;outermost;...;innermost COUNT",
+	 * the input of flame graph tools; the key's first char array is the
+	 * comm (else its pid), frames are function names, lines that fold to
+	 * the same text are summed */
+	bool folded;
+	size_t : 0;
+};
+#define COOLBPF_STACK_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_stack_opts, NAME, __VA_ARGS__)
+/*
+ * Append the merged stacks of a stack-count map to out, sorted by count,
+ * most first. Text: "MAP: N stacks, M samples", then per stack
+ * "  COUNT  key" and its frames, innermost first, one per line; JSON one
+ * line: {"map": MAP, "samples": M, "stacks": [{"count": C, "key": {...},
+ * "frames": [...]}]}. -EOPNOTSUPP (no message) when map is not a
+ * stack-count map, -EINVAL for folded JSON.
+ */
+COOLBPF_API int coolbpf_map__format_stacks(struct coolbpf_map *map,
+					   const struct coolbpf_stack_opts *opts,
+					   struct coolbpf_buf *out);
+
+/*
+ * A map as Prometheus metrics, the text exposition format (0.0.4), read
+ * now. A map whose value is an integer, or a struct of integers, is a
+ * counter per value member, PREFIX_MAP[_MEMBER]_total, one series per key
+ * with the key's struct members as labels by their BTF names (a scalar
+ * key: the label "key"; integers in decimal, enums by enumerator, char
+ * arrays as strings; per-CPU values summed). A histogram map (LBC_HIST2,
+ * ...) is a histogram PREFIX_MAP: cumulative _bucket{le="HIGH"} per
+ * bucket, +Inf, _count, and _sum estimated from the middle of each bucket
+ * (the map keeps counts only). Other maps (events, stacks, .data) append
+ * nothing. 0 or -errno.
+ */
+struct coolbpf_metrics_opts {
+	size_t sz;
+	/* the metric name prefix; NULL: the object's name ("" none) */
+	const char *prefix;
+	size_t : 0;
+};
+#define COOLBPF_METRICS_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_metrics_opts, NAME, __VA_ARGS__)
+COOLBPF_API int coolbpf_map__format_metrics(struct coolbpf_map *map,
+					    const struct coolbpf_metrics_opts *opts,
+					    struct coolbpf_buf *out);
 
 /* Decode one event of an event map (its declared type; hex if unknown). */
 COOLBPF_API int coolbpf_map__decode_event(struct coolbpf_map *map, const void *data, size_t size,

@@ -85,6 +85,11 @@ int hist_append(struct strbuf *sb, const char *name, const __u64 *slots, unsigne
 		enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
 		enum coolbpf_format fmt);
 
+/* [low, high] that bucket i of a histogram counts; -ERANGE past the
+ * scale's last bucket. */
+int hist_bucket_range(enum coolbpf_hist_kind kind, __u64 step, unsigned int i, __u64 *low,
+		      __u64 *high);
+
 /* syms.c: kernel symbols (kallsyms) and ELF symbols of user-space files.
  * The loaders take any file, so tests feed them other than the live
  * /proc/kallsyms and /proc/PID/maps (a fake kallsyms with modules or

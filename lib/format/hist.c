@@ -39,6 +39,12 @@ static int bucket_range(enum coolbpf_hist_kind kind, __u64 step, unsigned int i,
 	return -EINVAL;
 }
 
+int hist_bucket_range(enum coolbpf_hist_kind kind, __u64 step, unsigned int i, __u64 *low,
+		      __u64 *high)
+{
+	return bucket_range(kind, step, i, low, high);
+}
+
 static int add_stars(struct strbuf *sb, __u64 val, __u64 val_max, unsigned int width)
 {
 	unsigned int stars = (unsigned int)((unsigned __int128)val * width / val_max);

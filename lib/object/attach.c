@@ -221,6 +221,11 @@ bool object_limit_hint(int err, const char *kind, const char *where, char *why, 
 
 /* attach by section --------------------------------------------------- */
 
+static int attach_perf_auto(struct coolbpf_object *obj, struct prog_plan *p,
+			    struct bpf_program *prog, const char **kind, char *where,
+			    size_t where_sz, char *why, size_t why_sz);
+static void auto_links_free(struct coolbpf_object *obj);
+
 int coolbpf_object__attach(struct coolbpf_object *obj)
 {
 	size_t n = 0, same = 0;
@@ -256,8 +261,13 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 			}
 			continue;
 		}
-		r = attach_one(p, bpf_object__find_program_by_name(obj->bpf, p->name), &kind, &link,
-			       why, sizeof(why), where, sizeof(where));
+		if (p->hook == HOOK_PERF)
+			r = attach_perf_auto(obj, p,
+					     bpf_object__find_program_by_name(obj->bpf, p->name),
+					     &kind, where, sizeof(where), why, sizeof(why));
+		else
+			r = attach_one(p, bpf_object__find_program_by_name(obj->bpf, p->name),
+				       &kind, &link, why, sizeof(why), where, sizeof(where));
 		if (r < 0) {
 			if (!why[0])
 				snprintf(why, sizeof(why), "%s", strerror(-r));
@@ -292,6 +302,7 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 			bpf_link__destroy(obj->auto_links[i]);
 			obj->auto_links[i] = NULL;
 		}
+		auto_links_free(obj);
 		return cb_err(err);
 	}
 	return 0;
@@ -350,6 +361,58 @@ static int online_cpus(bool **mask, int *n)
 	}
 	free(data);
 	return err ? cb_err(err) : 0;
+}
+
+static const struct {
+	const char *name;
+	__u32 type;
+	__u64 config;
+} perf_names[] = {
+	{ "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
+	{ "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
+	{ "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS },
+	{ "context-switches", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES },
+	{ "cpu-migrations", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS },
+	{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
+	{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
+	{ "cache-references", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES },
+	{ "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
+	{ "branches", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS },
+	{ "branch-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES },
+	{ "bus-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BUS_CYCLES },
+	{ "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES },
+};
+
+int coolbpf_perf_event__parse(const char *name, __u32 *type, __u64 *config)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!name || !type || !config)
+		return cb_err(-EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(perf_names); i++) {
+		if (!strcmp(name, perf_names[i].name)) {
+			*type = perf_names[i].type;
+			*config = perf_names[i].config;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(perf_names); i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", perf_names[i].name);
+	pr_warn("unknown perf event '%s': known are %s\n", name, strbuf_str(&sb));
+	strbuf_release(&sb);
+	return cb_err(-ENOENT);
+}
+
+/* "cpu-clock", else "type T config C" */
+static void perf_attr_name(const struct perf_event_attr *attr, char *buf, size_t sz)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(perf_names); i++) {
+		if (perf_names[i].type == attr->type && perf_names[i].config == attr->config) {
+			snprintf(buf, sz, "%s", perf_names[i].name);
+			return;
+		}
+	}
+	snprintf(buf, sz, "type %u config %llu", attr->type, (unsigned long long)attr->config);
 }
 
 static void perf_attr_from(const struct coolbpf_attach_opts *o, struct perf_event_attr *attr)
@@ -422,6 +485,7 @@ static int attach_perf(struct bpf_program *prog, const struct coolbpf_attach_opt
 	unsigned long flags = OPTS_GET(o, perf_flags, 0) | PERF_FLAG_FD_CLOEXEC;
 	bool *mask = NULL;
 	int ncpu = 0, err;
+	char ev[64];
 
 	perf_attr_from(o, &attr);
 	if (pid < 0 && cpu < 0) {
@@ -429,9 +493,12 @@ static int attach_perf(struct bpf_program *prog, const struct coolbpf_attach_opt
 		if (err)
 			return err;
 	}
-	snprintf(where, where_sz, "type %u config %llu %s %llu%s", attr.type,
-		 (unsigned long long)attr.config, attr.freq ? "freq" : "period",
-		 (unsigned long long)attr.sample_period, cpu < 0 && pid < 0 ? " on every CPU" : "");
+	perf_attr_name(&attr, ev, sizeof(ev));
+	snprintf(where, where_sz, attr.freq ? "%s at %llu Hz%s" : "%s every %llu events%s", ev,
+		 (unsigned long long)attr.sample_period,
+		 cpu < 0 && pid < 0 ? " on every CPU" :
+		 cpu >= 0	    ? " on one CPU" :
+				      "");
 	for (int c = mask ? 0 : cpu; c < (mask ? ncpu : cpu + 1); c++) {
 		struct bpf_link *bl;
 		int fd;
@@ -453,10 +520,12 @@ static int attach_perf(struct bpf_program *prog, const struct coolbpf_attach_opt
 					 (unsigned long long)attr.sample_freq);
 			else if (err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV)
 				snprintf(why, why_sz,
-					 "this machine has no perf event type %u config %llu (a "
-					 "hardware event in a VM?): use a software event such as "
-					 "cpu-clock",
-					 attr.type, (unsigned long long)attr.config);
+					 "this machine has no '%s' perf event (%s): use a software "
+					 "event such as cpu-clock",
+					 ev,
+					 attr.type == PERF_TYPE_HARDWARE ?
+						 "no hardware counters: a VM or a container?" :
+						 "not supported here");
 			else {
 				snprintf(why, why_sz, "perf_event_open on CPU %d: %s", c,
 					 strerror(-err));
@@ -487,6 +556,81 @@ fail:
 	return err;
 }
 
+/* SEC("perf_event") in coolbpf_object__attach(): the event of
+ * coolbpf_object__set_perf_event() (default 99 Hz cpu-clock) on every
+ * online CPU, as a link of obj->links that __detach() frees. */
+static int attach_perf_auto(struct coolbpf_object *obj, struct prog_plan *p,
+			    struct bpf_program *prog, const char **kind, char *where,
+			    size_t where_sz, char *why, size_t why_sz)
+{
+	COOLBPF_ATTACH_OPTS(dflt, .kind = COOLBPF_ATTACH_PERF_EVENT);
+	struct coolbpf_link *l = calloc(1, sizeof(*l));
+	int err;
+
+	(void)p;
+	*kind = "perf_event";
+	if (!l)
+		return cb_err(-ENOMEM);
+	l->obj = obj;
+	l->auto_made = true;
+	err = attach_perf(prog, obj->perf_opts.sz ? &obj->perf_opts : &dflt, l, where, where_sz,
+			  why, why_sz);
+	if (err) {
+		free(l);
+		return err;
+	}
+	l->att = obj->nr_att; /* the report entry the caller adds next */
+	l->next = obj->links;
+	obj->links = l;
+	return 0;
+}
+
+static void auto_links_free(struct coolbpf_object *obj)
+{
+	struct coolbpf_link **pp = &obj->links;
+
+	while (*pp) {
+		struct coolbpf_link *l = *pp;
+
+		if (!l->auto_made) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		link_detach(l);
+		free(l);
+	}
+}
+
+int coolbpf_object__set_perf_event(struct coolbpf_object *obj,
+				   const struct coolbpf_attach_opts *opts)
+{
+	enum coolbpf_attach_kind k;
+
+	if (!obj || !OPTS_VALID(opts, coolbpf_attach_opts))
+		return cb_err(-EINVAL);
+	k = OPTS_GET(opts, kind, COOLBPF_ATTACH_PERF_EVENT);
+	if (k != COOLBPF_ATTACH_AUTO && k != COOLBPF_ATTACH_PERF_EVENT) {
+		pr_warn("perf event of '%s': the opts must be of kind COOLBPF_ATTACH_PERF_EVENT\n",
+			obj->name);
+		return cb_err(-EINVAL);
+	}
+	if (obj->auto_links) {
+		pr_warn("perf event of '%s': set it before coolbpf_object__attach()\n", obj->name);
+		return cb_err(-EBUSY);
+	}
+	memset(&obj->perf_opts, 0, sizeof(obj->perf_opts));
+	obj->perf_opts.pid = -1;
+	obj->perf_opts.cpu = -1;
+	obj->perf_opts.perf_group_fd = -1;
+	if (opts)
+		memcpy(&obj->perf_opts, opts,
+		       opts->sz < sizeof(obj->perf_opts) ? opts->sz : sizeof(obj->perf_opts));
+	obj->perf_opts.sz = sizeof(obj->perf_opts);
+	obj->perf_opts.kind = COOLBPF_ATTACH_PERF_EVENT;
+	return 0;
+}
+
 static int attach_by_kind(struct coolbpf_object *obj, struct prog_plan *p, struct bpf_program *prog,
 			  const struct coolbpf_attach_opts *o, struct coolbpf_link *l,
 			  const char **kind, char *where, size_t where_sz, char *why, size_t why_sz)
@@ -502,6 +646,8 @@ static int attach_by_kind(struct coolbpf_object *obj, struct prog_plan *p, struc
 		return -EINVAL;
 	}
 	strlcpy_cb(where, target ? target : "", where_sz);
+	if (k == COOLBPF_ATTACH_AUTO && p->hook == HOOK_PERF)
+		k = COOLBPF_ATTACH_PERF_EVENT;
 	switch (k) {
 	case COOLBPF_ATTACH_AUTO:
 		err = attach_one(p, prog, kind, &bl, why, why_sz, where, where_sz);
@@ -648,6 +794,7 @@ void coolbpf_object__detach(struct coolbpf_object *obj)
 	free(obj->auto_links);
 	obj->auto_links = NULL;
 	obj->nr_auto = 0;
+	auto_links_free(obj);
 	/* links made by hand stay valid, empty, until destroyed */
 	for (struct coolbpf_link *l = obj->links; l; l = l->next)
 		link_detach(l);

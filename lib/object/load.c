@@ -32,7 +32,7 @@ static const struct {
 	{ "tracepoint/", HOOK_TP },	    { "tp/", HOOK_TP },
 	{ "raw_tracepoint/", HOOK_RAW_TP }, { "raw_tp/", HOOK_RAW_TP },
 	{ "tp_btf/", HOOK_TP_BTF },	    { "uprobe", HOOK_UPROBE },
-	{ "uretprobe", HOOK_UPROBE },
+	{ "uretprobe", HOOK_UPROBE },	    { "perf_event", HOOK_PERF },
 };
 
 static enum hook section_hook(const char *sec, const char **target)
@@ -244,6 +244,8 @@ const char *hook_name(enum hook h)
 		return "tp_btf";
 	case HOOK_UPROBE:
 		return "uprobe";
+	case HOOK_PERF:
+		return "perf_event";
 	default:
 		return "program";
 	}

@@ -35,10 +35,12 @@
 #include "compile/compile.h"
 #include "format/format.h"
 
-#define coolbpf_object_opts__last_field cache_dir
-#define coolbpf_events_opts__last_field perf_pages
-#define coolbpf_attach_opts__last_field perf_flags
-#define coolbpf_format_opts__last_field time
+#define coolbpf_object_opts__last_field	 cache_dir
+#define coolbpf_events_opts__last_field	 perf_pages
+#define coolbpf_attach_opts__last_field	 perf_flags
+#define coolbpf_format_opts__last_field	 time
+#define coolbpf_stack_opts__last_field	 folded
+#define coolbpf_metrics_opts__last_field prefix
 
 struct coolbpf_map {
 	struct coolbpf_object *obj;
@@ -67,6 +69,7 @@ enum hook {
 	HOOK_RAW_TP,
 	HOOK_TP_BTF,
 	HOOK_UPROBE,
+	HOOK_PERF, /* SEC("perf_event"): a sampling event on every online CPU */
 	HOOK_NONE, /* loads but has no automatic attach target (xdp, socket, ...) */
 };
 
@@ -102,6 +105,7 @@ struct coolbpf_link {
 	size_t n;
 	size_t att; /* its entry in obj->att */
 	struct coolbpf_link *next;
+	bool auto_made; /* by coolbpf_object__attach(): freed by __detach() */
 };
 
 struct coolbpf_object {
@@ -129,6 +133,9 @@ struct coolbpf_object {
 	size_t nr_auto;
 	/* coolbpf_object__attach_program() */
 	struct coolbpf_link *links;
+	/* the event __attach() opens for SEC("perf_event") programs
+	 * (coolbpf_object__set_perf_event(); sz 0: 99 Hz cpu-clock) */
+	struct coolbpf_attach_opts perf_opts;
 
 	/* maps.c: lbc.h's lost-record table (NULL: the object has none) */
 	struct bpf_map *lost_map;
@@ -198,6 +205,15 @@ void object_maps_release(struct coolbpf_object *obj);
 int map_event_append(struct coolbpf_map *map, const void *data, size_t size,
 		     enum coolbpf_format fmt, struct strbuf *sb);
 int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb);
+void map_decoders(struct coolbpf_map *m);
+/* a coolbpf_buf lent to the strbuf functions, and given back */
+void buf_borrow(struct coolbpf_buf *b, struct strbuf *sb);
+int buf_return(struct coolbpf_buf *b, struct strbuf *sb, int err);
+/* stacks.c: a stack-count map as merged stacks (-EOPNOTSUPP: m is not
+ * one); is this stack map shown by a stack-count map? */
+int map_stacks_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb);
+bool map_stacks_consumed(struct coolbpf_map *stack_map);
+bool map_is_stack_count(struct coolbpf_map *m);
 /* verifier.c: summarise a verifier log into sb */
 void verifier_summary(const char *log, struct strbuf *sb);
 /* fs.c */

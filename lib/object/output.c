@@ -13,7 +13,7 @@
 
 #include "object.h"
 
-static void map_decoders(struct coolbpf_map *m)
+void map_decoders(struct coolbpf_map *m)
 {
 	const struct btf *btf = bpf_object__btf(m->obj->bpf);
 
@@ -243,9 +243,13 @@ int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbu
 	case COOLBPF_MAP_HISTLIN:
 		return dump_hist(m, fmt, sb);
 	case COOLBPF_MAP_STACK:
-		return dump_stack(m, fmt, sb);
-	case COOLBPF_MAP_PLAIN:
-		return dump_plain(m, fmt, sb);
+		/* its stacks print with the counts of the map keyed by their ids */
+		return map_stacks_consumed(m) ? 0 : dump_stack(m, fmt, sb);
+	case COOLBPF_MAP_PLAIN: {
+		int err = map_stacks_append(m, fmt, sb);
+
+		return err == -EOPNOTSUPP ? dump_plain(m, fmt, sb) : err;
+	}
 	default:
 		return 0; /* event and internal maps have nothing to show */
 	}
@@ -268,15 +272,14 @@ int coolbpf_map__dump(struct coolbpf_map *map, enum coolbpf_format fmt, FILE *ou
 
 /* public buffers and formats ------------------------------------------ */
 
-/* A coolbpf_buf lent to the strbuf functions and given back. */
-static void buf_borrow(struct coolbpf_buf *b, struct strbuf *sb)
+void buf_borrow(struct coolbpf_buf *b, struct strbuf *sb)
 {
 	sb->buf = b->data;
 	sb->len = b->len;
 	sb->alloc = b->cap;
 }
 
-static int buf_return(struct coolbpf_buf *b, struct strbuf *sb, int err)
+int buf_return(struct coolbpf_buf *b, struct strbuf *sb, int err)
 {
 	b->data = sb->buf;
 	b->len = sb->len;

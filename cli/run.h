@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Parts of coolbpf run kept out of run.c, each with its own options as an
+ * argp child of run's parser.
+ */
+#ifndef COOLBPF_CLI_RUN_H
+#define COOLBPF_CLI_RUN_H
+
+#include "cli.h"
+
+/* run_profile.c: --freq, --period, --event for SEC("perf_event")
+ * programs; --top, --folded for maps of stacks. */
+extern const struct argp run_profile_argp;
+/* Before attach: the perf event asked for, and checks the options
+ * against the output format. 0, 2 (usage error, said) or 1. */
+int run_profile_setup(struct coolbpf_object *obj, bool json);
+/* Print map m as run does on exit: stack-count maps by --top/--folded,
+ * other maps as coolbpf_map__format() does, nothing but folded stacks
+ * with --folded. 0 or -errno. */
+int run_profile_format(struct coolbpf_map *m, const struct coolbpf_format_opts *fmt,
+		       struct coolbpf_buf *out);
+
+/* run_metrics.c: --metrics ADDR:PORT. After load: start serving (0, or
+ * 1/2 said), *fd the fd for run's event loop to watch (-1: none); serve
+ * what is pending when it is readable; stop. */
+extern const struct argp run_metrics_argp;
+int run_metrics_start(struct coolbpf_object *obj, int *fd);
+void run_metrics_serve(void);
+void run_metrics_stop(void);
+
+#endif
