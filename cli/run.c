@@ -421,6 +421,14 @@ int cmd_run(int argc, char **argv)
 	} else if (cli_verbose || !strncmp(coolbpf_object__btf_origin(obj), "remote ", 7)) {
 		fprintf(stderr, "coolbpf: BTF for CO-RE: %s\n", coolbpf_object__btf_origin(obj));
 	}
+	if (cli_verbose) {
+		const char *b = coolbpf_bpf_backend();
+
+		fprintf(stderr, "coolbpf: bpf() backend: %s\n",
+			!strcmp(b, "kernel") ? "kernel (the bpf() system call)" :
+			!strcmp(b, "module") ? "module (coolbpf_nobpf, /dev/coolbpf)" :
+					       "none (no bpf() and no coolbpf_nobpf module)");
+	}
 	if (coolbpf_object__load(obj)) {
 		rc = fail("cannot load program");
 		goto out;
