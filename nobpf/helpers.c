@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/perf_event.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -23,15 +24,21 @@ static struct nb_run *run(void)
 	return this_cpu_ptr(&nb_run);
 }
 
+static DEFINE_RATELIMIT_STATE(fault_rs, 5 * HZ, 10);
+
 static void fault(const char *what, u64 addr, u64 size, u64 insn)
 {
 	struct nb_prog *np = run()->np;
 
 	if (np)
 		atomic64_inc(&np->faults);
-	pr_warn_ratelimited(
-		"coolbpf_nobpf: prog '%s' insn %llu: %s of %llu bytes at %px refused (outside its stack and writable map values)\n",
-		np ? np->name : "?", insn, what, size, (void *)addr);
+	/* deferred: programs run inside the scheduler (sched_switch), where
+	 * a console write could take the runqueue lock it holds */
+	if (__ratelimit(&fault_rs))
+		printk_deferred(
+			KERN_WARNING
+			"coolbpf_nobpf: prog '%s' insn %llu: %s of %llu bytes at %px refused (outside its stack and writable map values)\n",
+			np ? np->name : "?", insn, what, size, (void *)addr);
 }
 
 /* the map a program passes must be one it was loaded with */

@@ -460,7 +460,8 @@ bool nb_map_owns(struct nb_map *m, unsigned long addr, u64 size)
 	} else if (m->frozen || (m->flags & BPF_F_RDONLY_PROG)) {
 		return false;
 	}
-	return m->mem && addr >= lo && size <= hi - lo && addr - lo <= hi - lo - size;
+	/* (a ring buffer's region is its data pages, not mem) */
+	return lo && addr >= lo && size <= hi - lo && addr - lo <= hi - lo - size;
 }
 
 /* ---- the file --------------------------------------------------------- */
