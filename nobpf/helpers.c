@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/perf_event.h>
 #include <linux/random.h>
+#include <linux/irq_work.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -24,7 +25,25 @@ static struct nb_run *run(void)
 	return this_cpu_ptr(&nb_run);
 }
 
+/* a refused access is said later, from an irq_work: programs run inside the
+ * scheduler (sched_switch), where printk could take the runqueue lock */
+static struct {
+	char name[BPF_OBJ_NAME_LEN];
+	const char *what;
+	u64 addr, size, insn;
+	atomic_t busy;
+} last_fault;
 static DEFINE_RATELIMIT_STATE(fault_rs, 5 * HZ, 10);
+
+static void fault_say(struct irq_work *w)
+{
+	if (__ratelimit(&fault_rs))
+		pr_warn("coolbpf_nobpf: prog '%s' insn %llu: %s of %llu bytes at %px refused (outside its stack and writable map values)\n",
+			last_fault.name, last_fault.insn, last_fault.what, last_fault.size,
+			(void *)last_fault.addr);
+	atomic_set(&last_fault.busy, 0);
+}
+static DEFINE_IRQ_WORK(fault_work, fault_say);
 
 static void fault(const char *what, u64 addr, u64 size, u64 insn)
 {
@@ -32,13 +51,14 @@ static void fault(const char *what, u64 addr, u64 size, u64 insn)
 
 	if (np)
 		atomic64_inc(&np->faults);
-	/* deferred: programs run inside the scheduler (sched_switch), where
-	 * a console write could take the runqueue lock it holds */
-	if (__ratelimit(&fault_rs))
-		printk_deferred(
-			KERN_WARNING
-			"coolbpf_nobpf: prog '%s' insn %llu: %s of %llu bytes at %px refused (outside its stack and writable map values)\n",
-			np ? np->name : "?", insn, what, size, (void *)addr);
+	if (atomic_cmpxchg(&last_fault.busy, 0, 1))
+		return;
+	strscpy(last_fault.name, np ? np->name : "?", sizeof(last_fault.name));
+	last_fault.what = what;
+	last_fault.addr = addr;
+	last_fault.size = size;
+	last_fault.insn = insn;
+	irq_work_queue(&fault_work);
 }
 
 /* the map a program passes must be one it was loaded with */
@@ -547,4 +567,12 @@ int nb_helpers_init(void)
 		per_cpu(nb_scratch, cpu) = s;
 	}
 	return nb_maps_init();
+}
+
+void nb_helpers_exit(void)
+{
+	int cpu;
+
+	irq_work_sync(&fault_work);
+	for_each_possible_cpu(cpu) kfree(per_cpu(nb_scratch, cpu));
 }

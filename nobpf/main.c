@@ -297,6 +297,7 @@ static int __init nb_init(void)
 static void __exit nb_exit(void)
 {
 	misc_deregister(&nb_dev);
+	nb_helpers_exit();
 }
 
 module_init(nb_init);

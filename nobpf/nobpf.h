@@ -114,6 +114,7 @@ unsigned int nb_prog_run(struct nb_prog *np, void *ctx, struct pt_regs *regs);
 /* helpers.c */
 void *nb_helper(s32 id);
 int nb_helpers_init(void);
+void nb_helpers_exit(void);
 u64 nb_check_load(u64 addr, u64 size, u64 r3, u64 r4, u64 r5);
 u64 nb_check_store(u64 addr, u64 value, u64 size, u64 insn, u64 r5);
 u64 nb_check_atomic(u64 addr, u64 value, u64 code, u64 insn, u64 r5);
