@@ -62,6 +62,8 @@ SHARED_LIB := $(BUILD)/lib/libcoolbpf.so.$(VERSION)
 BASE_LIB := $(BUILD)/lib/libcoolbpf-base.a
 INTERNAL_LIB := $(BUILD)/lib/libcoolbpf-internal.a
 PROG_LIBS := $(STATIC_LIB) $(BASE_LIB)
+# LD_PRELOAD for third-party libbpf tools on a kernel without bpf()
+PRELOAD_LIB := $(BUILD)/lib/libcoolbpf-nobpf.so
 BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
 # pkg-config's view of the tree's library, for the Go binding (cgo
 # pkg-config) and the Rust crate: PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig
@@ -70,12 +72,14 @@ UNINSTALLED_PC := $(BUILD)/lib/pkgconfig/libcoolbpf-uninstalled.pc
 # every C file of the project (BPF sides included), for format and checks
 C_FILES := $(sort $(wildcard include/coolbpf/*.h bpf/*.h lib/*/*.[ch] cli/*.[ch] server/*.[ch] \
 	tools/*/*.[ch] bench/*.c bench/*/*.c tests/*/*.c tests/*/*.h tests/vm/progs/*.[ch] \
-	examples/*.c tests/data/*.c go/*.[ch]))
+	examples/*.c tests/data/*.c go/*.[ch] tests/vm/nobpf/*.c))
+# the module is kernel C: formatted the same, not preprocessed by check-source
+FORMAT_FILES := $(C_FILES) $(sort $(wildcard nobpf/*.[ch]))
 
 .PHONY: all bootstrap test check fuzz test-unit test-integration test-cli test-asan install \
 	clean bench format check-format check-source
 
-all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC)
+all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC) $(PRELOAD_LIB)
 
 bootstrap:
 	@scripts/bootstrap
@@ -119,6 +123,10 @@ $(BASE_LIB): $(BASE_OBJS)
 $(INTERNAL_LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+
+$(PRELOAD_LIB): lib/object/nobpf.c include/coolbpf/nobpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -shared $(LDFLAGS) -o $@ $< -ldl
 
 $(SHARED_LIB): $(LIB_OBJS) lib/libcoolbpf.map
 	@mkdir -p $(dir $@)
@@ -189,7 +197,7 @@ $(BUILD)/tests/%: tests/integration/%.c $(PROG_LIBS)
 # the source rules make test holds the tree to: formatting, the layering of
 # lib/, banned functions, the library's exported symbols
 check-format: bootstrap
-	@clang-format --dry-run --Werror $(C_FILES) && echo "check-format: $(words $(C_FILES)) files formatted"
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "check-format: $(words $(FORMAT_FILES)) files formatted"
 
 check-source: all
 	@BUILD=$(BUILD) CC="$(CC)" CFLAGS="$(BASE_CFLAGS)" scripts/check-source $(filter %.c,$(C_FILES))
@@ -234,6 +242,19 @@ cross-arm64:
 # coolbpf on a tracepoint and a kprobe program compiled here for it
 test-vm-arm64: all cross-arm64
 	@BUILD=$(BUILD) tests/vm/run-arm64
+
+# the coolbpf_nobpf module (nobpf/, GPL) for kernels without bpf(): built
+# against NOBPF_KDIR (a kernel build tree or /lib/modules/<release>/build;
+# default the nobpf guest's, tests/vm/build-nobpf). Kbuild of 6.1 builds in
+# the source folder: the sources are copied to $(BUILD)/nobpf first.
+NOBPF_SRCS := $(wildcard nobpf/*.c nobpf/*.h) nobpf/Kbuild
+# Kbuild decides what is stale (its .cmd files name the kernel's headers).
+.PHONY: nobpf
+nobpf:
+	@mkdir -p $(BUILD)/nobpf
+	@cp -p $(NOBPF_SRCS) $(BUILD)/nobpf/ && cp -p include/coolbpf/nobpf.h $(BUILD)/nobpf/coolbpf_nobpf.h
+	@kdir="$(NOBPF_KDIR)"; [ -n "$$kdir" ] || kdir=$$(tests/vm/build-nobpf)/build; \
+	$(MAKE) -s -C "$$kdir" M=$(CURDIR)/$(BUILD)/nobpf modules
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -281,7 +302,7 @@ install: all
 	install -m 0644 examples/*.bpf.c $(DESTDIR)$(PREFIX)/share/coolbpf/examples/
 
 format:
-	clang-format -i $(C_FILES)
+	clang-format -i $(FORMAT_FILES)
 
 clean:
 	rm -rf build build-asan

@@ -24,6 +24,27 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
+/* uAPI flags a kernel built without bpf() leaves out of its BTF (nothing
+ * in it uses those enums), so its vmlinux.h lacks them: the same values,
+ * as macros (where vmlinux.h has the enums, these name the same numbers) */
+#ifndef BPF_ANY
+#define BPF_ANY	    0
+#define BPF_NOEXIST 1
+#define BPF_EXIST   2
+#define BPF_F_LOCK  4
+#endif
+#ifndef BPF_F_USER_STACK
+#define BPF_F_SKIP_FIELD_MASK 0xffULL
+#define BPF_F_USER_STACK      (1ULL << 8)
+#define BPF_F_FAST_STACK_CMP  (1ULL << 9)
+#define BPF_F_REUSE_STACKID   (1ULL << 10)
+#define BPF_F_USER_BUILD_ID   (1ULL << 11)
+#endif
+#ifndef BPF_RB_NO_WAKEUP
+#define BPF_RB_NO_WAKEUP    1
+#define BPF_RB_FORCE_WAKEUP 2
+#endif
+
 #ifndef NULL
 #define NULL ((void *)0)
 #endif

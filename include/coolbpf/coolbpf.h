@@ -809,6 +809,13 @@ enum coolbpf_hook {
  */
 COOLBPF_API int coolbpf_probe_hook(enum coolbpf_hook hook);
 
+/*
+ * Which bpf() this process uses: "kernel" (the system call), "module"
+ * (the kernel has no bpf(): the calls go to /dev/coolbpf, the
+ * coolbpf_nobpf module; see docs/NOBPF.md) or "none" (neither).
+ */
+COOLBPF_API const char *coolbpf_bpf_backend(void);
+
 /* Mount tracefs and bpffs when missing (needs root). */
 COOLBPF_API int coolbpf_mount_fs(void);
 

@@ -370,6 +370,13 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		pr_warn("loading BPF programs needs root (CAP_BPF, CAP_PERFMON): run with sudo\n");
 		return cb_err(-EPERM);
 	}
+	if (!strcmp(nobpf_backend(), "none")) {
+		pr_warn("this kernel has no bpf() system call (built with CONFIG_BPF_SYSCALL=n): "
+			"load the coolbpf_nobpf module to run BPF programs through it "
+			"('make nobpf NOBPF_KDIR=/lib/modules/$(uname -r)/build' and insmod "
+			"build/nobpf/coolbpf_nobpf.ko; see docs/NOBPF.md)\n");
+		return cb_err(-ENOSYS);
+	}
 	plans_choose(obj);
 	err = check_kprobes(obj);
 	if (err)

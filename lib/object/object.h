@@ -226,4 +226,7 @@ void cb_libbpf_fail_reset(void);
 const char *cb_libbpf_failed_prog(void);
 const char *cb_libbpf_failed_map(void);
 
+/* nobpf.c: "kernel", "module" (bpf() through coolbpf_nobpf) or "none" */
+const char *nobpf_backend(void);
+
 #endif /* COOLBPF_OBJECT_H */

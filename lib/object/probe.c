@@ -174,3 +174,8 @@ int coolbpf_probe_hook(enum coolbpf_hook hook)
 	known[hook] = r ? 1 : -1;
 	return r;
 }
+
+COOLBPF_API const char *coolbpf_bpf_backend(void)
+{
+	return nobpf_backend();
+}

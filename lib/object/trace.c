@@ -107,6 +107,12 @@ int coolbpf_object__open_trace(struct coolbpf_object *obj, coolbpf_trace_fn fn, 
 		return 0;
 	coolbpf_mount_fs();
 	root = tracefs_root();
+	if (!strcmp(nobpf_backend(), "module")) {
+		/* coolbpf_nobpf writes "bpf_trace_printk: msg" lines into the
+		 * top-level buffer (the kernel has no bpf_trace event) */
+		snprintf(path, sizeof(path), "%s/trace_pipe", root);
+		goto open_pipe;
+	}
 	snprintf(inst, sizeof(inst), "%s/instances/coolbpf.%d", root, (int)getpid());
 	if (mkdir(inst, 0700) && errno != EEXIST) {
 		err = -errno;
@@ -123,6 +129,7 @@ int coolbpf_object__open_trace(struct coolbpf_object *obj, coolbpf_trace_fn fn, 
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/trace_pipe", inst);
+open_pipe:
 	obj->trace_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (obj->trace_fd < 0) {
 		err = -errno;
