@@ -34,6 +34,25 @@ int cli_parse_long(const char *name, const char *arg, long min, long max, long *
  * ~/.cache/coolbpf (static storage). */
 const char *cli_cache_dir(void);
 
+/* buildopts.c: --cflags, $COOLBPF_CFLAGS, --event-type ----------------- */
+
+#define CLI_BUILD_MAX 64
+struct cli_build {
+	char *cflags[CLI_BUILD_MAX + 1];
+	const char *event_types[CLI_BUILD_MAX + 1];
+	int nr_cflags, nr_event_types;
+};
+/* What --cflags and --event-type gave: an argp child of run and compile
+ * (they exit 2 on a bad value). */
+extern struct cli_build cli_build;
+struct argp;
+extern const struct argp cli_build_argp;
+/* $COOLBPF_CFLAGS, before --cflags: -1 after saying what is wrong. */
+int cli_build_env(struct cli_build *b);
+/* Point o's cflags and event_types at b's. */
+void cli_build_apply(struct cli_build *b, struct coolbpf_compile_opts *o);
+void cli_build_release(struct cli_build *b);
+
 /* btf_gen.c: pahole a vmlinux's DWARF into raw BTF at out. */
 int btf_gen_vmlinux(const char *vmlinux, const char *out);
 /* bpftool gen min_core_btf: what objs' CO-RE relocations use of full

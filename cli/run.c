@@ -383,14 +383,15 @@ out:
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, NULL,
+	static const struct argp_child children[] = { { &cli_build_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
 	struct coolbpf_object *obj = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0;
 	int err, rc = 1;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (cli_build_env(&cli_build) || argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	fmt_opts.fmt = args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT;
 	if (args.json)
@@ -401,6 +402,7 @@ int cmd_run(int argc, char **argv)
 	COOLBPF_OBJECT_OPTS(oopts, .btf_path = args.btf, .compile = &copts);
 	coolbpf_compile_opts__from_env(&copts);
 	coolbpf_object_opts__from_env(&oopts);
+	cli_build_apply(&cli_build, &copts);
 
 	/* no SA_RESTART: a signal must interrupt the wait for events */
 	sigaction(SIGINT, &sa, NULL);
@@ -474,6 +476,7 @@ out:
 	coolbpf_object__close(obj);
 	coolbpf_buf__release(&out);
 	coolbpf_buf__release(&compile_err);
+	cli_build_release(&cli_build);
 	return rc;
 }
 

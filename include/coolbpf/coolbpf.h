@@ -110,6 +110,17 @@ struct coolbpf_compile_opts {
 	 * picks the one it runs on. Their BTF must be there: -ENOENT names the
 	 * file looked for. Local compiles only */
 	const char *const *kernels;
+	/* "MAP=TYPE" (NULL-terminated): the event type of output map MAP
+	 * ("struct event", or a typedef), where the program names none with
+	 * LBC_EVENT_TYPE and the calls that write the map do not tell which of
+	 * its types it is. Also read by coolbpf_object__open_*() through
+	 * coolbpf_object_opts.compile, for an object built elsewhere with
+	 * DWARF (-g) */
+	const char *const *event_types;
+	/* more clang flags (NULL-terminated: "-mcpu=v3"), after coolbpf's
+	 * own; part of the cache key. Local compiles only: -EINVAL with a
+	 * server */
+	const char *const *cflags;
 	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)

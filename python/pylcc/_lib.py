@@ -50,7 +50,8 @@ class CompileOpts(ct.Structure):
                 ("btf_dir", ct.c_char_p), ("server_token", ct.c_char_p),
                 ("tool_path", ct.c_char_p), ("no_cache_write", ct.c_bool),
                 ("full_vmlinux_h", ct.c_bool), ("arch", ct.c_char_p),
-                ("server_ca", ct.c_char_p), ("kernels", ct.POINTER(ct.c_char_p))]
+                ("server_ca", ct.c_char_p), ("kernels", ct.POINTER(ct.c_char_p)),
+                ("event_types", ct.POINTER(ct.c_char_p)), ("cflags", ct.POINTER(ct.c_char_p))]
 
 
 class ObjectOpts(ct.Structure):

@@ -51,6 +51,8 @@ pub struct coolbpf_compile_opts {
     pub arch: *const c_char,
     pub server_ca: *const c_char,
     pub kernels: *const *const c_char,
+    pub event_types: *const *const c_char,
+    pub cflags: *const *const c_char,
 }
 
 #[repr(C)]

@@ -42,7 +42,9 @@ fn rust_layout() -> Vec<(String, usize)> {
             full_vmlinux_h,
             arch,
             server_ca,
-            kernels
+            kernels,
+            event_types,
+            cflags
         }
     );
     layout!(
