@@ -40,7 +40,7 @@ static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_UNIT };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
@@ -52,7 +52,10 @@ static const struct argp_option options[] = {
 	  0 },
 	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
-	{ "verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0 },
+	{ "unit", OPT_UNIT, "NAME", 0,
+	  "Label histograms' values NAME (default: usecs/nsecs/msecs from the map's names)", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Say more, and print scratch maps too (twice: libbpf debug output)", 0 },
 	{},
 };
 
@@ -88,6 +91,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PIN:
 		args.pin_dir = arg;
+		break;
+	case OPT_UNIT:
+		fmt_opts.unit = arg;
 		break;
 	case 'D':
 	case 'I':
@@ -464,7 +470,8 @@ int cmd_run(int argc, char **argv)
 	coolbpf_object__detach(obj); /* stop the events before reading the maps */
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
 	     m = coolbpf_object__next_map(obj, m)) {
-		coolbpf_map__format(m, &fmt_opts, &out);
+		if (!coolbpf_map__scratch(m) || cli_verbose)
+			coolbpf_map__format(m, &fmt_opts, &out);
 	}
 	report_ringbuf_lost(obj);
 	if (coolbpf_object__lost_events(obj) && !args.json)

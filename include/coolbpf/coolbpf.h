@@ -479,6 +479,12 @@ COOLBPF_API __u32 coolbpf_map__key_size(const struct coolbpf_map *map);
 /* Per-CPU maps: the size of one CPU's value. */
 COOLBPF_API __u32 coolbpf_map__value_size(const struct coolbpf_map *map);
 COOLBPF_API bool coolbpf_map__percpu(const struct coolbpf_map *map);
+/* A map the program keeps for itself, that coolbpf run leaves out of its
+ * dump unless -v: a per-CPU array of one element (a heap), a map user
+ * space fills (cgroup, program arrays), a name starting with "__"
+ * (__bpf_usdt_specs), a map the program deletes from (start times), or
+ * one marked LBC_SCRATCH(name) in lbc.h. */
+COOLBPF_API bool coolbpf_map__scratch(const struct coolbpf_map *map);
 /* BTF type ids in coolbpf_object__btf() (0: unknown). For event maps
  * the value type is the event type declared with LBC_PERF_OUTPUT /
  * LBC_RINGBUF / LBC_EVENT_TYPE. */
@@ -543,6 +549,9 @@ COOLBPF_API void coolbpf_buf__release(struct coolbpf_buf *buf);
 struct coolbpf_format_opts {
 	size_t sz;
 	enum coolbpf_format fmt;
+	/* the label of histograms' value column ("usecs"); NULL: from the
+	 * map's or a member's name (usecs, nsecs, msecs), else "value" */
+	const char *unit;
 	size_t : 0;
 };
 #define COOLBPF_FORMAT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_format_opts, NAME, __VA_ARGS__)

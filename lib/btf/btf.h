@@ -243,4 +243,9 @@ int dwarf_copy_type(struct dwarf *d, const struct dw_die *die, struct btf *btf);
 int evtype_record(const void *elf, size_t sz, const char *const *overrides, void **out,
 		  size_t *out_sz);
 
+/* The maps the programs of the ELF image call bpf_map_delete_elem() on
+ * (scratch: a start time kept until the end event), appended to names
+ * NUL-separated. 0 or -errno. */
+int elf_deleted_maps(const void *elf, size_t sz, struct strbuf *names);
+
 #endif /* COOLBPF_BTF_H */

@@ -49,6 +49,8 @@ struct image {
 	struct btf *btf;
 	struct out_map maps[MAX_OUT_MAPS];
 	size_t nr_maps;
+	/* maps bpf_map_delete_elem() is called on, NUL-separated */
+	struct strbuf deleted;
 };
 
 static bool sect_ok(const struct image *im, unsigned int i)
@@ -192,6 +194,15 @@ static bool func_starts_at(const struct image *im, unsigned int sec, __u64 off)
 	return false;
 }
 
+/* NUL-separated list sb holds word. */
+static bool strbuf_has_word(const struct strbuf *sb, const char *word)
+{
+	for (size_t at = 0; at < sb->len; at += strlen(sb->buf + at) + 1)
+		if (!strcmp(sb->buf + at, word))
+			return true;
+	return false;
+}
+
 static void scan_section(struct image *im, unsigned int sec)
 {
 	const struct bpf_insn *in = (const void *)(im->b + im->sh[sec].sh_offset);
@@ -219,6 +230,11 @@ static void scan_section(struct image *im, unsigned int sec)
 		}
 		if (x->code == (BPF_JMP | BPF_CALL) && s == 0) {
 			switch (x->imm) {
+			case BPF_FUNC_map_delete_elem:
+				if (r[1].w == MAP && !strbuf_has_word(&im->deleted, r[1].map))
+					strbuf_add(&im->deleted, r[1].map, strlen(r[1].map) + 1);
+				r[0] = (struct reg){ 0 };
+				break;
 			case BPF_FUNC_map_lookup_elem:
 				r[0] = r[1].w == MAP ? (struct reg){ LOOKUP, 0, r[1].map } :
 						       (struct reg){ 0 };
@@ -458,6 +474,34 @@ static int replace_section(const struct image *im, int idx, const void *buf, siz
 	return 0;
 }
 
+static void scan_all(struct image *im)
+{
+	for (unsigned int i = 0; i < im->eh->e_shnum; i++)
+		if ((im->sh[i].sh_flags & SHF_EXECINSTR) && im->sh[i].sh_type == SHT_PROGBITS &&
+		    sect_ok(im, i))
+			scan_section(im, i);
+}
+
+int elf_deleted_maps(const void *elf, size_t sz, struct strbuf *names)
+{
+	struct image *im = calloc(1, sizeof(*im));
+	int err;
+
+	if (!im)
+		return -ENOMEM;
+	err = image_parse(im, elf, sz);
+	if (!err) {
+		im->btf = btf__new(im->b + im->sh[im->btf_idx].sh_offset,
+				   (__u32)im->sh[im->btf_idx].sh_size);
+		scan_all(im);
+		err = strbuf_add(names, im->deleted.buf ? im->deleted.buf : "", im->deleted.len);
+	}
+	btf__free(im->btf);
+	strbuf_release(&im->deleted);
+	free(im);
+	return err == -ENOENT ? 0 : err;
+}
+
 int evtype_record(const void *elf, size_t sz, const char *const *overrides, void **out,
 		  size_t *out_sz)
 {
@@ -481,10 +525,7 @@ int evtype_record(const void *elf, size_t sz, const char *const *overrides, void
 		free(im);
 		return 0;
 	}
-	for (unsigned int i = 0; i < im->eh->e_shnum; i++)
-		if ((im->sh[i].sh_flags & SHF_EXECINSTR) && im->sh[i].sh_type == SHT_PROGBITS &&
-		    sect_ok(im, i))
-			scan_section(im, i);
+	scan_all(im);
 	for (size_t i = 0; i < im->nr_maps; i++) {
 		struct out_map *om = &im->maps[i];
 		char var[160];
@@ -515,6 +556,7 @@ int evtype_record(const void *elf, size_t sz, const char *const *overrides, void
 	}
 	dwarf_free(dw);
 	btf__free(im->btf);
+	strbuf_release(&im->deleted);
 	free(im);
 	return err;
 }

@@ -37,7 +37,7 @@
 #define coolbpf_object_opts__last_field cache_dir
 #define coolbpf_events_opts__last_field perf_pages
 #define coolbpf_attach_opts__last_field perf_flags
-#define coolbpf_format_opts__last_field fmt
+#define coolbpf_format_opts__last_field unit
 
 struct coolbpf_map {
 	struct coolbpf_object *obj;
@@ -46,6 +46,8 @@ struct coolbpf_map {
 	__u32 key_type_id;
 	__u32 value_type_id; /* event type for RINGBUF / PERF */
 	__u64 hist_step;
+	struct hist_shape hs; /* PLAIN maps of struct hist { slots[] } values */
+	bool scratch;	      /* coolbpf_map__scratch() */
 	struct decoder *key_dec;
 	struct decoder *value_dec;
 	bool dec_tried;
@@ -171,7 +173,8 @@ void object_maps_release(struct coolbpf_object *obj);
  * whole map, appended to sb (no newline after an event) */
 int map_event_append(struct coolbpf_map *map, const void *data, size_t size,
 		     enum coolbpf_format fmt, struct strbuf *sb);
-int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb);
+int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, const char *unit,
+		    struct strbuf *sb);
 /* verifier.c: summarise a verifier log into sb */
 void verifier_summary(const char *log, struct strbuf *sb);
 /* fs.c */

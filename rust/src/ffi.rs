@@ -106,7 +106,7 @@ pub struct coolbpf_buf {
 pub struct coolbpf_format_opts {
     pub sz: size_t,
     pub fmt: c_int,
-    pub _tail: Tail<4, 0>,
+    pub unit: *const c_char,
 }
 
 #[repr(C)]

@@ -79,6 +79,33 @@ rc=$?
 [ $rc = 2 ] && grep -qF "give MAP=TYPE" "$T/err" && ok "--event-type without '=': usage error (exit 2)" ||
 	bad "--event-type usage (exit $rc)" "$T/err"
 
+echo "histograms by shape, .bss results, scratch maps left out"
+# slept ARGS...: coolbpf run ARGS; once it traces, five sleeps of 10 ms
+slept() {
+	bg "$T/out" "$T/err" "$COOLBPF" run "$@"
+	wait_ready "$BG_PID" "$T/err" 'tracing|"attached"' 30
+	for i in 1 2 3 4 5; do sleep 0.01; done
+	bg_wait "$BG_PID" 60
+}
+slept -d 2 $D/hist.bpf.c
+grep -qE '^  [0-9]+ comm=sleep$' "$T/out" && grep -qE '^     usecs +: count +distribution$' "$T/out" &&
+	ok "struct hist { slots[] } per key: a log2 histogram each, unit from the map name" ||
+	bad "keyed histogram" "$T/out"
+grep -qE '^  sleeps => ([5-9]|[1-9][0-9]+)$' "$T/out" && ok ".bss result printed at exit" ||
+	bad ".bss sleeps" "$T/out"
+grep -qE '^  total$' "$T/out" && ok ".bss struct hist printed as a histogram" || bad ".bss hist" "$T/out"
+grep -qE '^(start|heap):' "$T/out" && bad "scratch maps dumped" "$T/out" ||
+	ok "deleted-from hash and one-element per-CPU heap left out"
+slept -v -d 2 $D/hist.bpf.c
+grep -qE '^start:' "$T/out" && grep -qE '^heap:' "$T/out" && ok "-v prints them" || bad "-v scratch" "$T/out"
+slept --json --unit msecs -d 2 $D/hist.bpf.c
+python3 - "$T/out" <<'PY' && ok "JSON: {map, key, hist} per key" || bad "JSON keyed hist" "$T/out"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+h = [r for r in rows if r.get("map") == "hists_usecs"]
+assert h and isinstance(h[0]["key"], int) and sum(b["count"] for x in h for b in x["hist"]) >= 5, rows
+PY
+
 echo "--cflags and COOLBPF_CFLAGS reach clang, and the cache key"
 printf '#include "lbc.h"\n#ifndef FROM_CFLAGS\n#error no FROM_CFLAGS\n#endif\nSEC("tp/sched/sched_process_exec") int x(void *c) { return 0; }\nchar L[] SEC("license") = "GPL";\n' >"$T/cf.bpf.c"
 bounded 120 "$COOLBPF" compile --cflags '-mcpu=v3 -DFROM_CFLAGS=1' "$T/cf.bpf.c" -o "$T/cf.o" 2>"$T/err" &&
