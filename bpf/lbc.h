@@ -88,6 +88,12 @@ typedef u32 lbc_dev_t;	   /* the kernel's dev_t: "sda(8:0)" */
 #define LBC_EVENT_TYPE(MAP, TYPE) \
 	TYPE *__lbc_event__##MAP __attribute__((section(".lbc.meta"), used))
 
+/* MAP is the program's scratch space (a start time kept until the end
+ * event, a heap): coolbpf run leaves it out of its dump unless -v. Maps the
+ * program deletes from, per-CPU arrays of one element and names starting
+ * with "__" are scratch without it. */
+#define LBC_SCRATCH(MAP) char *__lbc_scratch__##MAP __attribute__((section(".lbc.meta"), used))
+
 #define __LBC_MAP(NAME, TYPE, KEY_T, VALUE_T, ENTRIES) \
 	struct {                                       \
 		__uint(type, TYPE);                    \

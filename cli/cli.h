@@ -51,6 +51,24 @@ extern bool cli_mute_warnings;
 void cli_catch_signals(void);
 /* The signals of cli_catch_signals() in set. */
 void cli_exit_signals(sigset_t *set);
+/* buildopts.c: --cflags, $COOLBPF_CFLAGS, --event-type ----------------- */
+
+#define CLI_BUILD_MAX 64
+struct cli_build {
+	char *cflags[CLI_BUILD_MAX + 1];
+	const char *event_types[CLI_BUILD_MAX + 1];
+	int nr_cflags, nr_event_types;
+};
+/* What --cflags and --event-type gave: an argp child of run and compile
+ * (they exit 2 on a bad value). */
+extern struct cli_build cli_build;
+struct argp;
+extern const struct argp cli_build_argp;
+/* $COOLBPF_CFLAGS, before --cflags: -1 after saying what is wrong. */
+int cli_build_env(struct cli_build *b);
+/* Point o's cflags and event_types at b's. */
+void cli_build_apply(struct cli_build *b, struct coolbpf_compile_opts *o);
+void cli_build_release(struct cli_build *b);
 
 /* btf_gen.c: pahole a vmlinux's DWARF into raw BTF at out. */
 int btf_gen_vmlinux(const char *vmlinux, const char *out);

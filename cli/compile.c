@@ -204,13 +204,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int cmd_compile(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, "FILE.bpf.c", doc, NULL, NULL, NULL };
+	static const struct argp_child children[] = { { &cli_build_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { options,  parse_opt, "FILE.bpf.c", doc,
+					  children, NULL,      NULL };
 	struct coolbpf_compile_result res = { 0 };
 	char out_buf[PATH_MAX];
 	int err, status = 1;
 
 	args.opts.sz = sizeof(args.opts);
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (cli_build_env(&cli_build) || argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	if (!args.out) {
 		if (default_output(args.src, out_buf, sizeof(out_buf))) {
@@ -225,6 +227,7 @@ int cmd_compile(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	cli_build_apply(&cli_build, &args.opts);
 	if (args.all_kernels) {
 		const char *arch = arch_uname(args.opts.arch ? args.opts.arch : host_arch());
 
@@ -256,6 +259,7 @@ int cmd_compile(int argc, char **argv)
 	}
 	status = 0;
 out:
+	cli_build_release(&cli_build);
 	coolbpf_compile_result__release(&res);
 	for (size_t i = 0; i < args.nr_kernels; i++)
 		free(args.kernels[i]);

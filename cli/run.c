@@ -45,7 +45,7 @@ static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR, OPT_UNIT };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
@@ -66,7 +66,10 @@ static const struct argp_option options[] = {
 	  "Set a global (const volatile, or plain) before load; repeatable. Works on .o files", 0 },
 	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile (sources only)", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
-	{ "verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0 },
+	{ "unit", OPT_UNIT, "NAME", 0,
+	  "Label histograms' values NAME (default: usecs/nsecs/msecs from the map's names)", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Say more, and print scratch maps too (twice: libbpf debug output)", 0 },
 	{},
 };
 
@@ -124,6 +127,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!strchr(arg, '=') || arg[0] == '=')
 			argp_error(state, "--set takes NAME=VALUE, not '%s'", arg);
 		args.sets[args.nr_sets++] = arg;
+		break;
+	case OPT_UNIT:
+		fmt_opts.unit = arg;
 		break;
 	case 'D':
 	case 'I':
@@ -344,11 +350,15 @@ static void print_maps(struct coolbpf_object *obj, bool interval)
 	struct coolbpf_buf maps = COOLBPF_BUF_INIT;
 	char now[64];
 
-	COOLBPF_FORMAT_OPTS(fo, .fmt = fmt_opts.fmt);
+	COOLBPF_FORMAT_OPTS(fo, .fmt = fmt_opts.fmt, .unit = fmt_opts.unit);
 	if (interval && args.json)
 		fo.time = wall_time(now, sizeof(now), true, false);
 	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); m;
 	     m = coolbpf_object__next_map(obj, m)) {
+		/* scratch state (a start-time hash, a per-CPU heap) is neither
+		 * printed nor cleared: clearing it would lose what is in flight */
+		if (coolbpf_map__scratch(m) && !cli_verbose)
+			continue;
 		run_profile_format(m, &fo, &maps);
 		if (interval && args.clear)
 			coolbpf_map__clear(m);
@@ -590,6 +600,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 },
 						      { &run_metrics_argp, 0, NULL, 0 },
+						      { &cli_build_argp, 0, NULL, 0 },
 						      {} };
 	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
@@ -597,7 +608,7 @@ int cmd_run(int argc, char **argv)
 	double deadline = 0;
 	int err, rc = 1, metrics_fd = -1;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (cli_build_env(&cli_build) || argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	fmt_opts.fmt = args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT;
 	if (args.json)
@@ -609,6 +620,7 @@ int cmd_run(int argc, char **argv)
 	if (coolbpf_compile_opts__from_env(&copts))
 		return 2;
 	coolbpf_object_opts__from_env(&oopts);
+	cli_build_apply(&cli_build, &copts);
 
 	/* no SA_RESTART: a signal must interrupt the wait for events */
 	cli_catch_signals();
@@ -710,6 +722,7 @@ out:
 	coolbpf_object__close(obj);
 	coolbpf_buf__release(&out);
 	coolbpf_buf__release(&compile_err);
+	cli_build_release(&cli_build);
 	return rc;
 }
 

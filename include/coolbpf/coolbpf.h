@@ -113,6 +113,17 @@ struct coolbpf_compile_opts {
 	/* the object cache's size in bytes: over it, the entries used least
 	 * recently are removed; 0: 1 GiB (COOLBPF_CACHE_MAX) */
 	__u64 cache_max;
+	/* "MAP=TYPE" (NULL-terminated): the event type of output map MAP
+	 * ("struct event", or a typedef), where the program names none with
+	 * LBC_EVENT_TYPE and the calls that write the map do not tell which of
+	 * its types it is. Also read by coolbpf_object__open_*() through
+	 * coolbpf_object_opts.compile, for an object built elsewhere with
+	 * DWARF (-g) */
+	const char *const *event_types;
+	/* more clang flags (NULL-terminated: "-mcpu=v3"), after coolbpf's
+	 * own; part of the cache key. Local compiles only: -EINVAL with a
+	 * server */
+	const char *const *cflags;
 	size_t : 0;
 };
 #define COOLBPF_COMPILE_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_compile_opts, NAME, __VA_ARGS__)
@@ -549,6 +560,12 @@ COOLBPF_API __u32 coolbpf_map__key_size(const struct coolbpf_map *map);
 /* Per-CPU maps: the size of one CPU's value. */
 COOLBPF_API __u32 coolbpf_map__value_size(const struct coolbpf_map *map);
 COOLBPF_API bool coolbpf_map__percpu(const struct coolbpf_map *map);
+/* A map the program keeps for itself, that coolbpf run leaves out of its
+ * dump unless -v: a per-CPU array of one element (a heap), a map user
+ * space fills (cgroup, program arrays), a name starting with "__"
+ * (__bpf_usdt_specs), a map the program deletes from (start times), or
+ * one marked LBC_SCRATCH(name) in lbc.h. */
+COOLBPF_API bool coolbpf_map__scratch(const struct coolbpf_map *map);
 /* BTF type ids in coolbpf_object__btf() (0: unknown). For event maps
  * the value type is the event type declared with LBC_PERF_OUTPUT /
  * LBC_RINGBUF / LBC_EVENT_TYPE. */
@@ -629,6 +646,9 @@ struct coolbpf_format_opts {
 	 * "TIME " (text map dumps are left as they are: the caller prints a
 	 * header) */
 	const char *time;
+	/* the label of histograms' value column ("usecs"); NULL: from the
+	 * map's or a member's name (usecs, nsecs, msecs), else "value" */
+	const char *unit;
 	size_t : 0;
 };
 #define COOLBPF_FORMAT_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_format_opts, NAME, __VA_ARGS__)

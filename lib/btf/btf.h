@@ -11,6 +11,9 @@
  *  - carried.c: the min BTF an artifact carries (.lbc.minbtf/.lbc.target).
  *  - check.c: BTF and BPF objects checked before libbpf parses them.
  *  - slim.c: a per-program vmlinux.h cut from the target BTF.
+ *  - dwarf.c: the types of an object's DWARF, copied into a BTF.
+ *  - evtype.c: the event type of an output map nobody named, found from
+ *    the helper calls that write it, recorded in the object's .BTF.
  *
  * Builds on lib/base only.
  */
@@ -212,5 +215,60 @@ struct slim_input {
  */
 int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct strbuf *out,
 		   const char *btf_out, size_t *n_types);
+
+/* dwarf.c ------------------------------------------------------------ */
+
+/* One debugging entry of .debug_info, as far as types need it. */
+struct dw_die {
+	uint32_t off;	  /* in .debug_info */
+	uint16_t tag;	  /* DW_TAG_* */
+	uint8_t encoding; /* base types: DW_ATE_* */
+	bool declaration, has_count, has_bit_off;
+	const char *name; /* NULL: anonymous */
+	uint64_t byte_size;
+	uint32_t type; /* DW_AT_type: .debug_info offset, 0 = void */
+	uint64_t member_off, bit_off;
+	uint32_t bit_size, decl_file;
+	uint64_t count; /* subrange: elements */
+	int64_t value;	/* enumerator */
+	size_t parent;	/* index in the DIE array, SIZE_MAX at the top */
+};
+
+struct dwarf;
+/* The DWARF of an ELF object image; NULL with errno ENOENT when it has
+ * none (an artifact's is emptied), EINVAL when it cannot be read. */
+struct dwarf *dwarf_open(const void *elf, size_t sz);
+void dwarf_free(struct dwarf *d);
+const struct dw_die *dwarf_dies(const struct dwarf *d, size_t *n);
+const struct dw_die *dwarf_die_at(const struct dwarf *d, uint32_t off);
+/* The file that declares DIE ("" if unknown). */
+const char *dwarf_decl_file(const struct dwarf *d, const struct dw_die *die);
+bool dwarf_is_record(uint16_t tag);
+bool dwarf_is_var(uint16_t tag);
+/* What a variable or type refers to: past pointers, typedefs, qualifiers. */
+const struct dw_die *dwarf_referent(const struct dwarf *d, const struct dw_die *die);
+uint64_t dwarf_type_size(const struct dwarf *d, const struct dw_die *die);
+/* Copy the type DIE into btf (reusing a same-named record of the same
+ * size the BTF has); its id or -errno. */
+int dwarf_copy_type(struct dwarf *d, const struct dw_die *die, struct btf *btf);
+
+/* evtype.c ----------------------------------------------------------- */
+
+/* For every perf event array or ring buffer written by the programs of
+ * the ELF image with no recorded event type (lbc.h's LBC_EVENT_TYPE), find
+ * the type from the helper calls that write it and the object's DWARF,
+ * and record it as LBC_EVENT_TYPE would (VAR __lbc_event__<map> -> PTR ->
+ * type in .BTF). overrides: "MAP=TYPE" strings (NULL-terminated, or NULL)
+ * that name it instead. *out is a new image (free()) when anything was
+ * recorded, else NULL. An ambiguity or an override naming no type is
+ * warned about, naming the candidates and --event-type; nothing to do or
+ * no DWARF is 0 with *out NULL. */
+int evtype_record(const void *elf, size_t sz, const char *const *overrides, void **out,
+		  size_t *out_sz);
+
+/* The maps the programs of the ELF image call bpf_map_delete_elem() on
+ * (scratch: a start time kept until the end event), appended to names
+ * NUL-separated. 0 or -errno. */
+int elf_deleted_maps(const void *elf, size_t sz, struct strbuf *names);
 
 #endif /* COOLBPF_BTF_H */

@@ -295,6 +295,26 @@ out:
 	return err;
 }
 
+/* The event types of output maps the source did not name, found from the
+ * DWARF before it is emptied (lib/btf/evtype.c), written into obj_path. */
+static int record_event_types(const char *obj_path, const char *const *overrides)
+{
+	void *elf = NULL, *img = NULL;
+	size_t sz = 0, img_sz = 0;
+	int err = read_file(obj_path, &elf, &sz);
+
+	if (!err)
+		err = evtype_record(elf, sz, overrides, &img, &img_sz);
+	if (!err && img)
+		err = write_file_atomic(obj_path, img, img_sz);
+	if (err)
+		pr_warn("compile: cannot record the event types of '%s': %s\n", obj_path,
+			strerror(-err));
+	free(elf);
+	free(img);
+	return err;
+}
+
 int artifact_build(const struct compile_tools *tools, const char *obj_path,
 		   const struct artifact_targets *at, const char *tmpdir, void **out,
 		   size_t *out_sz)
@@ -313,6 +333,9 @@ int artifact_build(const struct compile_tools *tools, const char *obj_path,
 	    pathf(kdir, sizeof(kdir), "%s/kernels", tmpdir))
 		return cb_err(-ENAMETOOLONG);
 
+	err = record_event_types(obj_path, at->event_types);
+	if (err)
+		return cb_err(err);
 	/* An object without CO-RE relocations still gets a (nearly empty)
 	 * BTF; a failure only costs the artifact its min BTF. */
 	min_core_btf(tools, at->core_btf, obj_path, btf, &min, &min_sz);

@@ -68,6 +68,10 @@ void cache_manifest_key(const struct cache_inputs *in, char out[65])
 		hash_str(ctx, "D", *d);
 	for (const char *const *i = in->include_dirs; i && *i; i++)
 		hash_str(ctx, "I", *i);
+	for (const char *const *e = in->event_types; e && *e; e++)
+		hash_str(ctx, "E", *e);
+	for (const char *const *c = in->cflags; c && *c; c++)
+		hash_str(ctx, "C", *c);
 	sha256_ctx_final_hex(ctx, out);
 }
 

@@ -56,6 +56,7 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 {
 	const char *const *defines = OPTS_GET(job->opts, defines, NULL);
 	const char *const *incs = OPTS_GET(job->opts, include_dirs, NULL);
+	const char *const *cflags = OPTS_GET(job->opts, cflags, NULL);
 	char obj[PATH_MAX], deps[PATH_MAX], pmap[PATH_MAX + 8];
 	size_t n = 0, max = 40;
 	const char **argv;
@@ -66,6 +67,8 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 		max += 2;
 	for (const char *const *p = incs; p && *p; p++)
 		max += 2;
+	for (const char *const *p = cflags; p && *p; p++)
+		max++;
 	argv = calloc(max, sizeof(*argv));
 	if (!argv)
 		return cb_err(-ENOMEM);
@@ -106,6 +109,8 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 		argv[n++] = "-gdwarf-5";
 		argv[n++] = "-gembed-source";
 	}
+	for (const char *const *p = cflags; p && *p; p++)
+		argv[n++] = *p;
 	argv[n++] = pre->how;
 	argv[n++] = pre->path;
 	argv[n++] = "-MD";

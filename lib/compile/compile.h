@@ -29,7 +29,7 @@ extern const char cb_lbc_h_end[];
 /* Bumped whenever the pipeline's output changes for the same inputs. */
 #define COMPILE_PIPELINE_VERSION "coolbpf-compile-5"
 
-#define coolbpf_compile_opts__last_field cache_max
+#define coolbpf_compile_opts__last_field cflags
 
 /* clang's messages kept for the caller, at most */
 #define CLANG_LOG_MAX (1024 * 1024)
@@ -141,6 +141,8 @@ struct cache_inputs {
 	const char *arch;
 	/* the other kernels carried: releases and archive identities */
 	const char *kernels_id;
+	const char *const *event_types;
+	const char *const *cflags;
 };
 
 /* Hex sha256 of the inputs, the embedded lbc.h and the pipeline version:
@@ -205,6 +207,8 @@ struct artifact_targets {
 	const struct btf_query *query;
 	/* non-NULL: cut each of those kernels' BTF to the program first */
 	const struct slim_input *slim;
+	/* "MAP=TYPE": event types named by the caller (NULL-terminated) */
+	const char *const *event_types;
 };
 
 /*

@@ -133,6 +133,7 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 			.core_btf = core_btf,
 			.kernels = job->kernels,
 			.query = q,
+			.event_types = OPTS_GET(job->opts, event_types, NULL),
 		};
 		struct slim_input in;
 		void *mem = NULL;
@@ -320,6 +321,12 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 		return cb_err(-EINVAL);
 	}
 	job = &kjob;
+	if (server && *server && OPTS_GET(opts, cflags, NULL) && OPTS_GET(opts, cflags, NULL)[0]) {
+		pr_warn("compile: --cflags '%s' needs a local compile: a coolbpfd takes no clang "
+			"flags (unset COOLBPF_SERVER, or drop the flags)\n",
+			OPTS_GET(opts, cflags, NULL)[0]);
+		return cb_err(-EINVAL);
+	}
 	if (server && *server)
 		return remote_compile(server, job->display, job->src, job->src_len, opts, res);
 	err = check_defines(OPTS_GET(opts, defines, NULL));
@@ -374,6 +381,8 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 			.release = t.release,
 			.arch = t.arch,
 			.kernels_id = strbuf_str(&kernels_id),
+			.event_types = OPTS_GET(opts, event_types, NULL),
+			.cflags = OPTS_GET(opts, cflags, NULL),
 		};
 
 		cache_manifest_key(&in, mkey);

@@ -84,6 +84,23 @@ int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, st
 int hist_append(struct strbuf *sb, const char *name, const __u64 *slots, unsigned nr,
 		enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
 		enum coolbpf_format fmt);
+/* The same with "key": key_json (raw JSON text) after "map" in JSON. */
+int hist_append_key(struct strbuf *sb, const char *name, const char *key_json, const __u64 *slots,
+		    unsigned nr, enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
+		    enum coolbpf_format fmt);
+
+/* A value shaped as libbpf-tools' histograms: a struct (through typedefs)
+ * with a member "slots", an array of 16 to 64 4- or 8-byte integers. */
+struct hist_shape {
+	bool ok;
+	__u32 off, n, elsz; /* the slots: byte offset, count, size of one */
+	__u32 type_id;	    /* the struct */
+};
+bool hist_shape_of(const struct btf *btf, __u32 type_id, struct hist_shape *hs);
+/* Add the slots of one value (val: the struct) into slots[hs->n]. */
+void hist_shape_add(const struct hist_shape *hs, const void *val, __u64 *slots);
+/* "usecs", "nsecs" or "msecs" when name or a member of type_id has it, else NULL. */
+const char *hist_unit_of(const struct btf *btf, const char *name, __u32 type_id);
 
 /* [low, high] that bucket i of a histogram counts; -ERANGE past the
  * scale's last bucket. */

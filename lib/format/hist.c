@@ -2,6 +2,8 @@
 /* Histograms as BCC prints them (print_log2_hist), or as JSON rows. */
 #include <stdio.h>
 
+#include <bpf/btf.h>
+
 #include "format.h"
 
 #define STARS_MAX 40
@@ -85,8 +87,8 @@ static int hist_text(struct strbuf *sb, const __u64 *slots, unsigned int first, 
 	return err;
 }
 
-static int hist_json(struct strbuf *sb, const char *name, const __u64 *slots, int first, int last,
-		     enum coolbpf_hist_kind kind, __u64 step)
+static int hist_json(struct strbuf *sb, const char *name, const char *key_json, const __u64 *slots,
+		     int first, int last, enum coolbpf_hist_kind kind, __u64 step)
 {
 	__u64 low, high;
 	struct jw w;
@@ -96,6 +98,10 @@ static int hist_json(struct strbuf *sb, const char *name, const __u64 *slots, in
 	jw_begin_object(&w);
 	jw_key(&w, "map");
 	jw_string(&w, name ? name : "");
+	if (key_json) {
+		jw_key(&w, "key");
+		jw_raw(&w, key_json);
+	}
 	jw_key(&w, "hist");
 	jw_begin_array(&w);
 	for (i = first; i >= 0 && i <= last; i++) {
@@ -121,6 +127,13 @@ int hist_append(struct strbuf *sb, const char *name, const __u64 *slots, unsigne
 		enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
 		enum coolbpf_format fmt)
 {
+	return hist_append_key(sb, name, NULL, slots, nr, kind, step, val_type, fmt);
+}
+
+int hist_append_key(struct strbuf *sb, const char *name, const char *key_json, const __u64 *slots,
+		    unsigned nr, enum coolbpf_hist_kind kind, __u64 step, const char *val_type,
+		    enum coolbpf_format fmt)
+{
 	size_t old_len = sb->len;
 	int first = -1, last = -1, err;
 	__u64 val_max = 0;
@@ -138,7 +151,7 @@ int hist_append(struct strbuf *sb, const char *name, const __u64 *slots, unsigne
 			val_max = slots[i];
 	}
 	if (fmt == COOLBPF_FMT_JSON)
-		err = hist_json(sb, name, slots, first, last, kind, step);
+		err = hist_json(sb, name, key_json, slots, first, last, kind, step);
 	else if (first < 0)
 		err = 0;
 	else
@@ -191,4 +204,85 @@ int coolbpf_hist_format(char *buf, size_t buf_sz, const char *name, const __u64 
 		err = (int)sb.len;
 	strbuf_release(&sb);
 	return err;
+}
+
+/* ---- histograms by shape: libbpf-tools' struct hist { __u32 slots[N]; } */
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+
+	for (int i = 0; t && i < 16 && (btf_is_typedef(t) || btf_is_mod(t)); i++) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+bool hist_shape_of(const struct btf *btf, __u32 id, struct hist_shape *hs)
+{
+	const struct btf_type *t = btf && id ? skip_mods(btf, &id) : NULL;
+	const struct btf_member *m;
+
+	memset(hs, 0, sizeof(*hs));
+	if (!t || !btf_is_struct(t))
+		return false;
+	m = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 aid = m->type, eid;
+		const struct btf_type *a = skip_mods(btf, &aid), *e;
+		const struct btf_array *arr;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "slots") || !a ||
+		    !btf_is_array(a))
+			continue;
+		arr = btf_array(a);
+		eid = arr->type;
+		e = skip_mods(btf, &eid);
+		if (!e || !btf_is_int(e) || arr->nelems < 16 || arr->nelems > 64 ||
+		    (e->size != 4 && e->size != 8) || btf_member_bitfield_size(t, i) ||
+		    btf_member_bit_offset(t, i) % 8)
+			return false;
+		hs->ok = true;
+		hs->off = btf_member_bit_offset(t, i) / 8;
+		hs->n = arr->nelems;
+		hs->elsz = e->size;
+		hs->type_id = id;
+		return true;
+	}
+	return false;
+}
+
+void hist_shape_add(const struct hist_shape *hs, const void *val, __u64 *slots)
+{
+	const unsigned char *p = (const unsigned char *)val + hs->off;
+
+	for (__u32 i = 0; i < hs->n; i++) {
+		if (hs->elsz == 8) {
+			__u64 v;
+
+			memcpy(&v, p + (size_t)i * 8, 8);
+			slots[i] += v;
+		} else {
+			__u32 v;
+
+			memcpy(&v, p + (size_t)i * 4, 4);
+			slots[i] += v;
+		}
+	}
+}
+
+const char *hist_unit_of(const struct btf *btf, const char *name, __u32 type_id)
+{
+	static const char *const units[] = { "usecs", "nsecs", "msecs" };
+	const struct btf_type *t = btf && type_id ? skip_mods(btf, &type_id) : NULL;
+
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		if (name && strstr(name, units[u]))
+			return units[u];
+		for (__u16 i = 0; t && btf_is_composite(t) && i < btf_vlen(t); i++)
+			if (strstr(btf__name_by_offset(btf, btf_members(t)[i].name_off), units[u]))
+				return units[u];
+	}
+	return NULL;
 }

@@ -35,6 +35,37 @@ static const char *typedef_name(const struct btf *btf, __u32 id)
 	return t && btf_is_typedef(t) ? btf__name_by_offset(btf, t->name_off) : "";
 }
 
+/* Left out of coolbpf run's dump unless -v: per-CPU arrays of one element
+ * (heaps for records too big for the stack), maps user space fills
+ * (cgroup and program arrays), names starting with "__" (libbpf's
+ * __bpf_usdt_specs), maps the program deletes from (a start time kept
+ * until the end event), and maps marked LBC_SCRATCH(name). */
+static bool map_is_scratch(const struct btf *btf, const struct coolbpf_map *m,
+			   const struct strbuf *deleted)
+{
+	const char *name = bpf_map__name(m->map);
+
+	switch (bpf_map__type(m->map)) {
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		if (bpf_map__max_entries(m->map) == 1)
+			return true;
+		break;
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return true;
+	default:
+		break;
+	}
+	if (str_has_prefix(name, "__") || meta_pointee(btf, "__lbc_scratch__", name))
+		return true;
+	for (size_t at = 0; deleted && at < deleted->len; at += strlen(deleted->buf + at) + 1)
+		if (!strcmp(deleted->buf + at, name))
+			return true;
+	return false;
+}
+
 static void map_classify_one(const struct btf *btf, struct coolbpf_map *m)
 {
 	const char *name = bpf_map__name(m->map);
@@ -77,6 +108,7 @@ static void map_classify_one(const struct btf *btf, struct coolbpf_map *m)
 		m->hist_step = t && btf_is_array(t) ? btf_array(t)->nelems : 1;
 	} else {
 		m->kind = COOLBPF_MAP_PLAIN;
+		hist_shape_of(btf, m->value_type_id, &m->hs);
 	}
 }
 
@@ -91,6 +123,7 @@ static void map_decoders_free(struct coolbpf_map *m)
 int map_classify(struct coolbpf_object *obj)
 {
 	const struct btf *btf = bpf_object__btf(obj->bpf);
+	struct strbuf deleted = STRBUF_INIT;
 	struct bpf_map *map;
 	size_t n = 0, i = 0;
 
@@ -112,6 +145,11 @@ int map_classify(struct coolbpf_object *obj)
 		m->map = map;
 		map_classify_one(btf, m);
 	}
+	if (obj->elf)
+		elf_deleted_maps(obj->elf, obj->elf_sz, &deleted);
+	for (i = 0; i < n; i++)
+		obj->maps[i].scratch = map_is_scratch(btf, &obj->maps[i], &deleted);
+	strbuf_release(&deleted);
 	return 0;
 }
 
@@ -192,6 +230,11 @@ __u32 coolbpf_map__key_type_id(const struct coolbpf_map *map)
 __u32 coolbpf_map__value_type_id(const struct coolbpf_map *map)
 {
 	return map->value_type_id;
+}
+
+bool coolbpf_map__scratch(const struct coolbpf_map *map)
+{
+	return map && map->scratch;
 }
 
 __u64 coolbpf_map__hist_step(const struct coolbpf_map *map)

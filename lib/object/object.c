@@ -131,6 +131,24 @@ static struct coolbpf_object *object_new(const char *name, const char *origin)
 	return obj;
 }
 
+/* An object built without coolbpf (a third-party .o with DWARF): its
+ * output maps' event types found as a compile would have (lib/btf). */
+static int record_event_types(struct coolbpf_object *obj, const struct coolbpf_object_opts *opts)
+{
+	const struct coolbpf_compile_opts *c = OPTS_GET(opts, compile, NULL);
+	void *img;
+	size_t sz;
+	int err = evtype_record(obj->elf, obj->elf_sz, c ? OPTS_GET(c, event_types, NULL) : NULL,
+				&img, &sz);
+
+	if (err || !img)
+		return err == -ENOMEM ? cb_err(err) : 0;
+	free(obj->elf);
+	obj->elf = img;
+	obj->elf_sz = sz;
+	return 0;
+}
+
 /* Takes ownership of elf. */
 static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name, const char *origin,
 					 const struct coolbpf_object_opts *opts)
@@ -146,7 +164,9 @@ static struct coolbpf_object *open_owned(void *elf, size_t sz, const char *name,
 	}
 	obj->elf = elf;
 	obj->elf_sz = sz;
-	err = choose_btf(obj, opts);
+	err = record_event_types(obj, opts);
+	if (!err)
+		err = choose_btf(obj, opts);
 	if (!err)
 		err = object_open_bpf(obj);
 	if (!err)

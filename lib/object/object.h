@@ -38,7 +38,7 @@
 #define coolbpf_object_opts__last_field	 cache_dir
 #define coolbpf_events_opts__last_field	 perf_pages
 #define coolbpf_attach_opts__last_field	 perf_flags
-#define coolbpf_format_opts__last_field	 time
+#define coolbpf_format_opts__last_field	 unit
 #define coolbpf_stack_opts__last_field	 folded
 #define coolbpf_metrics_opts__last_field prefix
 
@@ -49,6 +49,8 @@ struct coolbpf_map {
 	__u32 key_type_id;
 	__u32 value_type_id; /* event type for RINGBUF / PERF */
 	__u64 hist_step;
+	struct hist_shape hs; /* PLAIN maps of struct hist { slots[] } values */
+	bool scratch;	      /* coolbpf_map__scratch() */
 	struct decoder *key_dec;
 	struct decoder *value_dec;
 	bool dec_tried;
@@ -204,7 +206,8 @@ void object_maps_release(struct coolbpf_object *obj);
  * whole map, appended to sb (no newline after an event) */
 int map_event_append(struct coolbpf_map *map, const void *data, size_t size,
 		     enum coolbpf_format fmt, struct strbuf *sb);
-int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb);
+int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, const char *unit,
+		    struct strbuf *sb);
 void map_decoders(struct coolbpf_map *m);
 /* a coolbpf_buf lent to the strbuf functions, and given back */
 void buf_borrow(struct coolbpf_buf *b, struct strbuf *sb);

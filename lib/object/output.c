@@ -233,10 +233,226 @@ out:
 	return err;
 }
 
-int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, struct strbuf *sb)
+/* One histogram of a keyed family: text "  LABEL" then the histogram
+ * indented as BCC's tools print per-disk/per-CPU ones, JSON one line
+ * {"map": NAME, "key": KEY, "hist": [...]}. Empty ones print nothing. */
+static int keyed_hist(const char *map, const char *label_text, const char *label_json,
+		      const __u64 *slots, __u32 n, const char *unit, enum coolbpf_format fmt,
+		      struct strbuf *sb)
+{
+	bool any = false;
+
+	for (__u32 i = 0; i < n && !any; i++)
+		any = slots[i] != 0;
+	if (!any)
+		return 0;
+	if (fmt == COOLBPF_FMT_TEXT && label_text)
+		strbuf_addf(sb, "  %s\n", label_text);
+	return hist_append_key(sb, map, fmt == COOLBPF_FMT_JSON ? label_json : NULL, slots, n,
+			       COOLBPF_HIST_LOG2, 0, unit, fmt);
+}
+
+/* The members of a hist-shaped struct other than slots ("comm=bash"). */
+static void hist_extras(const struct btf *btf, const struct hist_shape *hs, const void *val,
+			struct strbuf *sb)
+{
+	const struct btf_type *t = btf__type_by_id(btf, hs->type_id);
+	const struct btf_member *m = btf_members(t);
+
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		struct decoder *d;
+
+		if (!strcmp(name, "slots") || btf_member_bitfield_size(t, i))
+			continue;
+		d = decoder_new(btf, m->type);
+		if (!d)
+			continue;
+		strbuf_addf(sb, " %s=", name);
+		decoder_append(d, (const char *)val + btf_member_bit_offset(t, i) / 8,
+			       decoder_type_size(d), COOLBPF_FMT_TEXT, sb);
+		decoder_free(d);
+	}
+}
+
+static const char *unit_for(const struct coolbpf_map *m, const char *unit, const char *name,
+			    __u32 type_id)
+{
+	const char *u = unit ? unit : hist_unit_of(bpf_object__btf(m->obj->bpf), name, type_id);
+
+	return u ? u : "value";
+}
+
+/* A map of struct hist { slots[] } values: one log2 histogram per key
+ * (per disk, CPU, pid...), per-CPU values summed. */
+static int dump_keyed_hists(struct coolbpf_map *m, enum coolbpf_format fmt, const char *unit,
+			    struct strbuf *sb)
+{
+	const struct btf *btf = bpf_object__btf(m->obj->bpf);
+	bool percpu = coolbpf_map__percpu(m);
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, fd = bpf_map__fd(m->map), err = 0;
+	__u32 ksz = bpf_map__key_size(m->map), vsz = bpf_map__value_size(m->map);
+	size_t stride = percpu ? ((vsz + 7) & ~7u) : vsz;
+	void *key = calloc(1, ksz ? ksz : 1), *next = calloc(1, ksz ? ksz : 1);
+	void *val = calloc((size_t)(ncpu > 0 ? ncpu : 1), stride ? stride : 1);
+	__u64 *slots = calloc(m->hs.n, sizeof(*slots));
+	struct strbuf lt = STRBUF_INIT, lj = STRBUF_INIT;
+	bool first = true;
+
+	if (!key || !next || !val || !slots) {
+		err = cb_err(-ENOMEM);
+		goto out;
+	}
+	map_decoders(m);
+	unit = unit_for(m, unit, bpf_map__name(m->map), m->value_type_id);
+	if (fmt == COOLBPF_FMT_TEXT)
+		strbuf_addf(sb, "%s:\n", bpf_map__name(m->map));
+	while (!err && bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
+		first = false;
+		memcpy(key, next, ksz);
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue;
+		memset(slots, 0, m->hs.n * sizeof(*slots));
+		for (int c = 0; c < ncpu; c++)
+			hist_shape_add(&m->hs, (const char *)val + (size_t)c * stride, slots);
+		strbuf_setlen(&lt, 0);
+		strbuf_setlen(&lj, 0);
+		append_value(m->key_dec, key, ksz, COOLBPF_FMT_TEXT, &lt);
+		if (btf)
+			hist_extras(btf, &m->hs, val, &lt);
+		append_value(m->key_dec, key, ksz, COOLBPF_FMT_JSON, &lj);
+		err = keyed_hist(bpf_map__name(m->map), strbuf_str(&lt), strbuf_str(&lj), slots,
+				 m->hs.n, unit, fmt, sb);
+	}
+out:
+	strbuf_release(&lt);
+	strbuf_release(&lj);
+	free(key);
+	free(next);
+	free(val);
+	free(slots);
+	return err;
+}
+
+/* A global of .bss/.data: one histogram, one per element of an array of
+ * them, or its value as an entry of the section's table. */
+static int dump_global(struct coolbpf_map *m, const struct btf *btf, const char *name, __u32 tid,
+		       const char *data, size_t size, enum coolbpf_format fmt, const char *unit,
+		       struct strbuf *sb, struct strbuf *hists, struct jw *w, bool *opened)
+{
+	const struct btf_type *t = btf__type_by_id(btf, tid);
+	struct hist_shape hs;
+	struct decoder *d;
+	__u32 elem = 0, n = 1;
+	char lab[160];
+	int err = 0;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_array(t)) {
+		elem = btf_array(t)->type;
+		n = btf_array(t)->nelems;
+	}
+	if (hist_shape_of(btf, elem ? elem : tid, &hs)) {
+		size_t esz = n ? size / n : 0;
+		__u64 *slots = calloc(hs.n, sizeof(*slots));
+
+		if (!slots)
+			return -ENOMEM;
+		unit = unit_for(m, unit, name, hs.type_id);
+		for (__u32 i = 0; !err && i < n && (size_t)(i + 1) * esz <= size; i++) {
+			memset(slots, 0, hs.n * sizeof(*slots));
+			hist_shape_add(&hs, data + (size_t)i * esz, slots);
+			if (elem)
+				snprintf(lab, sizeof(lab), "%s[%u]", name, i);
+			else
+				snprintf(lab, sizeof(lab), "%s", name);
+			err = keyed_hist(name, lab, NULL, slots, hs.n, unit, fmt, hists);
+		}
+		free(slots);
+		return err;
+	}
+	d = decoder_new(btf, tid);
+	if (!d)
+		return 0;
+	if (!*opened) {
+		table_open(m, fmt, sb, w);
+		*opened = true;
+	}
+	if (fmt == COOLBPF_FMT_JSON) {
+		jw_begin_object(w);
+		jw_key(w, "key");
+		jw_string(w, name);
+		jw_key(w, "value");
+		jw_raw(w, "");
+		decoder_append(d, data, size, fmt, sb);
+		jw_end_object(w);
+	} else {
+		strbuf_addf(sb, "  %s => ", name);
+		decoder_append(d, data, size, fmt, sb);
+		strbuf_addch(sb, '\n');
+	}
+	decoder_free(d);
+	return 0;
+}
+
+/* The results programs keep in .bss and .data globals (libbpf-tools'
+ * softirqs, runqlen...): every variable but lbc.h's own. */
+static int dump_globals(struct coolbpf_map *m, enum coolbpf_format fmt, const char *unit,
+			struct strbuf *sb)
+{
+	const struct btf *btf = bpf_object__btf(m->obj->bpf);
+	const char *name = bpf_map__name(m->map), *dot = strrchr(name, '.');
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	__u32 vsz = bpf_map__value_size(m->map), zero = 0;
+	struct strbuf hists = STRBUF_INIT; /* after the table: JSON cannot nest them */
+	bool opened = false;
+	char *data = NULL;
+	struct jw w;
+	int id, err = 0;
+
+	if (!btf || !dot || (strcmp(dot, ".bss") && strcmp(dot, ".data")))
+		return 0;
+	id = btf__find_by_name_kind(btf, dot, BTF_KIND_DATASEC);
+	if (id <= 0)
+		return 0;
+	sec = btf__type_by_id(btf, (__u32)id);
+	data = malloc(vsz ? vsz : 1);
+	if (!data)
+		return cb_err(-ENOMEM);
+	if (bpf_map_lookup_elem(bpf_map__fd(m->map), &zero, data))
+		goto out;
+	vs = btf_var_secinfos(sec);
+	for (__u16 i = 0; !err && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *vn = var ? btf__name_by_offset(btf, var->name_off) : "";
+
+		if (!var || !btf_is_var(var) || str_has_prefix(vn, "__lbc_") ||
+		    vs->offset + vs->size > vsz)
+			continue;
+		err = dump_global(m, btf, vn, var->type, data + vs->offset, vs->size, fmt, unit, sb,
+				  &hists, &w, &opened);
+	}
+	if (opened)
+		table_close(fmt, sb, &w);
+	if (!err && hists.len)
+		err = strbuf_add(sb, hists.buf, hists.len);
+out:
+	strbuf_release(&hists);
+	free(data);
+	return err ? cb_err(err) : 0;
+}
+
+int map_dump_append(struct coolbpf_map *m, enum coolbpf_format fmt, const char *unit,
+		    struct strbuf *sb)
 {
 	if (!m->obj->loaded)
 		return cb_err(-EINVAL);
+	if (m->kind == COOLBPF_MAP_PLAIN && m->hs.ok)
+		return dump_keyed_hists(m, fmt, unit, sb);
+	if (m->kind == COOLBPF_MAP_INTERNAL)
+		return dump_globals(m, fmt, unit, sb);
 	switch (m->kind) {
 	case COOLBPF_MAP_HIST2:
 	case COOLBPF_MAP_HIST10:
@@ -262,7 +478,7 @@ int coolbpf_map__dump(struct coolbpf_map *map, enum coolbpf_format fmt, FILE *ou
 
 	if (!map || !out)
 		return cb_err(-EINVAL);
-	err = map_dump_append(map, fmt, &sb);
+	err = map_dump_append(map, fmt, NULL, &sb);
 
 	if (sb.len && fwrite(sb.buf, 1, sb.len, out) != sb.len && !err)
 		err = cb_err(-EIO);
@@ -434,7 +650,7 @@ int coolbpf_map__format(struct coolbpf_map *map, const struct coolbpf_format_opt
 		return err;
 	buf_borrow(out, &sb);
 	len0 = sb.len;
-	err = map_dump_append(map, fmt, &sb);
+	err = map_dump_append(map, fmt, OPTS_GET(opts, unit, NULL), &sb);
 	if (!err)
 		err = stamp(&sb, len0, fmt, false, time);
 	if (err && sb.buf)

@@ -51,7 +51,8 @@ class CompileOpts(ct.Structure):
                 ("tool_path", ct.c_char_p), ("no_cache_write", ct.c_bool),
                 ("full_vmlinux_h", ct.c_bool), ("arch", ct.c_char_p),
                 ("server_ca", ct.c_char_p), ("kernels", ct.POINTER(ct.c_char_p)),
-                ("cache_max", ct.c_uint64)]
+                ("cache_max", ct.c_uint64),
+                ("event_types", ct.POINTER(ct.c_char_p)), ("cflags", ct.POINTER(ct.c_char_p))]
 
 
 class ObjectOpts(ct.Structure):

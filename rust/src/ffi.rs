@@ -52,6 +52,8 @@ pub struct coolbpf_compile_opts {
     pub server_ca: *const c_char,
     pub kernels: *const *const c_char,
     pub cache_max: u64,
+    pub event_types: *const *const c_char,
+    pub cflags: *const *const c_char,
 }
 
 #[repr(C)]
@@ -106,6 +108,7 @@ pub struct coolbpf_format_opts {
     pub sz: size_t,
     pub fmt: c_int,
     pub time: *const c_char,
+    pub unit: *const c_char,
 }
 
 #[repr(C)]
