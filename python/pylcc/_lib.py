@@ -1,9 +1,8 @@
 """ctypes declarations of libcoolbpf (include/coolbpf/coolbpf.h) and of the
 few libbpf calls the map helpers need. Internal to pylcc."""
 import ctypes as ct
-import ctypes.util
 import os
-import threading
+from _thread import _local  # threading.local without importing threading
 
 from .errors import LccError
 
@@ -22,6 +21,7 @@ def _candidates():
     # a source tree after `make`: python/pylcc -> build/lib
     yield os.path.normpath(os.path.join(_HERE, "..", "..", "build", "lib", SONAME))
     yield SONAME
+    import ctypes.util  # heavy (subprocess, tempfile): only when all else failed
     found = ctypes.util.find_library("coolbpf")
     if found:
         yield found
@@ -177,7 +177,7 @@ libc.close.argtypes = [ct.c_int]
 # Count the library's warnings so a failure is reported with its own message
 # and never with a stale one from an earlier call (coolbpf_errmsg() keeps the
 # last warning of the thread until the next).
-_warns = threading.local()
+_warns = _local()
 
 
 def _on_print(level, fmt, ap):

@@ -9,9 +9,12 @@
 Compiles with coolbpf (locally unless server= or $LBC_SERVER names a
 coolbpfd), loads, attaches (attach=0: load only, then attach* by hand)."""
 import os
-import shlex
-import signal
-from threading import Thread
+
+try:  # the C modules: signal and threading import enum, functools, ... (~1.5 MB RSS)
+    import _signal as _sig
+except ImportError:
+    import signal as _sig
+import _thread
 
 from .errors import LccError
 from .program import Program, online_cpus
@@ -22,7 +25,10 @@ InvalidArgsException = LccError  # what the original raised
 def _parse_env(env):
     """The original `env` string of compiler flags: -DNAME[=V], -I DIR."""
     defines, incs = [], []
-    words = shlex.split(env or "")
+    if not env:
+        return defines, incs
+    import shlex
+    words = shlex.split(env)
     i = 0
     while i < len(words):
         w = words[i]
@@ -56,6 +62,7 @@ class ClbcBase(Program):
             incs.append(incPath)
         kw.setdefault("defines", defines)
         kw.setdefault("include_dirs", incs + [wpath])
+        kw.setdefault("perf_pages", 8)  # the original's perf buffers: 8 pages a CPU
         if bpf_str:
             super().__init__(source=bpf_str, name=bpf, server=server, kernel=ver or None,
                              attach=bool(attach), **kw)
@@ -136,8 +143,8 @@ class ClbcBase(Program):
         KeyboardInterrupt."""
         if cb:
             self._cbInterrupt = cb
-            signal.signal(signal.SIGINT, self._signalInterrupt)
-        signal.pause()
+            _sig.signal(_sig.SIGINT, self._signalInterrupt)
+        _sig.pause()
 
 
 def _threads(pid):
@@ -159,16 +166,40 @@ def _which(binary):
     return binary
 
 
-class CeventThread(Thread):
-    """Poll one event map in a daemon thread: cb(cpu, decoded_event)."""
+class CeventThread:
+    """Poll one event map in a daemon thread: cb(cpu, decoded_event).
+
+    Started by the constructor, as the original's. A thread of the _thread
+    module with threading.Thread's join()/is_alive()/daemon, not a subclass
+    of it: importing threading alone costs more RSS than a small tool's
+    whole pylcc."""
+
+    daemon = True
 
     def __init__(self, lbc, event, cb, lost=None):
-        super().__init__(daemon=True)
         self._lbc = lbc
         self._event = event
         self._cb = cb
         self.lost = lost
-        self.start()
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+        self.ident = _thread.start_new_thread(self._main, ())
+
+    def _main(self):
+        try:
+            self.run()
+        finally:
+            self._done.release()
+
+    def setDaemon(self, daemonic):
+        self.daemon = bool(daemonic)
+
+    def is_alive(self):
+        return self._done.locked()
+
+    def join(self, timeout=None):
+        if self._done.acquire(True, -1 if timeout is None else timeout):
+            self._done.release()
 
     def cb(self, cpu, data, size):
         self._cb(cpu, self._lbc.getMap(self._event, data, size))

@@ -1,15 +1,14 @@
 """Typed views of an object's maps. Method names follow the original pylcc
 (get, getKeys, getKeyValue, getThenClear, clear, showHist, getArr,
 open_perf_buffer, perf_buffer_poll, event); snake_case ones are the modern API."""
-import collections
 import ctypes as ct
 import errno
-import json
 import os
 import struct
 import sys
 
 from . import _lib
+from .decode import loads
 from .errors import LccError
 
 # enum bpf_map_type values that change behaviour here
@@ -223,7 +222,7 @@ class Histogram:
         self._kind = kind
         self._step = step
         self.buckets = [(b["low"], b["high"], b["count"])
-                        for b in json.loads(self._format(_lib.FMT_JSON))["hist"]]
+                        for b in loads(self._format(_lib.FMT_JSON))["hist"]]
 
     def _format(self, fmt, val_type=None):
         slots = (ct.c_uint64 * len(self.counts))(*self.counts)

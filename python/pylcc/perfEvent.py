@@ -2,7 +2,6 @@
 constants the original pylcc's perfEvent module exported."""
 import ctypes as ct
 import os
-import platform
 
 from . import _lib
 from .errors import AttachError
@@ -91,9 +90,9 @@ def perf_event_open(attr, pid=-1, cpu=0, group_fd=-1, flags=0):
     """The new event's fd; raises AttachError with the kernel's reason."""
     if isinstance(attr, dict):
         attr = PerfEventAttr.from_dict(attr)
-    nr = _NR.get(platform.machine())
+    nr = _NR.get(os.uname().machine)
     if nr is None:
-        raise AttachError("perf_event_open: unknown syscall number on %s" % platform.machine())
+        raise AttachError("perf_event_open: unknown syscall number on %s" % os.uname().machine)
     ct.set_errno(0)
     fd = _lib.libc.syscall(nr, ct.byref(attr), ct.c_int(pid), ct.c_int(cpu),
                            ct.c_int(group_fd), ct.c_ulong(flags))

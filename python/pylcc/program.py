@@ -1,6 +1,5 @@
 """Program: compile (or read), load and attach one BPF object, and reach its
 maps and events. The modern API; lbcBase.ClbcBase is the original one on top."""
-import collections
 import ctypes as ct
 import errno
 import os
@@ -10,7 +9,6 @@ from . import _lib
 from .decode import Decoder
 from .errors import AttachError, CompileError, LccError, LoadError
 from .maps import EventMap, make_map
-from . import perfEvent
 
 
 class Syms:
@@ -57,17 +55,19 @@ class Program:
 
     Compiles locally (cache first) unless server= or $COOLBPF_SERVER /
     $LBC_SERVER names a coolbpfd; loads; attaches every program by its
-    section unless attach=False. Errors raise CompileError, LoadError or
+    section unless attach=False. perf_pages: the pages of each CPU's perf
+    buffer (a power of two; default 64: 256 KiB a CPU, all resident). Errors raise CompileError, LoadError or
     AttachError with libcoolbpf's message."""
 
     def __init__(self, src=None, *, source=None, name=None, defines=None, include_dirs=None,
                  server=None, kernel=None, btf=None, cache_dir=None, no_cache=False,
-                 attach=True):
+                 attach=True, perf_pages=None):
         self._p_obj = None
         self._p_links = []
         self._p_events_open = False
         self._p_symtabs = {}
         self._p_exc = None
+        self._p_perf_pages = perf_pages
         if source is None and src is not None and _is_source_text(src):
             source, src = src, None
         if source is None and src is None:
@@ -190,7 +190,8 @@ class Program:
             return
         self._p_ev_cb = _lib.EVENT_FN(self._p_on_event)
         self._p_lost_cb = _lib.LOST_FN(self._p_on_lost)
-        eo = _lib.opts(_lib.EventsOpts, on_event=self._p_ev_cb, on_lost=self._p_lost_cb)
+        eo = _lib.opts(_lib.EventsOpts, on_event=self._p_ev_cb, on_lost=self._p_lost_cb,
+                       perf_pages=self._p_perf_pages or 0)
         mark = _lib.warn_mark()
         r = _lib.lib.coolbpf_object__open_events(self._p_obj, ct.byref(eo))
         if r < 0:
@@ -240,7 +241,8 @@ class Program:
                 raise KeyError("'%s' has no event map '%s' (event maps: %s)"
                                % (self.name, map_name, [e.name for e in evmaps]))
         self._p_open_events()
-        q = m._queue = m._queue if m._queue is not None else collections.deque()
+        from collections import deque
+        q = m._queue = m._queue if m._queue is not None else deque()
         deadline = None if timeout is None else time.monotonic() + timeout
         n = 0
         try:
@@ -329,7 +331,8 @@ class Program:
         perf_event_attr fields, or a perfEvent.PerfEventAttr) of pid on cpu;
         pid -1 and cpu -1: one event on every online CPU."""
         if isinstance(attr, dict):
-            attr = perfEvent.PerfEventAttr.from_dict(attr)
+            from .perfEvent import PerfEventAttr
+            attr = PerfEventAttr.from_dict(attr)
         return self._p_attach(prog, _lib.ATTACH_PERF_EVENT, None,
                               perf_attr=ct.cast(ct.pointer(attr), ct.c_void_p), pid=pid,
                               cpu=cpu, perf_group_fd=group_fd, perf_flags=flags)
