@@ -87,6 +87,32 @@ class ClbcBase(Program):
         return self.maps[name].event(data, size)
 
     # -- attach helpers of the original ----------------------------------------
+    def attachJavaSym(self, function, pid, symbol):
+        """Run a perf_event program each time JIT-compiled Java method
+        `symbol` of process pid runs: its address from /tmp/perf-PID.map
+        (the JVM writes it with -XX:+UnlockDiagnosticVMOptions
+        -XX:+DumpPerfMapAtExit, or a perf-map agent), an execute
+        breakpoint past the method's entry on every thread, as the original."""
+        path = "/tmp/perf-%d.map" % pid
+        if not os.path.exists(path):
+            raise InvalidArgsException("can not find java maps for pid %d (%s): start the JVM "
+                                       "with a perf map (jcmd %d Compiler.perfmap)"
+                                       % (pid, path, pid))
+        start = None
+        with open(path) as f:
+            for line in f:
+                cells = line.rstrip("\n").split(" ", 2)
+                if len(cells) == 3 and cells[2].strip() == symbol:
+                    start = int(cells[0], 16)
+                    break
+        if start is None:
+            raise InvalidArgsException("symbol %s is not in map %s." % (symbol, path))
+        from .perfEvent import PerfType, PerfBreakPointType, PERF_ATTR_SIZE_VER5
+        attr = {"type": PerfType.BREAKPOINT, "size": PERF_ATTR_SIZE_VER5, "sample_period": 1,
+                "precise_ip": 2, "wakeup_events": 1, "bp_type": PerfBreakPointType.X,
+                "bp_addr": start + 0x20, "bp_len": 8}
+        self.attachPerfEvents(function, attr, pid)
+
     def attachKprobe(self, function, symbol):
         return self.attach_kprobe(function, symbol)
 
@@ -145,6 +171,25 @@ class ClbcBase(Program):
             self._cbInterrupt = cb
             _sig.signal(_sig.SIGINT, self._signalInterrupt)
         _sig.pause()
+
+
+class CexecCmd:
+    """The original's command helper (surftrace's): cmd() runs a command
+    line without a shell and gives its output, stripped; system() runs it
+    through the shell and gives up to 8 KiB of its output. Both work on the
+    class and on an instance."""
+
+    @staticmethod
+    def cmd(cmds):
+        import shlex
+        import subprocess
+        r = subprocess.run(shlex.split(cmds), stdout=subprocess.PIPE)
+        return r.stdout.decode("utf-8", "replace").strip()
+
+    @staticmethod
+    def system(cmds):
+        with os.popen(cmds.replace("\0", "").strip()) as f:
+            return f.read(8192)
 
 
 def _threads(pid):

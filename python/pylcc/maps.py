@@ -276,6 +276,11 @@ class HistMap(ArrayMap):
         Histogram(self.name, counts, self._hkind, self._step).show(val_type)
 
 
+def bare_frame(frame):
+    """'name+0x1f [mod]' -> 'name': the original pylcc's frames."""
+    return frame.split("+", 1)[0].split(" ", 1)[0]
+
+
 class StackMap(TableMap):
     """Stack trace maps: ids from bpf_get_stackid() to addresses and symbols."""
 
@@ -296,8 +301,16 @@ class StackMap(TableMap):
         syms = self._prog._p_syms(pid)
         return [syms.resolve(a) for a in addrs if a]
 
-    def getStacks(self, stack_id, sLen=-1, pid=0):
+    def getStacks(self, stack_id, sLen=-1, pid=0, offsets=False):
+        """The original's: bare symbol names, innermost first, up to sLen
+        (-1: all); TypeError for a stack id not in the map (as the
+        original, whose callers catch it). offsets=True: the
+        "sym+0xoff" frames of stack(); pid > 0: user frames too."""
+        if self.getArr(stack_id) is None:
+            raise TypeError("stack id %r is not in stack map '%s'" % (stack_id, self.name))
         frames = self.stack(stack_id, pid)
+        if not offsets:
+            frames = [bare_frame(f) for f in frames]
         return frames if sLen < 0 else frames[:sLen]
 
 
