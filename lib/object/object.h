@@ -25,6 +25,7 @@
 #ifndef COOLBPF_OBJECT_H
 #define COOLBPF_OBJECT_H
 
+#include <pthread.h>
 #include <limits.h>
 
 #include <bpf/libbpf.h>
@@ -51,6 +52,12 @@ struct coolbpf_map {
 	bool dec_tried;
 	struct perf_buffer *pb;
 	__u64 perf_lost; /* from perf's lost-sample records */
+	/* events.c: one thread consumes this map's perf buffer at a time
+	 * (coolbpf_map__poll and coolbpf_object__poll); the CPU of the event
+	 * being delivered plus one (0: none); the callback's stop request */
+	pthread_mutex_t ev_lock;
+	int ev_cpu1;
+	int cb_ret;
 };
 
 /* Hook types coolbpf knows how to attach or fall back between. */
@@ -85,6 +92,7 @@ struct prog_plan {
 struct ev_source {
 	int (*consume)(void *ctx);
 	void *ctx;
+	struct coolbpf_map *map; /* a perf buffer's map: its cb_ret; else NULL */
 };
 #define EV_SOURCES_MAX 64
 

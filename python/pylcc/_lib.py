@@ -138,6 +138,8 @@ _PROTOS = {
     "coolbpf_object__open_events": (ct.c_int, [P, ct.POINTER(EventsOpts)]),
     "coolbpf_object__poll": (ct.c_int, [P, ct.c_int]),
     "coolbpf_object__consume": (ct.c_int, [P]),
+    "coolbpf_map__poll": (ct.c_int, [P, ct.c_int]),
+    "coolbpf_map__event_cpu": (ct.c_int, [P]),
     "coolbpf_hist_format": (ct.c_int, [P, ct.c_size_t, ct.c_char_p, ct.POINTER(ct.c_uint64),
                                        ct.c_uint, ct.c_int, ct.c_uint64, ct.c_char_p, ct.c_int]),
     "coolbpf_syms__new": (P, [ct.c_int]),

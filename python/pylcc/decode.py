@@ -2,6 +2,7 @@
 which becomes Python objects here (structs with attribute access)."""
 import ctypes as ct
 import os
+from _thread import _local
 
 from . import _lib
 from .errors import LccError
@@ -91,16 +92,19 @@ class Decoder:
 
     def __init__(self, btf):
         self._btf = btf
-        self._buf = ct.create_string_buffer(4096)
+        self._local = _local()  # one buffer a thread: CeventThreads decode at once
 
     def _run(self, fn, *args):
+        buf = getattr(self._local, "buf", None)
+        if buf is None:
+            buf = self._local.buf = ct.create_string_buffer(4096)
         while True:
-            n = fn(*args, self._buf, len(self._buf))
+            n = fn(*args, buf, len(buf))
             if n < 0:
                 raise LccError("cannot decode: %s" % os.strerror(-n), -n)
-            if n < len(self._buf):
-                return from_json(self._buf.value.decode("utf-8", "replace"))
-            self._buf = ct.create_string_buffer(n + 1)
+            if n < len(buf):
+                return from_json(buf.value.decode("utf-8", "replace"))
+            buf = self._local.buf = ct.create_string_buffer(n + 1)
 
     def type_size(self, type_id):
         return _lib.bpf.btf__resolve_size(self._btf, type_id) if type_id else -1

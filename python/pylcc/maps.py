@@ -331,7 +331,7 @@ class EventMap(Map):
         if self._cb is not None:
             self._cur = (addr, size)
             try:
-                self._cb(-1, addr, size)
+                self._cb(_lib.lib.coolbpf_map__event_cpu(self._cmap), addr, size)
             finally:
                 self._cur = (None, 0)
         elif self._queue is not None:
@@ -346,8 +346,8 @@ class EventMap(Map):
 
     # -- original pylcc methods -----------------------------------------------
     def open_perf_buffer(self, cb, lost=None):
-        """cb(cpu, data, size) for each event (cpu is -1: the library does
-        not say which CPU); turn data into an object with event(data)."""
+        """cb(cpu, data, size) for each event (cpu: the CPU it was written
+        on; -1 for ring buffers); turn data into an object with event(data)."""
         self._cb = cb
         self._lost_cb = lost
         self._prog._p_open_events()
@@ -356,9 +356,32 @@ class EventMap(Map):
         """Wait up to timeout ms (-1: forever) and deliver what is ready;
         the original loops forever: so does timeout=-1 here."""
         if timeout is None or timeout < 0:
-            while True:
-                self._prog.poll(-1)
-        return self._prog.poll(timeout)
+            # in slices, so close() from another thread ends the loop
+            # before the object is freed under it
+            while not self._prog._p_closing:
+                self.poll(100)
+            return 0
+        return self.poll(timeout)
+
+    def poll(self, timeout_ms=-1):
+        """Wait up to timeout_ms for this map's events only and deliver
+        them: threads polling different maps of one program each get their
+        own map's events (CeventThread)."""
+        prog = self._prog
+        if prog._p_closing:
+            return 0
+        prog._p_open_events()
+        prog._p_pollers += 1
+        try:
+            r = _lib.lib.coolbpf_map__poll(self._cmap, int(timeout_ms))
+        finally:
+            prog._p_pollers -= 1
+        prog._p_raise_pending(self)
+        if r == -errno.EINTR:
+            return 0
+        if r < 0:
+            raise LccError("polling events of map '%s': %s" % (self.name, os.strerror(-r)), -r)
+        return r
 
     def event(self, data, size=None):
         """Decode one event: the data of an open_perf_buffer callback (an

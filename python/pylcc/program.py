@@ -67,6 +67,8 @@ class Program:
         self._p_events_open = False
         self._p_symtabs = {}
         self._p_exc = None
+        self._p_closing = False
+        self._p_pollers = 0
         self._p_perf_pages = perf_pages
         if source is None and src is not None and _is_source_text(src):
             source, src = src, None
@@ -168,6 +170,11 @@ class Program:
             s.close()
         obj = self.__dict__.get("_p_obj")
         if obj:
+            self._p_closing = True
+            # threads in a map's poll leave it within their 100 ms slice
+            deadline = time.monotonic() + 1.0
+            while self.__dict__.get("_p_pollers", 0) and time.monotonic() < deadline:
+                time.sleep(0.005)
             self._p_obj = None
             _lib.lib.coolbpf_object__close(obj)
 
@@ -199,12 +206,24 @@ class Program:
         self._p_events_open = True
 
     def _p_on_event(self, ctx, cmap, data, size):
+        m = self._p_by_ptr[cmap]
         try:
-            self._p_by_ptr[cmap]._dispatch(data, size)
+            m._dispatch(data, size)
             return 0
         except BaseException as e:  # re-raised by poll(), not lost in ctypes
-            self._p_exc = e
+            m._exc = e
             return 1
+
+    def _p_raise_pending(self, m=None):
+        """Re-raise what a callback raised (of map m, or of any map)."""
+        for cand in ([m] if m is not None else self._p_by_ptr.values()):
+            e = getattr(cand, "_exc", None)
+            if e is not None:
+                cand._exc = None
+                raise e
+        if self._p_exc is not None:
+            e, self._p_exc = self._p_exc, None
+            raise e
 
     def _p_on_lost(self, ctx, cmap, cpu, count):
         try:
@@ -217,9 +236,7 @@ class Program:
         maps' open_perf_buffer callbacks / events() iterators. Returns how many."""
         self._p_open_events()
         r = _lib.lib.coolbpf_object__poll(self._p_obj, int(timeout_ms))
-        if self._p_exc is not None:
-            e, self._p_exc = self._p_exc, None
-            raise e
+        self._p_raise_pending()
         if r == -errno.EINTR:
             return 0
         if r < 0:
