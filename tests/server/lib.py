@@ -150,15 +150,20 @@ class Server:
         """Send raw bytes (in pieces with a delay between them when delay
         is set); return everything the server answers until it closes."""
         s = self.connect(source, timeout)
+        out = b""
         try:
-            if delay is None:
-                s.sendall(data)
-            else:
-                for piece in data:
-                    s.sendall(piece)
-                    time.sleep(delay)
-            s.shutdown(socket.SHUT_WR)
-            out = b""
+            try:
+                if delay is None:
+                    s.sendall(data)
+                else:
+                    for piece in data:
+                        s.sendall(piece)
+                        time.sleep(delay)
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                # The server may answer (431, 413, ...) and close before it
+                # has read all we send: its answer is still to be read.
+                pass
             while True:
                 chunk = s.recv(65536)
                 if not chunk:
@@ -166,7 +171,7 @@ class Server:
                 out += chunk
             return out
         except OSError as e:  # reset, broken pipe, timeout, not connected
-            return ("<%s>" % type(e).__name__).encode()
+            return out or ("<%s>" % type(e).__name__).encode()
         finally:
             s.close()
 
