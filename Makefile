@@ -284,6 +284,9 @@ install: all
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc
 	install -m 0644 python/pylcc/*.py $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc/
+	# byte-code now: an import that compiles its module has the compiler's
+	# memory in the tool's peak RSS (bench/bindings/rss)
+	-python3 -m compileall -q $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	# the Rust crate's source, where Debian keeps crates (a directory
 	# source for cargo; its build.rs finds libcoolbpf with pkg-config)

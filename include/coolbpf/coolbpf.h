@@ -763,6 +763,16 @@ COOLBPF_API int coolbpf_object__open_events(struct coolbpf_object *obj,
 COOLBPF_API int coolbpf_object__poll(struct coolbpf_object *obj, int timeout_ms);
 /* Consume without waiting. */
 COOLBPF_API int coolbpf_object__consume(struct coolbpf_object *obj);
+/* Wait up to timeout_ms for this event map only and deliver its events
+ * (to the on_event of coolbpf_object__open_events): threads polling
+ * different perf event maps of one object each get their own map's
+ * events; one consumer of a map at a time (a lock). Ring buffer maps share
+ * the object's one ring manager: polling one polls them all. Returns as
+ * coolbpf_object__poll. */
+COOLBPF_API int coolbpf_map__poll(struct coolbpf_map *map, int timeout_ms);
+/* In on_event: the CPU the event being delivered was written on (perf
+ * event arrays); -1 for ring buffers and outside a callback. */
+COOLBPF_API int coolbpf_map__event_cpu(const struct coolbpf_map *map);
 /* A file descriptor that is readable when events or trace output are ready. */
 COOLBPF_API int coolbpf_object__events_fd(const struct coolbpf_object *obj);
 /* Sum of coolbpf_map__lost() over the object's event maps. */

@@ -4,6 +4,7 @@
  * one epoll descriptor, so a caller waits on one fd for all of them. Other
  * files add sources of their own (trace.c: bpf_printk lines).
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -28,11 +29,13 @@ static void perf_sample_cb(void *ctx, int cpu, void *data, __u32 size)
 	struct coolbpf_map *m = ctx;
 	struct coolbpf_object *obj = m->obj;
 
-	(void)cpu;
-	if (obj->cb_ret)
+	if (m->cb_ret)
 		return; /* the consumer asked to stop; perf has no early exit */
-	if (obj->on_event)
-		obj->cb_ret = obj->on_event(obj->ev_ctx, m, data, size);
+	if (obj->on_event) {
+		m->ev_cpu1 = cpu + 1;
+		m->cb_ret = obj->on_event(obj->ev_ctx, m, data, size);
+		m->ev_cpu1 = 0;
+	}
 }
 
 static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
@@ -82,7 +85,13 @@ static int ring_consume(void *ctx)
 
 static int perf_consume(void *ctx)
 {
-	return perf_buffer__consume(ctx);
+	struct coolbpf_map *m = ctx;
+	int r;
+
+	pthread_mutex_lock(&m->ev_lock);
+	r = perf_buffer__consume(m->pb);
+	pthread_mutex_unlock(&m->ev_lock);
+	return r;
 }
 
 int coolbpf_object__open_events(struct coolbpf_object *obj, const struct coolbpf_events_opts *opts)
@@ -119,10 +128,10 @@ int coolbpf_object__open_events(struct coolbpf_object *obj, const struct coolbpf
 			m->pb = perf_buffer__new(fd, pages, perf_sample_cb, perf_lost_cb, m, NULL);
 			if (!m->pb)
 				goto fail;
-			err = events_add_source(obj, perf_buffer__epoll_fd(m->pb), perf_consume,
-						m->pb);
+			err = events_add_source(obj, perf_buffer__epoll_fd(m->pb), perf_consume, m);
 			if (err)
 				return cb_err(err);
+			obj->sources[obj->nr_sources - 1].map = m;
 		}
 	}
 	return 0;
@@ -162,6 +171,8 @@ int coolbpf_object__consume(struct coolbpf_object *obj)
 	if (!obj)
 		return cb_err(-EINVAL);
 	for (size_t i = 0; i < obj->nr_sources; i++) {
+		struct coolbpf_map *m = obj->sources[i].map;
+
 		r = obj->sources[i].consume(obj->sources[i].ctx);
 		if (obj->cb_ret)
 			break;
@@ -169,10 +180,53 @@ int coolbpf_object__consume(struct coolbpf_object *obj)
 			return r;
 		if (r > 0)
 			total += r;
+		if (m && m->cb_ret && !obj->cb_ret)
+			obj->cb_ret = m->cb_ret;
+		if (m)
+			m->cb_ret = 0;
 	}
 	r = obj->cb_ret;
 	obj->cb_ret = 0;
 	return r ? r : total;
+}
+
+int coolbpf_map__poll(struct coolbpf_map *map, int timeout_ms)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int n, r;
+
+	if (!map || (map->kind != COOLBPF_MAP_PERF && map->kind != COOLBPF_MAP_RINGBUF))
+		return cb_err(-EINVAL);
+	if (map->kind == COOLBPF_MAP_RINGBUF) {
+		/* the object's ring buffer maps share one manager */
+		if (!map->obj->rb)
+			return cb_err(-ENOENT);
+		r = ring_buffer__poll(map->obj->rb, timeout_ms);
+		if (map->obj->cb_ret) {
+			r = map->obj->cb_ret;
+			map->obj->cb_ret = 0;
+		}
+		return r;
+	}
+	if (!map->pb)
+		return cb_err(-ENOENT);
+	pfd.fd = perf_buffer__epoll_fd(map->pb);
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	r = perf_consume(map);
+	if (map->cb_ret) {
+		r = map->cb_ret;
+		map->cb_ret = 0;
+	}
+	return r;
+}
+
+int coolbpf_map__event_cpu(const struct coolbpf_map *map)
+{
+	return map ? map->ev_cpu1 - 1 : -1;
 }
 
 int coolbpf_object__events_fd(const struct coolbpf_object *obj)

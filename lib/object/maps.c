@@ -136,6 +136,8 @@ int map_classify(struct coolbpf_object *obj)
 		if (!obj->maps)
 			return cb_err(-ENOMEM);
 		obj->nr_maps = n;
+		for (size_t j = 0; j < n; j++)
+			pthread_mutex_init(&obj->maps[j].ev_lock, NULL);
 	}
 	bpf_object__for_each_map(map, obj->bpf) {
 		struct coolbpf_map *m = &obj->maps[i++];
@@ -155,8 +157,10 @@ int map_classify(struct coolbpf_object *obj)
 
 void object_maps_release(struct coolbpf_object *obj)
 {
-	for (size_t i = 0; i < obj->nr_maps; i++)
+	for (size_t i = 0; i < obj->nr_maps; i++) {
 		map_decoders_free(&obj->maps[i]);
+		pthread_mutex_destroy(&obj->maps[i].ev_lock);
+	}
 	free(obj->maps);
 	obj->maps = NULL;
 	obj->nr_maps = 0;

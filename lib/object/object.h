@@ -26,6 +26,7 @@
 #ifndef COOLBPF_OBJECT_H
 #define COOLBPF_OBJECT_H
 
+#include <pthread.h>
 #include <limits.h>
 
 #include <bpf/libbpf.h>
@@ -58,6 +59,12 @@ struct coolbpf_map {
 	__u64 perf_lost; /* from perf's lost-sample records */
 	int lost_slot;	 /* its slot in lbc.h's lost-record table, or -1 */
 	__u64 dropped;	 /* records the user-space queue had no room for */
+	/* events.c: one thread consumes this map's perf buffer at a time
+	 * (coolbpf_map__poll and coolbpf_object__poll); the CPU of the event
+	 * being delivered plus one (0: none); the callback's stop request */
+	pthread_mutex_t ev_lock;
+	int ev_cpu1;
+	int cb_ret;
 };
 
 /* Hook types coolbpf knows how to attach or fall back between. */
@@ -96,6 +103,7 @@ struct prog_plan {
 struct ev_source {
 	int (*consume)(void *ctx);
 	void *ctx;
+	struct coolbpf_map *map; /* a perf buffer's map: its cb_ret; else NULL */
 };
 #define EV_SOURCES_MAX 64
 

@@ -1,9 +1,8 @@
 """ctypes declarations of libcoolbpf (include/coolbpf/coolbpf.h) and of the
 few libbpf calls the map helpers need. Internal to pylcc."""
 import ctypes as ct
-import ctypes.util
 import os
-import threading
+from _thread import _local  # threading.local without importing threading
 
 from .errors import LccError
 
@@ -22,6 +21,7 @@ def _candidates():
     # a source tree after `make`: python/pylcc -> build/lib
     yield os.path.normpath(os.path.join(_HERE, "..", "..", "build", "lib", SONAME))
     yield SONAME
+    import ctypes.util  # heavy (subprocess, tempfile): only when all else failed
     found = ctypes.util.find_library("coolbpf")
     if found:
         yield found
@@ -140,6 +140,8 @@ _PROTOS = {
     "coolbpf_object__open_events": (ct.c_int, [P, ct.POINTER(EventsOpts)]),
     "coolbpf_object__poll": (ct.c_int, [P, ct.c_int]),
     "coolbpf_object__consume": (ct.c_int, [P]),
+    "coolbpf_map__poll": (ct.c_int, [P, ct.c_int]),
+    "coolbpf_map__event_cpu": (ct.c_int, [P]),
     "coolbpf_hist_format": (ct.c_int, [P, ct.c_size_t, ct.c_char_p, ct.POINTER(ct.c_uint64),
                                        ct.c_uint, ct.c_int, ct.c_uint64, ct.c_char_p, ct.c_int]),
     "coolbpf_syms__new": (P, [ct.c_int]),
@@ -180,7 +182,7 @@ libc.close.argtypes = [ct.c_int]
 # Count the library's warnings so a failure is reported with its own message
 # and never with a stale one from an earlier call (coolbpf_errmsg() keeps the
 # last warning of the thread until the next).
-_warns = threading.local()
+_warns = _local()
 
 
 def _on_print(level, fmt, ap):

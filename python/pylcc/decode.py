@@ -1,8 +1,8 @@
 """Decoded values: libcoolbpf decodes bytes by their BTF type into JSON,
 which becomes Python objects here (structs with attribute access)."""
 import ctypes as ct
-import json
 import os
+from _thread import _local
 
 from . import _lib
 from .errors import LccError
@@ -43,8 +43,48 @@ class Struct(dict):
         return "Struct(%s)" % ", ".join("%s=%r" % kv for kv in self.items())
 
 
+class _ScanContext:
+    """What _json's C scanner reads from a json.JSONDecoder: the scanner
+    without the json package (its import of re and enum costs ~1 MB RSS)."""
+    strict = True
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = None
+
+    def __init__(self, object_hook):
+        self.object_hook = object_hook
+
+    @staticmethod
+    def parse_constant(name):
+        return {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}[name]
+
+
+_scanners = {}
+
+
+def loads(text, object_hook=None):
+    """json.loads(text, object_hook=...) for the library's own JSON."""
+    scan = _scanners.get(object_hook)
+    if scan is None:
+        try:
+            from _json import make_scanner
+        except ImportError:  # an interpreter without the C accelerator
+            import json
+            return json.loads(text, object_hook=object_hook)
+        scan = _scanners[object_hook] = make_scanner(_ScanContext(object_hook))
+    i = len(text) - len(text.lstrip())
+    try:
+        obj, end = scan(text, i)
+    except StopIteration as e:
+        raise ValueError("not JSON at character %d" % e.value) from None
+    if text[end:].strip():
+        raise ValueError("extra data after the JSON value at %d" % end)
+    return obj
+
+
 def from_json(text):
-    return json.loads(text, object_hook=Struct)
+    return loads(text, object_hook=Struct)
 
 
 class Decoder:
@@ -52,16 +92,19 @@ class Decoder:
 
     def __init__(self, btf):
         self._btf = btf
-        self._buf = ct.create_string_buffer(4096)
+        self._local = _local()  # one buffer a thread: CeventThreads decode at once
 
     def _run(self, fn, *args):
+        buf = getattr(self._local, "buf", None)
+        if buf is None:
+            buf = self._local.buf = ct.create_string_buffer(4096)
         while True:
-            n = fn(*args, self._buf, len(self._buf))
+            n = fn(*args, buf, len(buf))
             if n < 0:
                 raise LccError("cannot decode: %s" % os.strerror(-n), -n)
-            if n < len(self._buf):
-                return from_json(self._buf.value.decode("utf-8", "replace"))
-            self._buf = ct.create_string_buffer(n + 1)
+            if n < len(buf):
+                return from_json(buf.value.decode("utf-8", "replace"))
+            buf = self._local.buf = ct.create_string_buffer(n + 1)
 
     def type_size(self, type_id):
         return _lib.bpf.btf__resolve_size(self._btf, type_id) if type_id else -1

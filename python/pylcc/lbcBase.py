@@ -9,9 +9,12 @@
 Compiles with coolbpf (locally unless server= or $LBC_SERVER names a
 coolbpfd), loads, attaches (attach=0: load only, then attach* by hand)."""
 import os
-import shlex
-import signal
-from threading import Thread
+
+try:  # the C modules: signal and threading import enum, functools, ... (~1.5 MB RSS)
+    import _signal as _sig
+except ImportError:
+    import signal as _sig
+import _thread
 
 from .errors import LccError
 from .program import Program, online_cpus
@@ -22,7 +25,10 @@ InvalidArgsException = LccError  # what the original raised
 def _parse_env(env):
     """The original `env` string of compiler flags: -DNAME[=V], -I DIR."""
     defines, incs = [], []
-    words = shlex.split(env or "")
+    if not env:
+        return defines, incs
+    import shlex
+    words = shlex.split(env)
     i = 0
     while i < len(words):
         w = words[i]
@@ -56,6 +62,7 @@ class ClbcBase(Program):
             incs.append(incPath)
         kw.setdefault("defines", defines)
         kw.setdefault("include_dirs", incs + [wpath])
+        kw.setdefault("perf_pages", 8)  # the original's perf buffers: 8 pages a CPU
         if bpf_str:
             super().__init__(source=bpf_str, name=bpf, server=server, kernel=ver or None,
                              attach=bool(attach), **kw)
@@ -80,6 +87,32 @@ class ClbcBase(Program):
         return self.maps[name].event(data, size)
 
     # -- attach helpers of the original ----------------------------------------
+    def attachJavaSym(self, function, pid, symbol):
+        """Run a perf_event program each time JIT-compiled Java method
+        `symbol` of process pid runs: its address from /tmp/perf-PID.map
+        (the JVM writes it with -XX:+UnlockDiagnosticVMOptions
+        -XX:+DumpPerfMapAtExit, or a perf-map agent), an execute
+        breakpoint past the method's entry on every thread, as the original."""
+        path = "/tmp/perf-%d.map" % pid
+        if not os.path.exists(path):
+            raise InvalidArgsException("can not find java maps for pid %d (%s): start the JVM "
+                                       "with a perf map (jcmd %d Compiler.perfmap)"
+                                       % (pid, path, pid))
+        start = None
+        with open(path) as f:
+            for line in f:
+                cells = line.rstrip("\n").split(" ", 2)
+                if len(cells) == 3 and cells[2].strip() == symbol:
+                    start = int(cells[0], 16)
+                    break
+        if start is None:
+            raise InvalidArgsException("symbol %s is not in map %s." % (symbol, path))
+        from .perfEvent import PerfType, PerfBreakPointType, PERF_ATTR_SIZE_VER5
+        attr = {"type": PerfType.BREAKPOINT, "size": PERF_ATTR_SIZE_VER5, "sample_period": 1,
+                "precise_ip": 2, "wakeup_events": 1, "bp_type": PerfBreakPointType.X,
+                "bp_addr": start + 0x20, "bp_len": 8}
+        self.attachPerfEvents(function, attr, pid)
+
     def attachKprobe(self, function, symbol):
         return self.attach_kprobe(function, symbol)
 
@@ -136,8 +169,27 @@ class ClbcBase(Program):
         KeyboardInterrupt."""
         if cb:
             self._cbInterrupt = cb
-            signal.signal(signal.SIGINT, self._signalInterrupt)
-        signal.pause()
+            _sig.signal(_sig.SIGINT, self._signalInterrupt)
+        _sig.pause()
+
+
+class CexecCmd:
+    """The original's command helper (surftrace's): cmd() runs a command
+    line without a shell and gives its output, stripped; system() runs it
+    through the shell and gives up to 8 KiB of its output. Both work on the
+    class and on an instance."""
+
+    @staticmethod
+    def cmd(cmds):
+        import shlex
+        import subprocess
+        r = subprocess.run(shlex.split(cmds), stdout=subprocess.PIPE)
+        return r.stdout.decode("utf-8", "replace").strip()
+
+    @staticmethod
+    def system(cmds):
+        with os.popen(cmds.replace("\0", "").strip()) as f:
+            return f.read(8192)
 
 
 def _threads(pid):
@@ -159,16 +211,40 @@ def _which(binary):
     return binary
 
 
-class CeventThread(Thread):
-    """Poll one event map in a daemon thread: cb(cpu, decoded_event)."""
+class CeventThread:
+    """Poll one event map in a daemon thread: cb(cpu, decoded_event).
+
+    Started by the constructor, as the original's. A thread of the _thread
+    module with threading.Thread's join()/is_alive()/daemon, not a subclass
+    of it: importing threading alone costs more RSS than a small tool's
+    whole pylcc."""
+
+    daemon = True
 
     def __init__(self, lbc, event, cb, lost=None):
-        super().__init__(daemon=True)
         self._lbc = lbc
         self._event = event
         self._cb = cb
         self.lost = lost
-        self.start()
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+        self.ident = _thread.start_new_thread(self._main, ())
+
+    def _main(self):
+        try:
+            self.run()
+        finally:
+            self._done.release()
+
+    def setDaemon(self, daemonic):
+        self.daemon = bool(daemonic)
+
+    def is_alive(self):
+        return self._done.locked()
+
+    def join(self, timeout=None):
+        if self._done.acquire(True, -1 if timeout is None else timeout):
+            self._done.release()
 
     def cb(self, cpu, data, size):
         self._cb(cpu, self._lbc.getMap(self._event, data, size))

@@ -1,15 +1,14 @@
 """Typed views of an object's maps. Method names follow the original pylcc
 (get, getKeys, getKeyValue, getThenClear, clear, showHist, getArr,
 open_perf_buffer, perf_buffer_poll, event); snake_case ones are the modern API."""
-import collections
 import ctypes as ct
 import errno
-import json
 import os
 import struct
 import sys
 
 from . import _lib
+from .decode import loads
 from .errors import LccError
 
 # enum bpf_map_type values that change behaviour here
@@ -223,7 +222,7 @@ class Histogram:
         self._kind = kind
         self._step = step
         self.buckets = [(b["low"], b["high"], b["count"])
-                        for b in json.loads(self._format(_lib.FMT_JSON))["hist"]]
+                        for b in loads(self._format(_lib.FMT_JSON))["hist"]]
 
     def _format(self, fmt, val_type=None):
         slots = (ct.c_uint64 * len(self.counts))(*self.counts)
@@ -277,6 +276,11 @@ class HistMap(ArrayMap):
         Histogram(self.name, counts, self._hkind, self._step).show(val_type)
 
 
+def bare_frame(frame):
+    """'name+0x1f [mod]' -> 'name': the original pylcc's frames."""
+    return frame.split("+", 1)[0].split(" ", 1)[0]
+
+
 class StackMap(TableMap):
     """Stack trace maps: ids from bpf_get_stackid() to addresses and symbols."""
 
@@ -297,8 +301,16 @@ class StackMap(TableMap):
         syms = self._prog._p_syms(pid)
         return [syms.resolve(a) for a in addrs if a]
 
-    def getStacks(self, stack_id, sLen=-1, pid=0):
+    def getStacks(self, stack_id, sLen=-1, pid=0, offsets=False):
+        """The original's: bare symbol names, innermost first, up to sLen
+        (-1: all); TypeError for a stack id not in the map (as the
+        original, whose callers catch it). offsets=True: the
+        "sym+0xoff" frames of stack(); pid > 0: user frames too."""
+        if self.getArr(stack_id) is None:
+            raise TypeError("stack id %r is not in stack map '%s'" % (stack_id, self.name))
         frames = self.stack(stack_id, pid)
+        if not offsets:
+            frames = [bare_frame(f) for f in frames]
         return frames if sLen < 0 else frames[:sLen]
 
 
@@ -319,7 +331,7 @@ class EventMap(Map):
         if self._cb is not None:
             self._cur = (addr, size)
             try:
-                self._cb(-1, addr, size)
+                self._cb(_lib.lib.coolbpf_map__event_cpu(self._cmap), addr, size)
             finally:
                 self._cur = (None, 0)
         elif self._queue is not None:
@@ -334,8 +346,8 @@ class EventMap(Map):
 
     # -- original pylcc methods -----------------------------------------------
     def open_perf_buffer(self, cb, lost=None):
-        """cb(cpu, data, size) for each event (cpu is -1: the library does
-        not say which CPU); turn data into an object with event(data)."""
+        """cb(cpu, data, size) for each event (cpu: the CPU it was written
+        on; -1 for ring buffers); turn data into an object with event(data)."""
         self._cb = cb
         self._lost_cb = lost
         self._prog._p_open_events()
@@ -344,9 +356,32 @@ class EventMap(Map):
         """Wait up to timeout ms (-1: forever) and deliver what is ready;
         the original loops forever: so does timeout=-1 here."""
         if timeout is None or timeout < 0:
-            while True:
-                self._prog.poll(-1)
-        return self._prog.poll(timeout)
+            # in slices, so close() from another thread ends the loop
+            # before the object is freed under it
+            while not self._prog._p_closing:
+                self.poll(100)
+            return 0
+        return self.poll(timeout)
+
+    def poll(self, timeout_ms=-1):
+        """Wait up to timeout_ms for this map's events only and deliver
+        them: threads polling different maps of one program each get their
+        own map's events (CeventThread)."""
+        prog = self._prog
+        if prog._p_closing:
+            return 0
+        prog._p_open_events()
+        prog._p_pollers += 1
+        try:
+            r = _lib.lib.coolbpf_map__poll(self._cmap, int(timeout_ms))
+        finally:
+            prog._p_pollers -= 1
+        prog._p_raise_pending(self)
+        if r == -errno.EINTR:
+            return 0
+        if r < 0:
+            raise LccError("polling events of map '%s': %s" % (self.name, os.strerror(-r)), -r)
+        return r
 
     def event(self, data, size=None):
         """Decode one event: the data of an open_perf_buffer callback (an

@@ -1,6 +1,5 @@
 """Program: compile (or read), load and attach one BPF object, and reach its
 maps and events. The modern API; lbcBase.ClbcBase is the original one on top."""
-import collections
 import ctypes as ct
 import errno
 import os
@@ -10,7 +9,6 @@ from . import _lib
 from .decode import Decoder
 from .errors import AttachError, CompileError, LccError, LoadError
 from .maps import EventMap, make_map
-from . import perfEvent
 
 
 class Syms:
@@ -61,17 +59,21 @@ class Program:
     sets const volatile (or plain) globals before load, as `coolbpf run
     --set` does (ints, bools, enum names, strings for char arrays); a bad
     name or value raises ValueError naming the variable and its type.
-    Errors raise CompileError, LoadError or AttachError with libcoolbpf's
-    message."""
+    perf_pages: the pages of each CPU's perf buffer (a power of two;
+    default 64: 256 KiB a CPU, all resident). Errors raise CompileError,
+    LoadError or AttachError with libcoolbpf's message."""
 
     def __init__(self, src=None, *, source=None, name=None, defines=None, include_dirs=None,
                  server=None, kernel=None, btf=None, cache_dir=None, no_cache=False,
-                 attach=True, globals=None):
+                 attach=True, globals=None, perf_pages=None):
         self._p_obj = None
         self._p_links = []
         self._p_events_open = False
         self._p_symtabs = {}
         self._p_exc = None
+        self._p_closing = False
+        self._p_pollers = 0
+        self._p_perf_pages = perf_pages
         if source is None and src is not None and _is_source_text(src):
             source, src = src, None
         if source is None and src is None:
@@ -179,6 +181,11 @@ class Program:
             s.close()
         obj = self.__dict__.get("_p_obj")
         if obj:
+            self._p_closing = True
+            # threads in a map's poll leave it within their 100 ms slice
+            deadline = time.monotonic() + 1.0
+            while self.__dict__.get("_p_pollers", 0) and time.monotonic() < deadline:
+                time.sleep(0.005)
             self._p_obj = None
             _lib.lib.coolbpf_object__close(obj)
 
@@ -201,7 +208,8 @@ class Program:
             return
         self._p_ev_cb = _lib.EVENT_FN(self._p_on_event)
         self._p_lost_cb = _lib.LOST_FN(self._p_on_lost)
-        eo = _lib.opts(_lib.EventsOpts, on_event=self._p_ev_cb, on_lost=self._p_lost_cb)
+        eo = _lib.opts(_lib.EventsOpts, on_event=self._p_ev_cb, on_lost=self._p_lost_cb,
+                       perf_pages=self._p_perf_pages or 0)
         mark = _lib.warn_mark()
         r = _lib.lib.coolbpf_object__open_events(self._p_obj, ct.byref(eo))
         if r < 0:
@@ -209,12 +217,24 @@ class Program:
         self._p_events_open = True
 
     def _p_on_event(self, ctx, cmap, data, size):
+        m = self._p_by_ptr[cmap]
         try:
-            self._p_by_ptr[cmap]._dispatch(data, size)
+            m._dispatch(data, size)
             return 0
         except BaseException as e:  # re-raised by poll(), not lost in ctypes
-            self._p_exc = e
+            m._exc = e
             return 1
+
+    def _p_raise_pending(self, m=None):
+        """Re-raise what a callback raised (of map m, or of any map)."""
+        for cand in ([m] if m is not None else self._p_by_ptr.values()):
+            e = getattr(cand, "_exc", None)
+            if e is not None:
+                cand._exc = None
+                raise e
+        if self._p_exc is not None:
+            e, self._p_exc = self._p_exc, None
+            raise e
 
     def _p_on_lost(self, ctx, cmap, cpu, count):
         try:
@@ -227,9 +247,7 @@ class Program:
         maps' open_perf_buffer callbacks / events() iterators. Returns how many."""
         self._p_open_events()
         r = _lib.lib.coolbpf_object__poll(self._p_obj, int(timeout_ms))
-        if self._p_exc is not None:
-            e, self._p_exc = self._p_exc, None
-            raise e
+        self._p_raise_pending()
         if r == -errno.EINTR:
             return 0
         if r < 0:
@@ -251,7 +269,8 @@ class Program:
                 raise KeyError("'%s' has no event map '%s' (event maps: %s)"
                                % (self.name, map_name, [e.name for e in evmaps]))
         self._p_open_events()
-        q = m._queue = m._queue if m._queue is not None else collections.deque()
+        from collections import deque
+        q = m._queue = m._queue if m._queue is not None else deque()
         deadline = None if timeout is None else time.monotonic() + timeout
         n = 0
         try:
@@ -340,7 +359,8 @@ class Program:
         perf_event_attr fields, or a perfEvent.PerfEventAttr) of pid on cpu;
         pid -1 and cpu -1: one event on every online CPU."""
         if isinstance(attr, dict):
-            attr = perfEvent.PerfEventAttr.from_dict(attr)
+            from .perfEvent import PerfEventAttr
+            attr = PerfEventAttr.from_dict(attr)
         return self._p_attach(prog, _lib.ATTACH_PERF_EVENT, None,
                               perf_attr=ct.cast(ct.pointer(attr), ct.c_void_p), pid=pid,
                               cpu=cpu, perf_group_fd=group_fd, perf_flags=flags)

@@ -77,7 +77,7 @@ def test_stack_ids_to_addresses_and_symbolized_frames():
         frames = [f for i in ids for f in st.stack(i)]
         assert any("schedule" in f for f in frames), frames[:20]
         assert all("+0x" in f or f.startswith("[unknown]") for f in frames)
-        assert st.getStacks(ids[0], 2) == st.stack(ids[0])[:2]
+        assert st.getStacks(ids[0], 2, offsets=True) == st.stack(ids[0])[:2]
 
 
 def test_attach0_then_original_attach_helpers():
