@@ -230,6 +230,10 @@ test-cli: all
 test-vm: all
 	@BUILD=$(BUILD) COOLBPF_VM_KERNELS="5.10 6.1 6.12" tests/run-all vm
 
+# the kernel without bpf() and the coolbpf_nobpf module (not in make test yet)
+test-nobpf: all
+	@BUILD=$(BUILD) tests/run-all nobpf
+
 # coolbpf for arm64 hosts, with Debian's cross compiler and arm64 libraries
 # (scripts/bootstrap arm64 installs them); the BPF side needs no cross
 # compiler: coolbpf compile --arch arm64 makes it on this machine
@@ -249,7 +253,7 @@ test-vm-arm64: all cross-arm64
 # the source folder: the sources are copied to $(BUILD)/nobpf first.
 NOBPF_SRCS := $(wildcard nobpf/*.c nobpf/*.h) nobpf/Kbuild
 # Kbuild decides what is stale (its .cmd files name the kernel's headers).
-.PHONY: nobpf
+.PHONY: nobpf test-nobpf
 nobpf:
 	@mkdir -p $(BUILD)/nobpf
 	@cp -p $(NOBPF_SRCS) $(BUILD)/nobpf/ && cp -p include/coolbpf/nobpf.h $(BUILD)/nobpf/coolbpf_nobpf.h
