@@ -37,6 +37,8 @@ int cli_parse_seconds(const char *name, const char *arg, double min, double max,
 /* The object cache root: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
  * ~/.cache/coolbpf (static storage). */
 const char *cli_cache_dir(void);
+/* Which bpf() this machine gives coolbpf, as a sentence (run -v, inspect). */
+const char *cli_bpf_backend_text(void);
 
 /* The signal that asked us to end (0: none yet), set by the handler
  * cli_catch_signals() installs for SIGINT, SIGTERM, SIGHUP and SIGQUIT

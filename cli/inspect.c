@@ -62,16 +62,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* "kernel", "module", "none" as a sentence (run -v says the same) */
-static const char *backend_text(const char *b)
-{
-	if (!strcmp(b, "kernel"))
-		return "kernel (the bpf() system call)";
-	if (!strcmp(b, "module"))
-		return "module (no bpf() in this kernel: coolbpf_nobpf through /dev/coolbpf)";
-	return "none (no bpf() in this kernel and no coolbpf_nobpf module: see docs/NOBPF.md)";
-}
-
 static const char *printed_as(const struct coolbpf_map *m)
 {
 	switch (coolbpf_map__kind(m)) {
@@ -370,7 +360,7 @@ int cmd_inspect(int argc, char **argv)
 			       k[i].arch[0] ? k[i].arch : "-", k[i].btf_sz, k[i].added,
 			       i == 0 ? "  (compile target)" : "",
 			       k[i].shared ? "  (same as an earlier kernel's)" : "");
-		printf("this machine's bpf(): %s\n", backend_text(coolbpf_bpf_backend()));
+		printf("this machine's bpf(): %s\n", cli_bpf_backend_text());
 	}
 	status = 0;
 out:

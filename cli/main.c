@@ -68,6 +68,17 @@ void cli_setup_log(void)
 	log_set_print(log_print); /* lib/base's copy in this program */
 }
 
+const char *cli_bpf_backend_text(void)
+{
+	const char *b = coolbpf_bpf_backend();
+
+	if (!strcmp(b, "kernel"))
+		return "kernel (the bpf() system call)";
+	if (!strcmp(b, "module"))
+		return "module (no bpf() in this kernel: coolbpf_nobpf through /dev/coolbpf)";
+	return "none (no bpf() in this kernel and no coolbpf_nobpf module: see docs/NOBPF.md)";
+}
+
 const char *cli_cache_dir(void)
 {
 	static char dir[PATH_MAX + 16];

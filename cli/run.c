@@ -656,14 +656,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = 1;
-	if (cli_verbose) {
-		const char *b = coolbpf_bpf_backend();
-
-		fprintf(stderr, "coolbpf: bpf() backend: %s\n",
-			!strcmp(b, "kernel") ? "kernel (the bpf() system call)" :
-			!strcmp(b, "module") ? "module (coolbpf_nobpf, /dev/coolbpf)" :
-					       "none (no bpf() and no coolbpf_nobpf module)");
-	}
+	if (cli_verbose)
+		fprintf(stderr, "coolbpf: bpf() backend: %s\n", cli_bpf_backend_text());
 	if (coolbpf_object__load(obj)) {
 		rc = cli_signal ? 128 + cli_signal : fail("cannot load program");
 		goto out;
