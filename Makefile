@@ -251,6 +251,8 @@ test-vm-arm64: all cross-arm64
 # against NOBPF_KDIR (a kernel build tree or /lib/modules/<release>/build;
 # default the nobpf guest's, tests/vm/build-nobpf). Kbuild of 6.1 builds in
 # the source folder: the sources are copied to $(BUILD)/nobpf first.
+# NOBPF_CC: the compiler, when the headers name one this machine lacks
+# (Debian 11's 5.10 headers say gcc-10: NOBPF_CC=gcc).
 NOBPF_SRCS := $(wildcard nobpf/*.c nobpf/*.h) nobpf/Kbuild
 # Kbuild decides what is stale (its .cmd files name the kernel's headers).
 .PHONY: nobpf test-nobpf
@@ -258,7 +260,7 @@ nobpf:
 	@mkdir -p $(BUILD)/nobpf
 	@cp -p $(NOBPF_SRCS) $(BUILD)/nobpf/ && cp -p include/coolbpf/nobpf.h $(BUILD)/nobpf/coolbpf_nobpf.h
 	@kdir="$(NOBPF_KDIR)"; [ -n "$$kdir" ] || kdir=$$(tests/vm/build-nobpf)/build; \
-	$(MAKE) -s -C "$$kdir" M=$(CURDIR)/$(BUILD)/nobpf modules
+	$(MAKE) -s -C "$$kdir" M=$(CURDIR)/$(BUILD)/nobpf $(if $(NOBPF_CC),CC=$(NOBPF_CC)) modules
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \

@@ -165,10 +165,8 @@ static int rb_mmap(struct nb_map *m, struct vm_area_struct *vma)
 		return -EPERM;
 	if (pg + n > 2 + 2 * (unsigned long)data_pages)
 		return -EINVAL;
-	vma->vm_flags &= ~VM_MAYWRITE;
-	if (pg == 0)
-		vma->vm_flags |= VM_MAYWRITE;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	nb_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP | (pg == 0 ? VM_MAYWRITE : 0),
+			pg == 0 ? 0 : VM_MAYWRITE);
 	for (i = 0; i < n; i++) {
 		unsigned long p = pg + i;
 		int err;
@@ -252,8 +250,7 @@ int nb_perf_output(struct nb_map *m, u64 flags, void *data, u64 size)
 	regs = this_cpu_ptr(&nb_perf_regs);
 	perf_fetch_caller_regs(regs);
 	perf_sample_data_init(&sd, 0, 0);
-	sd.raw = &raw;
-	sd.sample_flags |= PERF_SAMPLE_RAW;
+	nb_sample_raw(&sd, &raw);
 	return nb_perf_event_output(ev, &sd, regs);
 }
 
@@ -506,7 +503,7 @@ static int map_mmap(struct file *f, struct vm_area_struct *vma)
 	if (m->frozen && (vma->vm_flags & VM_WRITE))
 		return -EPERM;
 	if (m->frozen)
-		vma->vm_flags &= ~VM_MAYWRITE;
+		nb_vm_flags_mod(vma, 0, VM_MAYWRITE);
 	return remap_vmalloc_range(vma, m->mem, vma->vm_pgoff);
 }
 

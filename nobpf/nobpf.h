@@ -3,6 +3,7 @@
 #ifndef NOBPF_H
 #define NOBPF_H
 
+#include <linux/string.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/fs.h>
@@ -85,6 +86,7 @@ struct nb_map *nb_map_from_fd(int fd, struct file **filp);
 struct nb_prog *nb_prog_from_fd(int fd, struct file **filp);
 int nb_new_id(void);
 int nb_log(union bpf_attr *attr, const char *fmt, ...) __printf(2, 3);
+void *nb_btf_data(int fd, u32 *size);
 
 /* maps.c */
 int nb_map_create(union bpf_attr *attr);

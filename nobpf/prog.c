@@ -7,15 +7,17 @@
  * (bpf_prog_select_runtime). What it cannot make safe it refuses, naming
  * the instruction and, from the BTF line info, the source line. */
 #include <linux/anon_inodes.h>
+#include <linux/bpf.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+/* (5.10's btf.h and license.h need the three above first) */
 #include <linux/btf.h>
-#include <linux/license.h>
 #include <linux/file.h>
+#include <linux/license.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "nobpf.h"
-
-void *nb_btf_data(int fd, u32 *size);
 
 struct rw {
 	union bpf_attr *attr;
@@ -102,9 +104,10 @@ static int emit(struct rw *r, struct bpf_insn insn, u32 target)
 	if (r->len == r->cap) {
 		u32 cap = r->cap * 2;
 		struct bpf_insn *o =
-			kvrealloc(r->out, r->cap * sizeof(*o), cap * sizeof(*o), GFP_KERNEL);
-		u32 *t = kvrealloc(r->target, r->cap * sizeof(*t), cap * sizeof(*t), GFP_KERNEL);
-		u32 *g = t ? kvrealloc(r->orig, r->cap * sizeof(*g), cap * sizeof(*g), GFP_KERNEL) :
+			nb_kvrealloc(r->out, r->cap * sizeof(*o), cap * sizeof(*o), GFP_KERNEL);
+		u32 *t = nb_kvrealloc(r->target, r->cap * sizeof(*t), cap * sizeof(*t), GFP_KERNEL);
+		u32 *g = t ? nb_kvrealloc(r->orig, r->cap * sizeof(*g), cap * sizeof(*g),
+					  GFP_KERNEL) :
 			     NULL;
 
 		if (o)
@@ -405,6 +408,10 @@ static int rewrite_one(struct rw *r, u32 i)
 		break;
 	case BPF_ST:
 	case BPF_STX:
+		if (in->dst_reg == BPF_REG_10 && NB_OLD_ATOMICS && BPF_MODE(code) == BPF_ATOMIC &&
+		    in->imm != BPF_ADD)
+			return refuse(r, r->cur,
+				      "this kernel's interpreter has no such atomic (5.12)");
 		if (in->dst_reg == BPF_REG_10)
 			break;
 		if (BPF_MODE(code) == BPF_ATOMIC)
