@@ -686,7 +686,8 @@ static int user_kv(union bpf_attr *attr, struct file **f, struct nb_map **m, voi
 	if (IS_ERR(*m))
 		return PTR_ERR(*m);
 	*key = kvmalloc((*m)->key_size + 8, GFP_KERNEL);
-	*val = kvmalloc(user_value_size(*m) + 8, GFP_KERNEL);
+	/* a value, or the next key (get next key copies a key through it) */
+	*val = kvmalloc(max(user_value_size(*m), (*m)->key_size) + 8, GFP_KERNEL);
 	if (!*key || !*val)
 		return -ENOMEM;
 	if (attr->key && copy_from_user(*key, u64_to_user_ptr(attr->key), (*m)->key_size))

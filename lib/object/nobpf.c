@@ -9,6 +9,9 @@
  * library build/lib/libcoolbpf-nobpf.so for third-party libbpf tools),
  * remembers what each perf_event_open asked for and hands that event to
  * the module, which opens it on every CPU and runs the program there.
+ * A process that loaded libcoolbpf.so without the preload (python's ctypes:
+ * pylcc) has libbpf.so bound to libc's syscall() and ioctl(); once the
+ * module is chosen, libbpf's GOT slots for the two are pointed here.
  * On a kernel with bpf() everything passes straight through.
  *
  * Self-contained (libc only): the preload library is this file alone.
@@ -16,11 +19,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -76,16 +81,149 @@ static long dev_call(unsigned long req, void *arg)
 	return r;
 }
 
+/* the module's device, if it opens and speaks our version: B_MODULE */
+static void open_dev(void)
+{
+	int fd = open(COOLBPF_NOBPF_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && real_ioctl()(fd, COOLBPF_NOBPF_IOC_VERSION, 0) == COOLBPF_NOBPF_VERSION) {
+		/* high, out of the way of the fds programs count on */
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+
+		if (hi >= 0) {
+			close(fd);
+			fd = hi;
+		}
+		dev_fd = fd;
+		backend = B_MODULE;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+}
+
+EXPORT long syscall(long nr, ...);
+EXPORT int ioctl(int fd, unsigned long req, ...);
+
+#if defined(__aarch64__)
+#define R_JUMP_SLOT R_AARCH64_JUMP_SLOT
+#define R_GLOB_DAT  R_AARCH64_GLOB_DAT
+#else
+#define R_JUMP_SLOT R_X86_64_JUMP_SLOT
+#define R_GLOB_DAT  R_X86_64_GLOB_DAT
+#endif
+
+/* the d_ptr of a dynamic entry: glibc relocates them in place, others not */
+static uintptr_t dyn_ptr(uintptr_t base, ElfW(Addr) p)
+{
+	return p < base ? base + p : p;
+}
+
+/* one GOT slot of libbpf that holds libc's function (not someone else's
+ * interposer, e.g. the preload library's): ours instead; a slot under
+ * RELRO (BIND_NOW libbpf) is made writable for the store */
+static void got_set(struct dl_phdr_info *info, void **slot, void *ours, void *libc)
+{
+	uintptr_t a = (uintptr_t)slot, pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	int relro = 0;
+
+	if (*slot != libc)
+		return;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_GNU_RELRO && a >= lo && a < lo + ph->p_memsz)
+			relro = 1;
+	}
+	if (relro && mprotect((void *)(a & ~(pg - 1)), pg, PROT_READ | PROT_WRITE))
+		return;
+	__atomic_store_n(slot, ours, __ATOMIC_RELEASE);
+	if (relro)
+		mprotect((void *)(a & ~(pg - 1)), pg, PROT_READ);
+}
+
+static void got_rels(struct dl_phdr_info *info, const ElfW(Rela) * r, size_t n,
+		     const ElfW(Sym) * symtab, const char *strtab)
+{
+	for (size_t i = 0; i < n / sizeof(*r); i++) {
+		unsigned long t = ELF64_R_TYPE(r[i].r_info);
+		const char *name = strtab + symtab[ELF64_R_SYM(r[i].r_info)].st_name;
+		void **slot = (void **)(info->dlpi_addr + r[i].r_offset);
+
+		if (t != R_JUMP_SLOT && t != R_GLOB_DAT)
+			continue;
+		if (!strcmp(name, "syscall"))
+			got_set(info, slot, (void *)syscall, (void *)real_syscall());
+		else if (!strcmp(name, "ioctl"))
+			got_set(info, slot, (void *)ioctl, (void *)real_ioctl());
+	}
+}
+
+static int got_fix(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const ElfW(Dyn) *dyn = NULL;
+	const ElfW(Rela) *rela = NULL, *jmprel = NULL;
+	const ElfW(Sym) *symtab = NULL;
+	const char *strtab = NULL;
+	size_t relasz = 0, pltsz = 0;
+
+	(void)size;
+	(void)data;
+	if (!info->dlpi_name || !strstr(info->dlpi_name, "/libbpf.so"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
+		uintptr_t p = dyn_ptr(info->dlpi_addr, dyn->d_un.d_ptr);
+
+		switch (dyn->d_tag) {
+		case DT_SYMTAB:
+			symtab = (const ElfW(Sym) *)p;
+			break;
+		case DT_STRTAB:
+			strtab = (const char *)p;
+			break;
+		case DT_RELA:
+			rela = (const ElfW(Rela) *)p;
+			break;
+		case DT_RELASZ:
+			relasz = dyn->d_un.d_val;
+			break;
+		case DT_JMPREL:
+			jmprel = (const ElfW(Rela) *)p;
+			break;
+		case DT_PLTRELSZ:
+			pltsz = dyn->d_un.d_val;
+			break;
+		}
+	}
+	if (!symtab || !strtab)
+		return 0;
+	if (jmprel)
+		got_rels(info, jmprel, pltsz, symtab, strtab);
+	if (rela)
+		got_rels(info, rela, relasz, symtab, strtab);
+	return 0;
+}
+
 /* bpf() answers ENOSYS and the module's device opens: the module it is */
 static int choose(void)
 {
 	union bpf_attr attr;
+	const char *f;
 	long r;
-	int fd;
 
 	if (backend != B_UNKNOWN)
 		return backend;
 	pthread_mutex_lock(&lock);
+	/* COOLBPF_NOBPF=force: the module even where bpf() exists (the
+	 * differential tests run the same program through both) */
+	f = getenv("COOLBPF_NOBPF");
+	if (backend == B_UNKNOWN && f && !strcmp(f, "force")) {
+		backend = B_NONE;
+		open_dev();
+	}
 	if (backend == B_UNKNOWN) {
 		memset(&attr, 0, sizeof(attr));
 		/* an invalid map: EINVAL (or EPERM) from a kernel that has bpf() */
@@ -95,26 +233,13 @@ static int choose(void)
 		if (r >= 0 || errno != ENOSYS) {
 			backend = B_KERNEL;
 		} else {
-			fd = open(COOLBPF_NOBPF_DEV, O_RDWR | O_CLOEXEC);
-			if (fd >= 0 && real_ioctl()(fd, COOLBPF_NOBPF_IOC_VERSION, 0) ==
-					       COOLBPF_NOBPF_VERSION) {
-				/* high, out of the way of the fds programs count on */
-				int hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
-
-				if (hi >= 0) {
-					close(fd);
-					fd = hi;
-				}
-				dev_fd = fd;
-				backend = B_MODULE;
-			} else {
-				if (fd >= 0)
-					close(fd);
-				backend = B_NONE;
-			}
+			backend = B_NONE;
+			open_dev();
 		}
 	}
 	pthread_mutex_unlock(&lock);
+	if (backend == B_MODULE)
+		dl_iterate_phdr(got_fix, NULL);
 	return backend;
 }
 

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The differential program (tests/vm/nobpf/diff-cases): run through the
+ * kernel's bpf() and through coolbpf_nobpf on the same kernel, on the same
+ * input (opens of /tmp/nbdiff-*), its maps and events must be the same.
+ * Every map kind the module has that gives a deterministic answer: hash,
+ * array, per-CPU array, LRU hash, ring buffer and perf event output. */
+#include "lbc.h"
+
+struct name {
+	char s[32];
+};
+
+struct ev {
+	u64 seq;
+	struct name name;
+};
+
+LBC_RINGBUF(rb_events, struct ev, 1 << 16);
+LBC_PERF_OUTPUT(perf_events, struct ev, 128);
+LBC_HASH(by_name, struct name, u64, 64);
+LBC_LRU_HASH(lru_by_name, struct name, u64, 64);
+LBC_ARRAY(total, u32, u64, 2);
+LBC_PERCPU_ARRAY(per_cpu, u32, u64, 1);
+
+static const char prefix[] = "/tmp/nbdiff-";
+
+SEC("tp/syscalls/sys_enter_openat")
+int on_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	struct ev e = {};
+	u64 one = 1, *n;
+	u32 k0 = 0, k1 = 1;
+	int len;
+
+	len = bpf_probe_read_user_str(e.name.s, sizeof(e.name.s), (void *)ctx->args[1]);
+	if (len <= (int)sizeof(prefix) - 1)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(prefix) - 1; i++)
+		if (e.name.s[i] != prefix[i])
+			return 0;
+	n = bpf_map_lookup_elem(&total, &k0);
+	if (!n)
+		return 0;
+	e.seq = __sync_fetch_and_add(n, 1);
+	n = bpf_map_lookup_elem(&total, &k1);
+	if (n)
+		*n += len; /* a plain store through a map value */
+	n = bpf_map_lookup_elem(&per_cpu, &k0);
+	if (n)
+		*n += 1;
+	n = bpf_map_lookup_elem(&by_name, &e.name);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&by_name, &e.name, &one, BPF_NOEXIST);
+	n = bpf_map_lookup_elem(&lru_by_name, &e.name);
+	if (n)
+		*n += 1;
+	else
+		bpf_map_update_elem(&lru_by_name, &e.name, &one, BPF_ANY);
+	bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0);
+	bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, &e, sizeof(e));
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";
