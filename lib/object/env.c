@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "object.h"
 
@@ -104,10 +105,16 @@ int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 
 int coolbpf_object_opts__from_env(struct coolbpf_object_opts *opts)
 {
+	const char *v;
+
 	if (!opts || !OPTS_VALID(opts, coolbpf_object_opts))
 		return cb_err(-EINVAL);
 	if (!opts->btf_dir)
 		opts->btf_dir = env("COOLBPF_BTF_DIR");
+	/* COOLBPF_NOBPF=force: bpf() through the coolbpf_nobpf module even on a
+	 * kernel that has its own (docs/NOBPF.md, differential tests) */
+	if ((v = env("COOLBPF_NOBPF")) && !strcmp(v, "force"))
+		nobpf_force();
 	/* fields of 0.3: a caller built for 0.2 has no room for them */
 	if (OPTS_HAS(opts, server) && !opts->server)
 		opts->server = env("COOLBPF_SERVER");

@@ -36,6 +36,7 @@
 #include "coolbpf/nobpf.h"
 
 const char *nobpf_backend(void);
+void nobpf_force(void);
 
 #define EXPORT	__attribute__((visibility("default")))
 #define MAX_FDS 4096
@@ -207,20 +208,26 @@ static int got_fix(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+static int forced;
+
+/* the module even where bpf() exists, if its device opens (COOLBPF_NOBPF=
+ * force through coolbpf_object_opts__from_env: the differential tests run
+ * the same program through both); before the first bpf() call */
+void nobpf_force(void)
+{
+	forced = 1;
+}
+
 /* bpf() answers ENOSYS and the module's device opens: the module it is */
 static int choose(void)
 {
 	union bpf_attr attr;
-	const char *f;
 	long r;
 
 	if (backend != B_UNKNOWN)
 		return backend;
 	pthread_mutex_lock(&lock);
-	/* COOLBPF_NOBPF=force: the module even where bpf() exists (the
-	 * differential tests run the same program through both) */
-	f = getenv("COOLBPF_NOBPF");
-	if (backend == B_UNKNOWN && f && !strcmp(f, "force")) {
+	if (backend == B_UNKNOWN && forced) {
 		backend = B_NONE;
 		open_dev();
 	}

@@ -239,5 +239,7 @@ const char *cb_libbpf_failed_map(void);
 
 /* nobpf.c: "kernel", "module" (bpf() through coolbpf_nobpf) or "none" */
 const char *nobpf_backend(void);
+/* route bpf() to the module even where the kernel has its own */
+void nobpf_force(void);
 
 #endif /* COOLBPF_OBJECT_H */
