@@ -230,7 +230,7 @@ test-cli: all
 test-vm: all
 	@BUILD=$(BUILD) COOLBPF_VM_KERNELS="5.10 6.1 6.12" tests/run-all vm
 
-# the kernel without bpf() and the coolbpf_nobpf module (not in make test yet)
+# the kernel without bpf() and the coolbpf_nobpf module alone (make test runs it too)
 test-nobpf: all
 	@BUILD=$(BUILD) tests/run-all nobpf
 
