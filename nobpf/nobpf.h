@@ -21,6 +21,10 @@
 #define NB_SLOT(i)	(-MAX_BPF_STACK + 8 * (i)) /* r10-relative */
 #define NB_SLOT_BUDGET	6
 #define NB_LOOP_BUDGET	(1 << 20) /* backward jumps one run may take */
+/* libbpf's mark on an instruction whose CO-RE relocation failed (a field
+ * this kernel lacks): the verifier refuses it when reachable; the module
+ * cannot tell, so reaching it ends the run (returns 0), as a budget does */
+#define NB_CORE_POISON 0xbad2310
 
 struct nb_map {
 	u32 type, key_size, value_size, max_entries, flags;

@@ -375,6 +375,8 @@ static int check_insn(struct rw *r, u32 i)
 				return refuse(r, i, "a kfunc call");
 			if (in->imm == BPF_FUNC_tail_call)
 				return refuse(r, i, "tail calls are not supported");
+			if (in->imm == NB_CORE_POISON)
+				return 0; /* ends the program if reached (rewrite) */
 			if (!nb_helper(in->imm))
 				return refuse(r, i,
 					      "a helper that is not on the module's allow-list");
@@ -445,6 +447,8 @@ static int rewrite_one(struct rw *r, u32 i)
 		E(in[1]);
 		return 0;
 	case BPF_JMP:
+		if (op == BPF_CALL && in->imm == NB_CORE_POISON)
+			return emit(r, BPF_JMP_A(0), TGT_ABORT);
 		if (op == BPF_CALL) {
 			struct bpf_insn c = *in;
 

@@ -165,8 +165,12 @@ static __always_inline int parse_skb(struct sk_buff *skb, bool at_data, struct p
 	return parse_ip(iph, p);
 }
 
+/* a kernel without CONFIG_NET_NS has one network namespace and an empty
+ * possible_net_t (netns 0 from user space): every packet is ours */
 static __always_inline bool in_netns(struct sk_buff *skb, const struct pt_config *c)
 {
+	if (!c->netns || !bpf_core_field_exists(((struct net_device *)0)->nd_net.net))
+		return true;
 	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) == c->netns;
 }
 

@@ -76,11 +76,16 @@ struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cooki
 	unsigned int zero = 0;
 	int err;
 
-	if (stat("/proc/self/ns/net", &sb))
-		die("cannot read /proc/self/ns/net: %s (is /proc mounted?)", strerror(errno));
-	c.netns = (unsigned int)sb.st_ino;
+	/* no /proc/self/ns at all (a kernel without namespaces: one of each,
+	 * the initial ones) is not an error; no /proc is */
+	if (access("/proc/self/stat", F_OK))
+		die("cannot read /proc/self/stat: %s (is /proc mounted?)", strerror(errno));
+	if (!stat("/proc/self/ns/net", &sb))
+		c.netns = (unsigned int)sb.st_ino;
+	else if (errno != ENOENT)
+		die("cannot read /proc/self/ns/net: %s", strerror(errno));
 	if (stat("/proc/self/ns/pid", &sb))
-		die("cannot read /proc/self/ns/pid: %s (is /proc mounted?)", strerror(errno));
+		sb.st_ino = PROC_PID_INIT_INO;
 	if (sb.st_ino != PROC_PID_INIT_INO) {
 		/* not the initial pid namespace: the programs learn our tgid */
 		c.tgid = 0;
