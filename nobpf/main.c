@@ -216,6 +216,8 @@ static long nb_bpf(struct coolbpf_nobpf_call *c)
 		return nb_obj_info(&attr, uattr);
 	case BPF_LINK_CREATE:
 		return nb_link_create(&attr);
+	case BPF_RAW_TRACEPOINT_OPEN:
+		return nb_raw_tp_open(&attr);
 	case BPF_PROG_BIND_MAP:
 		return 0;
 	default:

@@ -132,5 +132,6 @@ bool nb_writable(unsigned long addr, u64 size);
 int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr, u64 cookie);
 int nb_link_info(struct file *f, void __user *info, u32 *len);
 bool nb_is_link(struct file *f);
+int nb_raw_tp_open(union bpf_attr *attr);
 
 #endif

@@ -557,11 +557,12 @@ int nb_prog_load(union bpf_attr *attr)
 	case BPF_PROG_TYPE_KPROBE:
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 	case BPF_PROG_TYPE_SOCKET_FILTER: /* libbpf's first probe; never attached */
 		break;
 	default:
 		nb_log(attr,
-		       "coolbpf_nobpf runs kprobe, uprobe and tracepoint programs only (type %u)\n",
+		       "coolbpf_nobpf runs kprobe, uprobe, tracepoint and raw tracepoint programs only (type %u)\n",
 		       attr->prog_type);
 		return -EINVAL;
 	}
