@@ -11,6 +11,7 @@
 #include <linux/random.h>
 #include <linux/irq_work.h>
 #include <linux/ratelimit.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -329,6 +330,27 @@ static u64 h_get_current_comm(u64 buf, u64 size, u64 r3, u64 r4, u64 r5)
 	return 0;
 }
 
+/* the pid and tgid in the pid namespace user space named by its nsfs inode
+ * (the device is not compared: nsfs's mount is not exported; a kernel
+ * without namespaces has only the initial one) */
+static u64 h_get_ns_current_pid_tgid(u64 dev, u64 ino, u64 nsdata, u64 size, u64 r5)
+{
+	struct bpf_pidns_info *info = (struct bpf_pidns_info *)nsdata;
+	struct pid_namespace *pidns;
+
+	if (size != sizeof(*info) || !nb_writable(nsdata, size)) {
+		fault("helper write", nsdata, size, 0);
+		return -EINVAL;
+	}
+	memset(info, 0, sizeof(*info));
+	pidns = task_active_pid_ns(current);
+	if (!pidns || pidns->ns.inum != ino)
+		return -ENOENT;
+	info->pid = task_pid_nr_ns(current, pidns);
+	info->tgid = task_tgid_nr_ns(current, pidns);
+	return 0;
+}
+
 static u64 h_get_current_task(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 {
 	return (u64)current;
@@ -531,6 +553,7 @@ static void *const helpers[] = {
 	H(get_current_pid_tgid, h_get_current_pid_tgid),
 	H(get_current_uid_gid, h_get_current_uid_gid),
 	H(get_current_comm, h_get_current_comm),
+	H(get_ns_current_pid_tgid, h_get_ns_current_pid_tgid),
 	H(perf_event_output, h_perf_event_output),
 	H(get_stackid, h_get_stackid),
 	H(get_current_task, h_get_current_task),
