@@ -94,10 +94,11 @@ struct coolbpf_object *open_bpf(unsigned int mode, unsigned long long sock_cooki
 		c.pidns_ino = (unsigned long long)sb.st_ino;
 	}
 	c.id = (unsigned int)(getpid() & 0xffff) ?: 1;
-	obj = coolbpf_object__open_mem(
-		pt_bpf_obj, (size_t)(pt_bpf_obj_end - pt_bpf_obj),
-		&(struct coolbpf_object_opts){ .sz = sizeof(struct coolbpf_object_opts),
-					       .name = "pingtrace" });
+	/* the environment, as coolbpf's: COOLBPF_BTF_DIR (a kernel without
+	 * /sys/kernel/btf, the nobpf one), COOLBPF_SERVER, COOLBPF_NOBPF */
+	COOLBPF_OBJECT_OPTS(oopts, .name = "pingtrace");
+	coolbpf_object_opts__from_env(&oopts);
+	obj = coolbpf_object__open_mem(pt_bpf_obj, (size_t)(pt_bpf_obj_end - pt_bpf_obj), &oopts);
 	if (!obj)
 		die("cannot open the BPF object: %s", coolbpf_errmsg());
 	/* every point is optional: stages merge around those the kernel lacks */
