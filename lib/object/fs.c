@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tracefs and bpffs: find them, mount them when missing. */
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -52,5 +53,9 @@ int coolbpf_mount_fs(void)
 
 	if (!is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC))
 		err = mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	/* a kernel without bpf() has no bpffs (the module's maps are not
+	 * pinned): nothing to mount, nothing to warn about */
+	if (!strcmp(nobpf_backend(), "module"))
+		return err;
 	return mount_if_missing("/sys/fs/bpf", "bpf", BPF_FS_MAGIC) ?: err;
 }
