@@ -8,6 +8,19 @@
 
 #include "cli.h"
 
+/* A program built into a tool by coolbpf build (build.c). */
+struct run_tool {
+	const char *name; /* the tool's name: its --help, its object's name */
+	const void *obj;  /* the artifact: CO-RE object, min BTF of its kernels */
+	size_t obj_sz;
+	/* its --help after the options: parameters and kernels */
+	void (*describe)(const struct run_tool *tool, struct coolbpf_buf *out);
+};
+/* coolbpf run's options, load, attach and output, on tool's program
+ * (NULL: run's FILE argument, as coolbpf run). argv[0] names the
+ * command. The exit status. */
+int run_tool(int argc, char **argv, const struct run_tool *tool);
+
 /* run_profile.c: --freq, --period, --event for SEC("perf_event")
  * programs; --top, --folded for maps of stacks. */
 extern const struct argp run_profile_argp;
