@@ -46,6 +46,8 @@ static struct coolbpf_format_opts fmt_opts = { .sz = sizeof(fmt_opts) };
 static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
+/* --columns: the object's BTF, for the fields' types */
+static const struct btf *events_btf;
 
 enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR, OPT_UNIT };
 
@@ -214,13 +216,14 @@ static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t
 	(void)ctx;
 	if (args.timestamps)
 		fmt_opts.time = wall_time(now, sizeof(now), args.json, true);
-	if (!args.json && several_event_maps) {
+	if (!args.json && several_event_maps && !run_columns) {
 		if (args.timestamps)
 			coolbpf_buf__printf(&out, "%s ", now);
 		fmt_opts.time = NULL; /* it comes before the map's name */
 		coolbpf_buf__printf(&out, "%s: ", coolbpf_map__name(map));
 	}
-	coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
+	if (!run_columns || run_columns_event(map, events_btf, data, size, fmt_opts.time, &out))
+		coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
 	fmt_opts.time = NULL;
 	coolbpf_buf__append(&out, "\n", 1);
 	if (out.len >= 60 * 1024)
@@ -658,12 +661,13 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 {
 	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 },
 						      { &run_metrics_argp, 0, NULL, 0 },
+						      { &run_columns_argp, 0, NULL, 0 },
 						      { &cli_build_argp, 0, NULL, 0 },
 						      {} };
 	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
 	struct argp tool_argp = { tool_options(), parse_opt, "", "\v", children, tool_help, NULL };
-	struct argp_child tool_children[] = { children[0], children[1], {} };
+	struct argp_child tool_children[] = { children[0], children[1], children[2], {} };
 	struct coolbpf_object *obj = NULL;
 	double deadline = 0;
 	int err, rc = 1, metrics_fd = -1;
@@ -677,6 +681,10 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 		return 2;
 	if (argp_parse(tool ? &tool_argp : &argp, argc, argv, 0, NULL, NULL))
 		return 2;
+	if (args.json && run_columns) {
+		cli_err("--columns lays out text: leave out --json (JSON events are objects already)");
+		return 2;
+	}
 	fmt_opts.fmt = args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT;
 	if (args.json)
 		json_log_setup();
@@ -750,6 +758,7 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 			n += coolbpf_map__kind(m) == COOLBPF_MAP_RINGBUF ||
 			     coolbpf_map__kind(m) == COOLBPF_MAP_PERF;
 		several_event_maps = n > 1;
+		events_btf = coolbpf_object__btf(obj);
 	}
 	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event);
 	if (coolbpf_object__open_events(obj, &eopts) ||

@@ -41,4 +41,14 @@ int run_metrics_start(struct coolbpf_object *obj, int *fd);
 void run_metrics_serve(void);
 void run_metrics_stop(void);
 
+/* run_columns.c: --columns. Text events as aligned columns, a header
+ * line before the first event of each type (time: a TIME column). 0, or
+ * -errno when the event cannot be put in columns (the caller prints it as
+ * text). */
+extern const struct argp run_columns_argp;
+extern bool run_columns;
+struct btf;
+int run_columns_event(struct coolbpf_map *map, const struct btf *btf, const void *data, size_t size,
+		      const char *time, struct coolbpf_buf *out);
+
 #endif
