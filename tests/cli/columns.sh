@@ -70,6 +70,20 @@ aligned '^TIME +PID +UID +RET +FLAGS +COMM +FNAME$' \
 	                  re.match(r"^\d\d:\d\d:\d\d\.\d\d\d$", r["TIME"]) for r in rows)' 2>"$T/why" &&
 	ok "TIME first, a failed open's -2 in RET, the path last" || bad "opensnoop columns" "$T/why"
 
+echo "--columns: tcpconnect's typed fields (lbc_ipv4_t, lbc_port_t)"
+connect() { # a loopback connect; its ports in $T/ports
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); p = s.getsockname()[1]
+c = socket.create_connection(("127.0.0.1", p)); open(sys.argv[1], "w").write(f"{c.getsockname()[1]} {p}")' "$T/ports"
+}
+ip link set lo up 2>/dev/null
+traced --columns examples/tcpconnect.bpf.c -- connect
+read -r sport dport <"$T/ports"
+aligned '^PID +COMM +SPORT +DPORT +SADDR +DADDR +ESTABLISHED$' \
+	"lambda rows: any(r['COMM'] == 'python3' and r['SADDR'] == r['DADDR'] == '127.0.0.1' and
+	                  r['SPORT'] == '$sport' and r['DPORT'] == '$dport' and r['ESTABLISHED'] == '1' for r in rows)" 2>"$T/why" &&
+	ok "127.0.0.1:$sport -> 127.0.0.1:$dport, in host order, in its columns" || bad "tcpconnect columns" "$T/why"
+
 echo "--columns: what it refuses"
 bounded 60 "$COOLBPF" run --columns --json examples/execsnoop.bpf.c >"$T/out" 2>"$T/err"
 rc=$?
