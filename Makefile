@@ -64,6 +64,11 @@ INTERNAL_LIB := $(BUILD)/lib/libcoolbpf-internal.a
 PROG_LIBS := $(STATIC_LIB) $(BASE_LIB)
 # LD_PRELOAD for third-party libbpf tools on a kernel without bpf()
 PRELOAD_LIB := $(BUILD)/lib/libcoolbpf-nobpf.so
+# what coolbpf build puts a program into: coolbpf with libcoolbpf and its
+# libraries linked statically (Debian ships their .a files), glibc and
+# gnutls (libmicrohttpd's TLS, on every Debian: apt needs it) dynamically
+RUNNER := $(BUILD)/bin/coolbpf-runner
+RUNNER_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -lmd -ljansson -lmicrohttpd -Wl,-Bdynamic -lgnutls
 BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
 # pkg-config's view of the tree's library, for the Go binding (cgo
 # pkg-config) and the Rust crate: PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig
@@ -79,7 +84,7 @@ FORMAT_FILES := $(C_FILES) $(sort $(wildcard nobpf/*.[ch]))
 .PHONY: all bootstrap test check fuzz test-unit test-integration test-cli test-asan install \
 	clean bench format check-format check-source
 
-all: bootstrap $(BINS) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC) $(PRELOAD_LIB)
+all: bootstrap $(BINS) $(RUNNER) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC) $(PRELOAD_LIB)
 
 bootstrap:
 	@scripts/bootstrap
@@ -146,6 +151,10 @@ $(UNINSTALLED_PC): lib/libcoolbpf.pc.in Makefile
 $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROG_LIBS) $(LDLIBS) -lmicrohttpd
+
+$(RUNNER): $(CLI_OBJS) $(PROG_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROG_LIBS) $(RUNNER_LDLIBS)
 
 $(BUILD)/bin/coolbpfd: $(SERVER_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
@@ -279,6 +288,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/coolbpf $(DESTDIR)$(PREFIX)/include/coolbpf/bpf \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/coolbpf
+	install -m 0755 $(RUNNER) $(DESTDIR)$(PREFIX)/libexec/coolbpf/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcoolbpf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcoolbpf.so.$(SOVERSION)

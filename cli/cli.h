@@ -20,6 +20,18 @@ int cmd_compile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_btf(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+/* build.c: when this executable is a tool of coolbpf build (a program
+ * built in), run it and return the exit status; -1 when it is not. */
+int cli_tool_main(int argc, char **argv);
+/* compile.c: coolbpf compile's options (with more's, and doc_text as
+ * --help's) and its compile, for compile and build: *res the artifact,
+ * *src the source, *out -o's value (NULL: none). The exit status (0:
+ * compiled, the compiler's diagnostics printed). */
+struct argp;
+struct coolbpf_compile_result;
+int cli_compile(int argc, char **argv, const char *doc_text, const struct argp *more,
+		struct coolbpf_compile_result *res, const char **src, const char **out);
 /* coolbpf btf crawl (crawl.c), argv from "crawl" on */
 int cmd_btf_crawl(int argc, char **argv);
 

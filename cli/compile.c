@@ -24,7 +24,7 @@ static int default_output(const char *src, char *buf, size_t sz)
 	return 0;
 }
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_NO_CACHE, OPT_ALL_KERNELS, OPT_ARCH };
+enum { OPT_BTF = 0x100, OPT_SERVER, OPT_NO_CACHE, OPT_ALL_KERNELS, OPT_ARCH, OPT_BTF_DIR };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "OUT.o", 0,
@@ -39,6 +39,7 @@ static const struct argp_option options[] = {
 	{ "arch", OPT_ARCH, "ARCH", 0,
 	  "Target architecture: x86_64|amd64, aarch64|arm64, ... (default: this machine's)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Target kernel BTF (overrides the lookup)", 0 },
+	{ "btf-dir", OPT_BTF_DIR, "DIR", 0, "The BTF archive ($COOLBPF_BTF_DIR)", 0 },
 	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory", 0 },
 	{ "server", OPT_SERVER, "URL", 0, "Compile on a coolbpfd server ($COOLBPF_SERVER)", 0 },
@@ -168,6 +169,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_BTF:
 		args.opts.btf_path = arg;
 		break;
+	case OPT_BTF_DIR:
+		args.opts.btf_dir = arg;
+		break;
 	case OPT_SERVER:
 		args.opts.server = arg;
 		break;
@@ -202,25 +206,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-int cmd_compile(int argc, char **argv)
+int cli_compile(int argc, char **argv, const char *doc_text, const struct argp *more,
+		struct coolbpf_compile_result *res, const char **src, const char **out)
 {
-	static const struct argp_child children[] = { { &cli_build_argp, 0, NULL, 0 }, {} };
-	static const struct argp argp = { options,  parse_opt, "FILE.bpf.c", doc,
-					  children, NULL,      NULL };
-	struct coolbpf_compile_result res = { 0 };
-	char out_buf[PATH_MAX];
+	struct argp_child children[] = { { &cli_build_argp, 0, NULL, 0 },
+					 { more, 0, NULL, 0 },
+					 {} };
+	struct argp argp = { options, parse_opt, "FILE.bpf.c", doc_text, children, NULL, NULL };
 	int err, status = 1;
 
 	args.opts.sz = sizeof(args.opts);
 	if (cli_build_env(&cli_build) || argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	if (!args.out) {
-		if (default_output(args.src, out_buf, sizeof(out_buf))) {
-			cli_err("compile: file name too long: '%s'", args.src);
-			return 1;
-		}
-		args.out = out_buf;
-	}
+	*src = args.src;
+	*out = args.out;
 	args.opts.defines = args.defines;
 	args.opts.include_dirs = args.includes;
 	if (coolbpf_compile_opts__from_env(&args.opts)) {
@@ -242,27 +241,52 @@ int cmd_compile(int argc, char **argv)
 	/* a signal lets the compile end (clang, if it was sent the signal too,
 	 * ends with it) and clean up, then ends us with 128+signal */
 	cli_catch_signals();
-	err = coolbpf_compile_file(args.src, &args.opts, &res);
+	err = coolbpf_compile_file(args.src, &args.opts, res);
 	if (cli_signal) {
 		status = 128 + cli_signal;
 		goto out;
 	}
 	/* clang's own words, warnings included, exactly as it printed them */
-	if (res.log && *res.log)
-		fputs(res.log, stderr);
+	if (res->log && *res->log)
+		fputs(res->log, stderr);
 	if (err)
 		goto out; /* the library said why through the log callback */
-	err = write_file_atomic(args.out, res.obj, res.obj_sz);
+	status = 0;
+out:
+	cli_build_release(&cli_build);
+	for (size_t i = 0; i < args.nr_kernels; i++)
+		free(args.kernels[i]);
+	free(args.kernels);
+	args.kernels = NULL;
+	args.nr_kernels = 0;
+	return status;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	struct coolbpf_compile_result res = { 0 };
+	const char *src = NULL, *out = NULL;
+	char out_buf[PATH_MAX];
+	int err, status;
+
+	status = cli_compile(argc, argv, doc, NULL, &res, &src, &out);
+	if (status)
+		goto out;
+	status = 1;
+	if (!out) {
+		if (default_output(src, out_buf, sizeof(out_buf))) {
+			cli_err("compile: file name too long: '%s'", src);
+			goto out;
+		}
+		out = out_buf;
+	}
+	err = write_file_atomic(out, res.obj, res.obj_sz);
 	if (err) {
-		cli_err("cannot write '%s': %s", args.out, strerror(-err));
+		cli_err("cannot write '%s': %s", out, strerror(-err));
 		goto out;
 	}
 	status = 0;
 out:
-	cli_build_release(&cli_build);
 	coolbpf_compile_result__release(&res);
-	for (size_t i = 0; i < args.nr_kernels; i++)
-		free(args.kernels[i]);
-	free(args.kernels);
 	return status;
 }

@@ -47,6 +47,7 @@ static const struct {
 	{ "run", cmd_run, "compile if needed, load, attach and print events and maps" },
 	{ "btf", cmd_btf, "make, minimize, archive, fetch and crawl for kernel BTF" },
 	{ "inspect", cmd_inspect, "what a compiled object carries (the kernels it has BTF for)" },
+	{ "build", cmd_build, "a one-file executable of FILE.bpf.c: no compiler needed to run it" },
 };
 
 static int log_print(enum coolbpf_print_level level, const char *fmt, va_list ap)
@@ -150,7 +151,12 @@ __attribute__((visibility("default"))) const char *argp_program_version = "coolb
 
 int main(int argc, char **argv)
 {
+	int rc;
+
 	argp_err_exit_status = 2;
+	rc = cli_tool_main(argc, argv); /* a tool of coolbpf build */
+	if (rc >= 0)
+		return rc;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -34,6 +34,8 @@ static struct run_args {
 	int nr_defines, nr_includes;
 	const char *sets[MAX_LIST + 1];
 	int nr_sets;
+	/* a tool of coolbpf build: its program, built in (NULL: run's FILE) */
+	const struct run_tool *tool;
 } args;
 
 static volatile sig_atomic_t exiting;
@@ -44,6 +46,8 @@ static struct coolbpf_format_opts fmt_opts = { .sz = sizeof(fmt_opts) };
 static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
+/* --columns: the object's BTF, for the fields' types */
+static const struct btf *events_btf;
 
 enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR, OPT_UNIT };
 
@@ -111,6 +115,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.btf = arg;
 		break;
 	case OPT_SERVER:
+		if (args.tool)
+			argp_error(state, "--server compiles, and %s is compiled already",
+				   args.tool->name);
 		args.server = arg;
 		break;
 	case OPT_KERNEL:
@@ -133,6 +140,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'D':
 	case 'I':
+		if (args.tool)
+			argp_error(state, "-%c is a compile option, and %s is compiled already%s",
+				   key, args.tool->name,
+				   key == 'D' ? ": set its parameters with --set NAME=VALUE" : "");
 		if ((key == 'D' ? args.nr_defines : args.nr_includes) >= MAX_LIST) {
 			cli_err("too many -%c options (at most %d)", key, MAX_LIST);
 			exit(2);
@@ -146,6 +157,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cli_verbose++;
 		break;
 	case ARGP_KEY_ARG:
+		if (args.tool)
+			argp_error(state, "%s runs the program built into it: no FILE ('%s')",
+				   args.tool->name, arg);
 		if (args.path)
 			argp_error(state, "one program at a time: '%s' and '%s'", args.path, arg);
 		args.path = arg;
@@ -202,13 +216,14 @@ static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t
 	(void)ctx;
 	if (args.timestamps)
 		fmt_opts.time = wall_time(now, sizeof(now), args.json, true);
-	if (!args.json && several_event_maps) {
+	if (!args.json && several_event_maps && !run_columns) {
 		if (args.timestamps)
 			coolbpf_buf__printf(&out, "%s ", now);
 		fmt_opts.time = NULL; /* it comes before the map's name */
 		coolbpf_buf__printf(&out, "%s: ", coolbpf_map__name(map));
 	}
-	coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
+	if (!run_columns || run_columns_event(map, events_btf, data, size, fmt_opts.time, &out))
+		coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
 	fmt_opts.time = NULL;
 	coolbpf_buf__append(&out, "\n", 1);
 	if (out.len >= 60 * 1024)
@@ -478,6 +493,10 @@ static struct coolbpf_object *open_program(const struct coolbpf_compile_opts *co
 	const char *base;
 	int err;
 
+	if (args.tool) {
+		oopts->name = args.tool->name;
+		return coolbpf_object__open_mem(args.tool->obj, args.tool->obj_sz, oopts);
+	}
 	if (!is_source(args.path))
 		return coolbpf_object__open_file(args.path, oopts);
 	if (access(args.path, R_OK)) {
@@ -596,20 +615,76 @@ out:
 	return err;
 }
 
+/* A tool's --help: its own name, what it is, then its parameters and
+ * kernels (from the program built into it) after the options. */
+static char *tool_help(int key, const char *text, void *input)
+{
+	struct coolbpf_buf b = COOLBPF_BUF_INIT;
+	char *s;
+
+	(void)input;
+	if (key == ARGP_KEY_HELP_PRE_DOC)
+		coolbpf_buf__printf(&b,
+				    "%s: an eBPF tool made by 'coolbpf build'. Loads and "
+				    "attaches its programs, prints every event, and on exit its "
+				    "maps. Runs with no compiler and no coolbpf installed.",
+				    args.tool->name);
+	else if (key == ARGP_KEY_HELP_POST_DOC && args.tool->describe)
+		args.tool->describe(args.tool, &b);
+	else
+		return (char *)text;
+	s = b.len ? strdup(b.data) : NULL;
+	coolbpf_buf__release(&b);
+	return s;
+}
+
+/* run's options less the compile's, for a tool (which is compiled) */
+static const struct argp_option *tool_options(void)
+{
+	static struct argp_option opts[sizeof(options) / sizeof(options[0])];
+
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		opts[i] = options[i];
+		if (opts[i].key == 'D' || opts[i].key == 'I' || opts[i].key == OPT_SERVER ||
+		    opts[i].key == OPT_KERNEL)
+			opts[i].flags |= OPTION_HIDDEN;
+	}
+	return opts;
+}
+
 int cmd_run(int argc, char **argv)
+{
+	return run_tool(argc, argv, NULL);
+}
+
+int run_tool(int argc, char **argv, const struct run_tool *tool)
 {
 	static const struct argp_child children[] = { { &run_profile_argp, 0, NULL, 0 },
 						      { &run_metrics_argp, 0, NULL, 0 },
+						      { &run_columns_argp, 0, NULL, 0 },
 						      { &cli_build_argp, 0, NULL, 0 },
 						      {} };
 	static const struct argp argp = { options, parse_opt, "FILE.bpf.c|FILE.o", doc, children,
 					  NULL,	   NULL };
+	struct argp tool_argp = { tool_options(), parse_opt, "", "\v", children, tool_help, NULL };
+	struct argp_child tool_children[] = { children[0], children[1], children[2], {} };
 	struct coolbpf_object *obj = NULL;
 	double deadline = 0;
 	int err, rc = 1, metrics_fd = -1;
 
-	if (cli_build_env(&cli_build) || argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	args.tool = tool;
+	if (tool) {
+		args.path = tool->name;
+		tool_argp.children = tool_children;
+	}
+	if (!tool && cli_build_env(&cli_build))
 		return 2;
+	if (argp_parse(tool ? &tool_argp : &argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	if (args.json && run_columns) {
+		cli_err("--columns lays out text: leave out --json (JSON events are objects already)");
+		return 2;
+	}
 	fmt_opts.fmt = args.json ? COOLBPF_FMT_JSON : COOLBPF_FMT_TEXT;
 	if (args.json)
 		json_log_setup();
@@ -683,6 +758,7 @@ int cmd_run(int argc, char **argv)
 			n += coolbpf_map__kind(m) == COOLBPF_MAP_RINGBUF ||
 			     coolbpf_map__kind(m) == COOLBPF_MAP_PERF;
 		several_event_maps = n > 1;
+		events_btf = coolbpf_object__btf(obj);
 	}
 	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event);
 	if (coolbpf_object__open_events(obj, &eopts) ||

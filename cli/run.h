@@ -8,6 +8,19 @@
 
 #include "cli.h"
 
+/* A program built into a tool by coolbpf build (build.c). */
+struct run_tool {
+	const char *name; /* the tool's name: its --help, its object's name */
+	const void *obj;  /* the artifact: CO-RE object, min BTF of its kernels */
+	size_t obj_sz;
+	/* its --help after the options: parameters and kernels */
+	void (*describe)(const struct run_tool *tool, struct coolbpf_buf *out);
+};
+/* coolbpf run's options, load, attach and output, on tool's program
+ * (NULL: run's FILE argument, as coolbpf run). argv[0] names the
+ * command. The exit status. */
+int run_tool(int argc, char **argv, const struct run_tool *tool);
+
 /* run_profile.c: --freq, --period, --event for SEC("perf_event")
  * programs; --top, --folded for maps of stacks. */
 extern const struct argp run_profile_argp;
@@ -27,5 +40,15 @@ extern const struct argp run_metrics_argp;
 int run_metrics_start(struct coolbpf_object *obj, int *fd);
 void run_metrics_serve(void);
 void run_metrics_stop(void);
+
+/* run_columns.c: --columns. Text events as aligned columns, a header
+ * line before the first event of each type (time: a TIME column). 0, or
+ * -errno when the event cannot be put in columns (the caller prints it as
+ * text). */
+extern const struct argp run_columns_argp;
+extern bool run_columns;
+struct btf;
+int run_columns_event(struct coolbpf_map *map, const struct btf *btf, const void *data, size_t size,
+		      const char *time, struct coolbpf_buf *out);
 
 #endif

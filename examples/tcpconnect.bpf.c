@@ -19,13 +19,14 @@ struct connector {
 	char comm[CONN_TASK_COMM_LEN];
 };
 
+/* typed fields (lbc.h): run prints "saddr": "127.0.0.1", "sport": 40312 */
 struct tcp_connect_event {
 	u32 pid;
 	char comm[CONN_TASK_COMM_LEN];
-	u16 sport;
-	u16 dport;
-	u32 saddr; /* network byte order */
-	u32 daddr;
+	lbc_port_t sport; /* network byte order, as lbc_port_t says */
+	lbc_port_t dport;
+	lbc_ipv4_t saddr;
+	lbc_ipv4_t daddr;
 	u32 established; /* 0: refused or timed out */
 };
 
@@ -56,8 +57,9 @@ int on_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		return 0;
 	e.pid = c->pid;
 	__builtin_memcpy(e.comm, c->comm, sizeof(e.comm));
-	e.sport = ctx->sport;
-	e.dport = ctx->dport;
+	/* the tracepoint keeps its ports in host order */
+	e.sport = bpf_htons(ctx->sport);
+	e.dport = bpf_htons(ctx->dport);
 	__builtin_memcpy(&e.saddr, ctx->saddr, sizeof(e.saddr));
 	__builtin_memcpy(&e.daddr, ctx->daddr, sizeof(e.daddr));
 	e.established = ctx->newstate == CONN_ESTABLISHED;

@@ -522,7 +522,8 @@ coolbpf_object__global_info(const struct coolbpf_object *obj, size_t i);
 COOLBPF_API int coolbpf_object__set_global(struct coolbpf_object *obj, const char *name,
 					   const char *value);
 
-/* Which BTF served CO-RE: "explicit <path>", "artifact", "kernel", "archive <path>",
+/* Which BTF served CO-RE: "explicit <path>", "artifact <release>" (the min BTF it carries
+ * for that kernel), "kernel", "archive <path>",
  * "remote <url> (kept in <path>)", "remote <path>" (kept from an earlier fetch),
  * or "none [<archive file looked for>]". */
 COOLBPF_API const char *coolbpf_object__btf_origin(const struct coolbpf_object *obj);

@@ -193,7 +193,7 @@ static bool choose_carried(struct btf_choice *c, const struct btf_query *q)
 	}
 	if (place(c, q, BTF_FOR_LOAD, min, min_sz))
 		return false;
-	set_origin(c, BTF_SRC_ARTIFACT, NULL);
+	set_origin(c, BTF_SRC_ARTIFACT, c->release); /* which of its kernels */
 	return true;
 }
 

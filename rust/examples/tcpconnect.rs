@@ -4,7 +4,6 @@
 //! examples/tcpconnect.bpf.c, through a callback; lost events go to stderr.
 //!
 //!   cargo run --example tcpconnect [-- [-d SECONDS] [FILE.bpf.c|FILE.o]]
-use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use coolbpf::Program;
@@ -14,17 +13,11 @@ use serde::Deserialize;
 struct Connect {
     pid: u32,
     comm: String,
-    sport: u16,
+    sport: u16,    // lbc_port_t: the port, decoded from network order
     dport: u16,
-    saddr: u32, // network byte order, as the kernel keeps it
-    daddr: u32,
+    saddr: String, // lbc_ipv4_t: the address as text, "127.0.0.1"
+    daddr: String,
     established: u32,
-}
-
-impl Connect {
-    fn addr(a: u32, port: u16) -> SocketAddrV4 {
-        SocketAddrV4::new(Ipv4Addr::from(a.to_ne_bytes()), port)
-    }
 }
 
 fn main() {
@@ -59,11 +52,13 @@ fn run(file: &str, duration: Option<Duration>) -> coolbpf::Result<()> {
     };
     prog.on_event_typed("events", |c: Connect| {
         println!(
-            "(PID){}:{} (LOCAL){} -> (REMOTE){}{}",
+            "(PID){}:{} (LOCAL){}:{} -> (REMOTE){}:{}{}",
             c.pid,
             c.comm,
-            Connect::addr(c.saddr, c.sport),
-            Connect::addr(c.daddr, c.dport),
+            c.saddr,
+            c.sport,
+            c.daddr,
+            c.dport,
             if c.established != 0 { "" } else { " refused" }
         );
     })?;

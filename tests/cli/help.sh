@@ -40,7 +40,7 @@ check_page() { # man-page, its commands ("cmd args", ...), then -- and commands 
 }
 
 check_page man/coolbpf.1 "$COOLBPF run" "$COOLBPF compile" "$COOLBPF btf gen" "$COOLBPF btf crawl" \
-	"$COOLBPF btf extract" "$COOLBPF inspect"
+	"$COOLBPF btf extract" "$COOLBPF inspect" "$COOLBPF build"
 check_page man/coolbpfd.8 "$COOLBPFD" -- "$COOLBPF compile"
 check_page man/pingtrace.8 "$PINGTRACE"
 

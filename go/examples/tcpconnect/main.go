@@ -8,10 +8,8 @@
 package main
 
 import (
-	"encoding/binary"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,17 +23,15 @@ import (
 type connect struct {
 	Pid         uint32 `json:"pid"`
 	Comm        string `json:"comm"`
-	Sport       uint16 `json:"sport"`
+	Sport       uint16 `json:"sport"` // lbc_port_t: the port, decoded from network order
 	Dport       uint16 `json:"dport"`
-	Saddr       uint32 `json:"saddr"` // network byte order, as the kernel keeps it
-	Daddr       uint32 `json:"daddr"`
+	Saddr       string `json:"saddr"` // lbc_ipv4_t: the address as text, "127.0.0.1"
+	Daddr       string `json:"daddr"`
 	Established uint32 `json:"established"`
 }
 
-func addr(a uint32, port uint16) string {
-	ip := make(net.IP, 4)
-	binary.LittleEndian.PutUint32(ip, a) // the bytes as they were in memory
-	return fmt.Sprintf("%s:%d", ip, port)
+func addr(a string, port uint16) string {
+	return fmt.Sprintf("%s:%d", a, port)
 }
 
 func main() {
