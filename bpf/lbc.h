@@ -24,6 +24,25 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
+/* lbc-compat begin: what newer libbpf BPF headers have and an older
+ * installed libbpf (Debian 12's 1.1) lacks, as libbpf 1.2+ defines it, for
+ * programs written against those (bcc's libbpf-tools). Every compile
+ * carries these lines after libbpf's headers, lbc.h included or not. */
+#ifndef BPF_UPROBE
+#define BPF_UPROBE(name, args...) BPF_KPROBE(name, ##args)
+#endif
+#ifndef BPF_URETPROBE
+#define BPF_URETPROBE(name, args...) BPF_KRETPROBE(name, ##args)
+#endif
+#ifndef bpf_ksym_exists
+#define bpf_ksym_exists(sym)                                                                      \
+	({                                                                                        \
+		_Static_assert(!__builtin_constant_p(!!sym), #sym " should be marked as __weak"); \
+		!!sym;                                                                            \
+	})
+#endif
+/* lbc-compat end */
+
 /* uAPI flags a kernel built without bpf() leaves out of its BTF (nothing
  * in it uses those enums), so its vmlinux.h lacks them: the same values,
  * as macros (where vmlinux.h has the enums, these name the same numbers) */

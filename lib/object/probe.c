@@ -5,6 +5,7 @@
  * that loads tracing programs may still refuse to attach them), never by
  * kernel version. Results are kept for the process.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -35,7 +36,13 @@ bool kernel_has_kprobes(void)
 	return cached;
 }
 
-/* Score tracepoints by how many words of the function name they contain. */
+/*
+ * A tracepoint of the function's own subsystem: its category is the
+ * function's first word (or one starts with the other: "block" for
+ * "blk_..." does not, and is left out), and its event holds most of the
+ * other words; nothing when no event holds any (a word shared by chance,
+ * "read" in msr:read_msr for vfs_read, is no relation).
+ */
 void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 {
 	char path[PATH_MAX], words[8][32];
@@ -57,18 +64,24 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 		p += strspn(p, "_.+");
 	}
 	snprintf(path, sizeof(path), "%s/available_events", tracefs_root());
-	if (!nwords || read_file(path, &data, &len))
+	if (nwords < 2 || read_file(path, &data, &len))
 		return;
 	for (char *line = data, *next; line && *line; line = next) {
+		char *event = strchr(line, ':');
+		size_t l, cl;
 		int score = 0;
-		size_t l;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		if (!event)
+			continue;
+		cl = (size_t)(event - line);
 		l = strlen(line);
-		for (int i = 0; i < nwords; i++)
-			score += strstr(line, words[i]) != NULL;
+		if (strncmp(line, words[0], cl < strlen(words[0]) ? cl : strlen(words[0])))
+			continue;
+		for (int i = 1; i < nwords; i++)
+			score += strstr(event + 1, words[i]) != NULL;
 		if (score > best_score || (score == best_score && score && l < best_len)) {
 			best_score = score;
 			best_len = l;
@@ -83,6 +96,36 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 			*colon = '/';
 		strbuf_addf(sb, "SEC(\"tp/%s\")", best);
 	}
+}
+
+/* in /sys/kernel/btf/vmlinux, or a module's BTF split on it */
+int kernel_btf_has_func(const char *func)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int found;
+	DIR *d;
+
+	if (!vmlinux)
+		return -errno;
+	found = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0;
+	d = found ? NULL : opendir("/sys/kernel/btf");
+	for (struct dirent *e; d && !found && (e = readdir(d));) {
+		char path[PATH_MAX];
+		struct btf *mod;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", e->d_name);
+		mod = btf__parse_split(path, vmlinux);
+		if (!mod)
+			continue;
+		found = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) > 0;
+		btf__free(mod);
+	}
+	if (d)
+		closedir(d);
+	btf__free(vmlinux);
+	return found;
 }
 
 /* A traceable kernel function and a BTF-typed tracepoint present in every
