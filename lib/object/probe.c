@@ -38,10 +38,11 @@ bool kernel_has_kprobes(void)
 
 /*
  * A tracepoint of the function's own subsystem: its category is the
- * function's first word (or one starts with the other: "block" for
- * "blk_..." does not, and is left out), and its event holds most of the
- * other words; nothing when no event holds any (a word shared by chance,
- * "read" in msr:read_msr for vfs_read, is no relation).
+ * function's first word (or one starts with the other) and its event holds
+ * some of the other words; or an event that holds all of the function's
+ * words but one, at least three (sched:sched_wakeup_new for
+ * wake_up_new_task). Else nothing: a word shared by chance ("read" in
+ * msr:read_msr for vfs_read) is no relation.
  */
 void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 {
@@ -70,6 +71,7 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 		char *event = strchr(line, ':');
 		size_t l, cl;
 		int score = 0;
+		bool own;
 
 		next = strchr(line, '\n');
 		if (next)
@@ -78,10 +80,11 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 			continue;
 		cl = (size_t)(event - line);
 		l = strlen(line);
-		if (strncmp(line, words[0], cl < strlen(words[0]) ? cl : strlen(words[0])))
-			continue;
-		for (int i = 1; i < nwords; i++)
+		own = !strncmp(line, words[0], cl < strlen(words[0]) ? cl : strlen(words[0]));
+		for (int i = own; i < nwords; i++)
 			score += strstr(event + 1, words[i]) != NULL;
+		if (!own && (score < 3 || score < nwords - 1))
+			continue;
 		if (score > best_score || (score == best_score && score && l < best_len)) {
 			best_score = score;
 			best_len = l;

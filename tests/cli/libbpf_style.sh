@@ -159,5 +159,9 @@ rc=$?
 	ok "a bare uretprobe: loaded, not attached, how to name a target (as usdt)" ||
 	bad "bare uretprobe (exit $rc)" "$T/err"
 
+traced -d 2 $D/kfunc.bpf.c
+grep -qE '^  comm => [^ ]+$' "$T/out" &&
+	ok "a kfunc named in the program (bpf_task_from_pid): declared by the slim vmlinux.h, called" ||
+	bad "kfunc program" "$T/err"
 echo "libbpf_style.sh: $pass passed, $fail failed"
 [ $fail = 0 ]
