@@ -89,8 +89,10 @@ typedef u64 lbc_ksym_t;	   /* kernel address: "tcp_v4_connect+0x0" */
 typedef u64 lbc_usym_t;	 /* user address in the process of the struct's "pid" (or "tgid") member */
 typedef u64 lbc_ns_t;	 /* bpf_ktime_get_ns(): wall-clock "17:00:46.909123" */
 typedef s32 lbc_errno_t; /* an errno, or -errno: "ENOENT", "-EAGAIN" */
-typedef s32 lbc_syscall_t; /* a syscall number of this arch: "openat" */
-typedef u32 lbc_dev_t;	   /* the kernel's dev_t: "sda(8:0)" */
+typedef s32 lbc_syscall_t;   /* a syscall number of this arch: "openat" */
+typedef u32 lbc_dev_t;	     /* the kernel's dev_t: "sda(8:0)" */
+typedef s32 lbc_signal_t;    /* a signal number: "SIGKILL" */
+typedef s32 lbc_tcp_state_t; /* sk->__sk_common.skc_state: "TCP_ESTABLISHED" */
 
 #ifndef PERF_MAX_STACK_DEPTH
 #define PERF_MAX_STACK_DEPTH 127

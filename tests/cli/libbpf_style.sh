@@ -163,5 +163,16 @@ traced -d 2 $D/kfunc.bpf.c
 grep -qE '^  comm => [^ ]+$' "$T/out" &&
 	ok "a kfunc named in the program (bpf_task_from_pid): declared by the slim vmlinux.h, called" ||
 	bad "kfunc program" "$T/err"
+echo "what the types say: an __int128 address beside a family, argv in a char array"
+traced -d 2 $D/netev.bpf.c
+grep -qE '^saddr=127\.0\.0\.1 family=2 comm=true junk=ok args="true one two"$' "$T/out" &&
+	ok "saddr as an address (not 0xdeadbeef...100007f), NUL-separated args with spaces, plain strings kept" ||
+	bad "netev decode" "$T/out"
+traced --json -d 2 $D/netev.bpf.c
+python3 - "$T/out" <<'PY' && ok "JSON: the address and args as strings" || bad "JSON netev" "$T/out"
+import json, sys
+e = [json.loads(l)["event"] for l in open(sys.argv[1]) if '"event"' in l]
+assert e and e[0]["saddr"] == "127.0.0.1" and e[0]["args"] == "true one two" and e[0]["junk"] == "ok", e
+PY
 echo "libbpf_style.sh: $pass passed, $fail failed"
 [ $fail = 0 ]
