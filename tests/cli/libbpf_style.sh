@@ -150,6 +150,16 @@ rc=$?
 [ $rc = 1 ] && grep -qF "nothing attached" "$T/err" && ok "nothing attached: exit 1" ||
 	bad "all missing (exit $rc)" "$T/err"
 
+bounded 60 "$COOLBPF" run -d 1 $D/fentry_missing.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 0 ] && grep -qF "not attached: gone (fentry/no_such_kernel_function): left out: no function 'no_such_kernel_function' in this kernel" "$T/err" &&
+	ok "an fentry whose function is missing: left out, said as such" || bad "fentry missing (exit $rc)" "$T/err"
+bounded 60 "$COOLBPF" run --strict -d 1 $D/fentry_missing.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -qF "no function 'no_such_kernel_function' in this kernel (fentry attaches to functions its BTF lists)" "$T/err" &&
+	! grep -q "No such process" "$T/err" && ok "--strict: the function is not in this kernel (not ESRCH)" ||
+	bad "fentry missing --strict (exit $rc)" "$T/err"
+
 echo "newer libbpf's macros, the multiarch include dir; a bare uretprobe"
 bounded 120 "$COOLBPF" compile $D/compat.bpf.c -o "$T/compat.o" 2>"$T/err" &&
 	ok "BPF_URETPROBE, bpf_ksym_exists, <asm/errno.h> compile" || bad "compat compile" "$T/err"

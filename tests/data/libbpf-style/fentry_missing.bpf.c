@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* An fentry program on a function this kernel does not have (a tool
+ * written for another kernel's internals), beside one that attaches. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+__u64 calls = 0;
+
+SEC("tracepoint/syscalls/sys_enter_clock_nanosleep")
+int present(void *ctx)
+{
+	__sync_fetch_and_add(&calls, 1);
+	return 0;
+}
+
+SEC("fentry/no_such_kernel_function")
+int BPF_PROG(gone)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
