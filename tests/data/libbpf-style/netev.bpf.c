@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Written as libbpf-tools' tcpstates and execsnoop are: an address in an
  * unsigned __int128 beside a family field (IPv4 in its first 4 bytes, the
- * rest whatever the stack held), argv kept NUL-separated in a char array
- * and sent up to its used length. Plain strings beside them: one with a
- * NUL tail, one with bytes that are not strings after its NUL. */
+ * rest whatever the stack held), argv kept NUL-separated in a char array.
+ * Plain strings beside them: one with a NUL tail, one with bytes that are
+ * not strings after its NUL. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
@@ -36,8 +36,7 @@ int exec(void *ctx)
 	e.junk[4] = 'z';
 	__builtin_memcpy(e.args, argv, sizeof(argv));
 	if (e.comm[0] == 't' && e.comm[1] == 'r' && e.comm[2] == 'u' && e.comm[3] == 'e')
-		bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &e,
-				      __builtin_offsetof(struct netev, args) + sizeof(argv));
+		bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &e, sizeof(e));
 	return 0;
 }
 
