@@ -323,14 +323,26 @@ static int report_map_failure(struct coolbpf_object *obj, int err)
 	return 0;
 }
 
-/* libbpf's -ESRCH for an fentry/fexit whose function the kernel's BTF
- * lacks, in words (false: the function is there, or not that case) */
+/* libbpf's -ESRCH for an fentry/fexit whose function, or a tp_btf whose
+ * tracepoint, the kernel's BTF lacks, in words (false: it is there, or
+ * not that case) */
 static bool fentry_missing(const struct prog_plan *p, int err, char *why, size_t sz)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char tp[256];
 
+	if ((err != -ESRCH && err != -ENOENT) || !p->target)
+		return false;
+	if (p->hook == HOOK_TP_BTF) {
+		snprintf(tp, sizeof(tp), "btf_trace_%s", p->target);
+		if (kernel_btf_has(tp, BTF_KIND_TYPEDEF) != 0)
+			return false;
+		snprintf(why, sz, "no tracepoint '%s' in this kernel (its BTF has no %s)", p->target,
+			 tp);
+		return true;
+	}
 	if ((p->hook != HOOK_FENTRY && p->hook != HOOK_FEXIT) ||
-	    (err != -ESRCH && err != -ENOENT) || !p->target || kernel_btf_has_func(p->target) != 0)
+	    kernel_btf_has(p->target, BTF_KIND_FUNC) != 0)
 		return false;
 	attach_suggest_tracepoint(p->target, &sb);
 	snprintf(why, sz,
@@ -459,7 +471,7 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		}
 		/* a tp_btf the kernel cannot take (no BTF, no tracing programs)
 		 * may load as raw_tp; a verifier rejection would not change */
-		if (p->hook == HOOK_TP_BTF && !p->to_raw_tp && !verifier_failed()) {
+		if (p->hook == HOOK_TP_BTF && !p->to_raw_tp && !verifier_failed() && !missing) {
 			p->to_raw_tp = true;
 			snprintf(p->note, sizeof(p->note), "loaded as raw_tp: tp_btf failed: %s",
 				 strerror(-err));

@@ -186,9 +186,10 @@ int object_reopen(struct coolbpf_object *obj);
 const char *object_verifier_log(void);
 /* probe.c */
 bool kernel_has_kprobes(void);
-/* Whether function is in the running kernel's BTF (vmlinux or a
- * module's): fentry/fexit can attach to it; -errno when no BTF. */
-int kernel_btf_has_func(const char *func);
+/* Whether the running kernel's BTF (vmlinux or a module's) has a type of
+ * that name and BTF kind (a FUNC fentry can attach to, tp_btf's
+ * btf_trace_<name> TYPEDEF); -errno when there is no BTF. */
+int kernel_btf_has(const char *name, int kind);
 /* Append SEC("tp/cat/name") of a tracepoint related to a kernel function. */
 void attach_suggest_tracepoint(const char *func, struct strbuf *sb);
 /* attach.c: a report entry (strings copied); its index or -ENOMEM */

@@ -102,7 +102,7 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 }
 
 /* in /sys/kernel/btf/vmlinux, or a module's BTF split on it */
-int kernel_btf_has_func(const char *func)
+int kernel_btf_has(const char *name, int kind)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	int found;
@@ -110,7 +110,7 @@ int kernel_btf_has_func(const char *func)
 
 	if (!vmlinux)
 		return -errno;
-	found = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0;
+	found = btf__find_by_name_kind(vmlinux, name, kind) > 0;
 	d = found ? NULL : opendir("/sys/kernel/btf");
 	for (struct dirent *e; d && !found && (e = readdir(d));) {
 		char path[PATH_MAX];
@@ -122,7 +122,7 @@ int kernel_btf_has_func(const char *func)
 		mod = btf__parse_split(path, vmlinux);
 		if (!mod)
 			continue;
-		found = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) > 0;
+		found = btf__find_by_name_kind(mod, name, kind) > 0;
 		btf__free(mod);
 	}
 	if (d)

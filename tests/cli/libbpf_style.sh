@@ -154,6 +154,8 @@ bounded 60 "$COOLBPF" run -d 1 $D/fentry_missing.bpf.c >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc = 0 ] && grep -qF "not attached: gone (fentry/no_such_kernel_function): left out: no function 'no_such_kernel_function' in this kernel" "$T/err" &&
 	ok "an fentry whose function is missing: left out, said as such" || bad "fentry missing (exit $rc)" "$T/err"
+grep -qF "not attached: gone_tp (tp_btf/no_such_tracepoint): left out: no tracepoint 'no_such_tracepoint' in this kernel (its BTF has no btf_trace_no_such_tracepoint)" "$T/err" &&
+	ok "a tp_btf whose tracepoint is missing: left out, said as such" || bad "tp_btf missing" "$T/err"
 bounded 60 "$COOLBPF" run --strict -d 1 $D/fentry_missing.bpf.c >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc = 1 ] && grep -qF "no function 'no_such_kernel_function' in this kernel (fentry attaches to functions its BTF lists)" "$T/err" &&

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* An fentry program on a function this kernel does not have (a tool
- * written for another kernel's internals), beside one that attaches. */
+/* An fentry program on a function this kernel does not have and a tp_btf
+ * on a tracepoint it does not have (biosnoop's block_io_start before 6.5),
+ * beside one that attaches. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -16,6 +17,12 @@ int present(void *ctx)
 
 SEC("fentry/no_such_kernel_function")
 int BPF_PROG(gone)
+{
+	return 0;
+}
+
+SEC("tp_btf/no_such_tracepoint")
+int BPF_PROG(gone_tp)
 {
 	return 0;
 }
