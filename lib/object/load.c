@@ -337,8 +337,8 @@ static bool fentry_missing(const struct prog_plan *p, int err, char *why, size_t
 		snprintf(tp, sizeof(tp), "btf_trace_%s", p->target);
 		if (kernel_btf_has(tp, BTF_KIND_TYPEDEF) != 0)
 			return false;
-		snprintf(why, sz, "no tracepoint '%s' in this kernel (its BTF has no %s)", p->target,
-			 tp);
+		snprintf(why, sz, "no tracepoint '%s' in this kernel (its BTF has no %s)",
+			 p->target, tp);
 		return true;
 	}
 	if ((p->hook != HOOK_FENTRY && p->hook != HOOK_FEXIT) ||
