@@ -24,6 +24,25 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
+/* lbc-compat begin: what newer libbpf BPF headers have and an older
+ * installed libbpf (Debian 12's 1.1) lacks, as libbpf 1.2+ defines it, for
+ * programs written against those (bcc's libbpf-tools). Every compile
+ * carries these lines after libbpf's headers, lbc.h included or not. */
+#ifndef BPF_UPROBE
+#define BPF_UPROBE(name, args...) BPF_KPROBE(name, ##args)
+#endif
+#ifndef BPF_URETPROBE
+#define BPF_URETPROBE(name, args...) BPF_KRETPROBE(name, ##args)
+#endif
+#ifndef bpf_ksym_exists
+#define bpf_ksym_exists(sym)                                                                      \
+	({                                                                                        \
+		_Static_assert(!__builtin_constant_p(!!sym), #sym " should be marked as __weak"); \
+		!!sym;                                                                            \
+	})
+#endif
+/* lbc-compat end */
+
 /* uAPI flags a kernel built without bpf() leaves out of its BTF (nothing
  * in it uses those enums), so its vmlinux.h lacks them: the same values,
  * as macros (where vmlinux.h has the enums, these name the same numbers) */
@@ -70,8 +89,10 @@ typedef u64 lbc_ksym_t;	   /* kernel address: "tcp_v4_connect+0x0" */
 typedef u64 lbc_usym_t;	 /* user address in the process of the struct's "pid" (or "tgid") member */
 typedef u64 lbc_ns_t;	 /* bpf_ktime_get_ns(): wall-clock "17:00:46.909123" */
 typedef s32 lbc_errno_t; /* an errno, or -errno: "ENOENT", "-EAGAIN" */
-typedef s32 lbc_syscall_t; /* a syscall number of this arch: "openat" */
-typedef u32 lbc_dev_t;	   /* the kernel's dev_t: "sda(8:0)" */
+typedef s32 lbc_syscall_t;   /* a syscall number of this arch: "openat" */
+typedef u32 lbc_dev_t;	     /* the kernel's dev_t: "sda(8:0)" */
+typedef s32 lbc_signal_t;    /* a signal number: "SIGKILL" */
+typedef s32 lbc_tcp_state_t; /* sk->__sk_common.skc_state: "TCP_ESTABLISHED" */
 
 #ifndef PERF_MAX_STACK_DEPTH
 #define PERF_MAX_STACK_DEPTH 127

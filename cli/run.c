@@ -36,6 +36,9 @@ static struct run_args {
 	int nr_sets;
 	/* a tool of coolbpf build: its program, built in (NULL: run's FILE) */
 	const struct run_tool *tool;
+	const char *sizes[MAX_LIST + 1];
+	int nr_sizes;
+	bool strict;
 } args;
 
 static volatile sig_atomic_t exiting;
@@ -49,7 +52,17 @@ static bool several_event_maps;
 /* --columns: the object's BTF, for the fields' types */
 static const struct btf *events_btf;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR, OPT_UNIT };
+enum {
+	OPT_BTF = 0x100,
+	OPT_SERVER,
+	OPT_KERNEL,
+	OPT_PIN,
+	OPT_SET,
+	OPT_CLEAR,
+	OPT_UNIT,
+	OPT_MAP_SIZE,
+	OPT_STRICT
+};
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
@@ -68,6 +81,14 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "set", OPT_SET, "NAME=VALUE", 0,
 	  "Set a global (const volatile, or plain) before load; repeatable. Works on .o files", 0 },
+	{ "map-size", OPT_MAP_SIZE, "MAP=ENTRIES", 0,
+	  "Give MAP ENTRIES entries (maps a program leaves unsized get libbpf-tools' sizes, "
+	  "said with -v); repeatable",
+	  0 },
+	{ "strict", OPT_STRICT, NULL, 0,
+	  "Fail when any program cannot attach (default: a program whose tracepoint or function "
+	  "this kernel lacks is left out, with a warning, if others attach)",
+	  0 },
 	{ NULL, 'D', "NAME[=VAL]", 0, "Define a macro for the compile (sources only)", 0 },
 	{ NULL, 'I', "DIR", 0, "Add an include directory for the compile", 0 },
 	{ "unit", OPT_UNIT, "NAME", 0,
@@ -134,6 +155,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!strchr(arg, '=') || arg[0] == '=')
 			argp_error(state, "--set takes NAME=VALUE, not '%s'", arg);
 		args.sets[args.nr_sets++] = arg;
+		break;
+	case OPT_MAP_SIZE:
+		if (args.nr_sizes >= MAX_LIST) {
+			cli_err("too many --map-size options (at most %d)", MAX_LIST);
+			exit(2);
+		}
+		if (!strchr(arg, '=') || arg[0] == '=')
+			argp_error(state, "--map-size takes MAP=ENTRIES, not '%s'", arg);
+		args.sizes[args.nr_sizes++] = arg;
+		break;
+	case OPT_STRICT:
+		args.strict = true;
 		break;
 	case OPT_UNIT:
 		fmt_opts.unit = arg;
@@ -345,6 +378,9 @@ static void report_attach(const struct coolbpf_object *obj)
 			fprintf(stderr, "coolbpf: not attached: %s (%s): %s\n", ai->prog,
 				ai->section, why);
 			said = why;
+		} else if (!strcmp(ai->kind, "loaded")) {
+			fprintf(stderr, "coolbpf: %s (%s): %s\n", ai->prog, ai->section,
+				ai->note ? ai->note : "loaded, not attached");
 		} else {
 			fprintf(stderr, "coolbpf: attached %s: %s %s%s%s%s\n", ai->prog, ai->kind,
 				ai->target, ai->note ? " (" : "", ai->note ? ai->note : "",
@@ -464,6 +500,58 @@ static int apply_sets(struct coolbpf_object *obj)
 			fprintf(stderr, "coolbpf: set %s = %s\n", name, eq + 1);
 	}
 	return 0;
+}
+
+/* --map-size, then (-v) every size coolbpf chose for the program */
+static int apply_map_sizes(struct coolbpf_object *obj)
+{
+	for (int i = 0; i < args.nr_sizes; i++) {
+		const char *eq = strchr(args.sizes[i], '=');
+		char name[256], *end;
+		struct coolbpf_map *m;
+		unsigned long long n;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - args.sizes[i]), args.sizes[i]);
+		m = coolbpf_object__map(obj, name);
+		if (!m) {
+			cli_err("--map-size %s: the program has no map '%s'", args.sizes[i], name);
+			return -1;
+		}
+		errno = 0;
+		n = strtoull(eq + 1, &end, 10);
+		if (errno || end == eq + 1 || *end || !n || n > UINT32_MAX || eq[1] == '-') {
+			cli_err("--map-size %s: give a number of entries from 1 to %u",
+				args.sizes[i], UINT32_MAX);
+			return -1;
+		}
+		if (coolbpf_map__set_max_entries(m, (__u32)n)) {
+			cli_err("--map-size %s: %s", args.sizes[i], coolbpf_errmsg());
+			return -1;
+		}
+		if (cli_verbose)
+			fprintf(stderr, "coolbpf: map '%s': %u entries (--map-size)\n", name,
+				coolbpf_map__max_entries(m));
+	}
+	for (struct coolbpf_map *m = coolbpf_object__next_map(obj, NULL); cli_verbose && m;
+	     m = coolbpf_object__next_map(obj, m))
+		if (coolbpf_map__sized_by_default(m))
+			fprintf(stderr,
+				"coolbpf: map '%s': the program leaves its size to user space; "
+				"coolbpf gives it %u entries of %u bytes (--map-size %s=N to change)\n",
+				coolbpf_map__name(m), coolbpf_map__max_entries(m),
+				coolbpf_map__value_size(m), coolbpf_map__name(m));
+	return 0;
+}
+
+/* every program left out (none loaded-only either) */
+static bool nothing_attached(const struct coolbpf_object *obj)
+{
+	size_t n = coolbpf_object__attach_count(obj);
+
+	for (size_t i = 0; i < n; i++)
+		if (!coolbpf_object__attach_info(obj, i)->err)
+			return false;
+	return n > 0;
 }
 
 static int pin_maps(struct coolbpf_object *obj)
@@ -724,6 +812,13 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 		rc = 2; /* a usage error: nothing was loaded */
 		goto out;
 	}
+	if (apply_map_sizes(obj)) {
+		rc = 2;
+		goto out;
+	}
+	/* unless --strict, a program whose tracepoint or kernel function this
+	 * kernel lacks (syncsnoop's, on x86) is left out when others attach */
+	coolbpf_object__set_missing_optional(obj, !args.strict);
 	rc = run_profile_setup(obj, args.json);
 	if (rc) {
 		if (rc == 1)
@@ -748,6 +843,15 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 	report_attach(obj);
 	if (err) {
 		rc = fail("cannot attach program");
+		goto out;
+	}
+	if (nothing_attached(obj)) {
+		if (args.json)
+			fprintf(stderr, "{\"error\": \"nothing attached: every program was left "
+					"out (each one's reason above)\"}\n");
+		else
+			cli_err("nothing attached: every program was left out (each one's reason "
+				"above)");
 		goto out;
 	}
 	{

@@ -380,6 +380,14 @@ coolbpf_object__program_info(const struct coolbpf_object *obj, size_t i);
  */
 COOLBPF_API int coolbpf_object__set_optional(struct coolbpf_object *obj, const char *prog,
 					     bool optional);
+/*
+ * Before load: leave out, as if optional, every program whose target this
+ * kernel does not have (a tracepoint, a kernel function for a kprobe, a
+ * function in the kernel's BTF for fentry/fexit) while the others load and
+ * attach; other failures still fail. coolbpf run does this unless
+ * --strict. Returns 0 or -EBUSY (already loaded).
+ */
+COOLBPF_API int coolbpf_object__set_missing_optional(struct coolbpf_object *obj, bool on);
 
 /*
  * Attach every loaded program by its section. On failure of any program
@@ -567,6 +575,19 @@ COOLBPF_API bool coolbpf_map__percpu(const struct coolbpf_map *map);
  * (__bpf_usdt_specs), a map the program deletes from (start times), or
  * one marked LBC_SCRATCH(name) in lbc.h. */
 COOLBPF_API bool coolbpf_map__scratch(const struct coolbpf_map *map);
+/*
+ * A map's number of entries. A program may leave it (or a stack trace
+ * map's value size) 0 for user space to set, as bcc's libbpf-tools do:
+ * coolbpf then gives it what their user space gives: stack trace maps
+ * 1024 entries of 127 frames (8 bytes each), other maps 10240 entries
+ * (perf event arrays: one per CPU, by libbpf). Set before load, it
+ * replaces the program's number. Returns 0, -EINVAL (0 entries, or NULL)
+ * or -EBUSY (loaded); max_entries is the number the load uses.
+ */
+COOLBPF_API int coolbpf_map__set_max_entries(struct coolbpf_map *map, __u32 entries);
+COOLBPF_API __u32 coolbpf_map__max_entries(const struct coolbpf_map *map);
+/* the size coolbpf gave it (program left 0, nothing set), for -v */
+COOLBPF_API bool coolbpf_map__sized_by_default(const struct coolbpf_map *map);
 /* BTF type ids in coolbpf_object__btf() (0: unknown). For event maps
  * the value type is the event type declared with LBC_PERF_OUTPUT /
  * LBC_RINGBUF / LBC_EVENT_TYPE. */

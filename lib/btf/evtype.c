@@ -302,8 +302,10 @@ static bool foreign_file(const char *path)
 	const char *base = strrchr(path, '/');
 
 	base = base ? base + 1 : path;
+	/* libbpf's headers: bpf_*.h, usdt.bpf.h (its arg specs) */
 	return str_has_prefix(base, "vmlinux") || str_has_prefix(path, "/usr/") ||
-	       str_has_prefix(base, "bpf_") || !strcmp(base, "lbc.h");
+	       str_has_prefix(base, "bpf_") || !strcmp(base, "usdt.bpf.h") ||
+	       !strcmp(base, "lbc.h");
 }
 
 /* The DIE that names a record: itself, or a typedef of an anonymous one. */

@@ -454,6 +454,9 @@ struct slim {
 	const struct words *words;
 	/* struct/union: enum lvl; other kinds: bit (lvl * 2 + named) seen */
 	unsigned char *mark;
+	/* the kfuncs the program names (FUNC ids tagged "bpf_kfunc") */
+	__u32 *kfuncs;
+	size_t nr_kfuncs;
 	int err;
 };
 
@@ -557,6 +560,29 @@ static bool enum_named(const struct slim *s, const struct btf_type *t)
 	return false;
 }
 
+/* A kfunc the kernel's BTF tags (decl tag "bpf_kfunc" on a FUNC) and
+ * the program names: its prototype's types, and its id to declare. */
+static void want_kfunc(struct slim *s, const struct btf_type *tag)
+{
+	const struct btf_type *f = view_type(s->src, tag->type);
+	void *p;
+
+	if (btf_decl_tag(tag)->component_idx != -1 || !f || !btf_is_func(f) ||
+	    strcmp(view_name(s->src, tag->name_off), "bpf_kfunc") || !name_in(s, f->name_off))
+		return;
+	for (size_t i = 0; i < s->nr_kfuncs; i++)
+		if (s->kfuncs[i] == tag->type)
+			return;
+	p = realloc(s->kfuncs, (s->nr_kfuncs + 1) * sizeof(*s->kfuncs));
+	if (!p) {
+		s->err = -ENOMEM;
+		return;
+	}
+	s->kfuncs = p;
+	s->kfuncs[s->nr_kfuncs++] = tag->type;
+	want_type(s, f->type, L_PART, false, 0);
+}
+
 static void select_types(struct slim *s)
 {
 	__u32 n = s->src->nr;
@@ -576,6 +602,9 @@ static void select_types(struct slim *s)
 		case BTF_KIND_ENUM64:
 			if (name_in(s, t->name_off) || enum_named(s, t))
 				want_type(s, id, L_FULL, true, 0);
+			break;
+		case BTF_KIND_DECL_TAG:
+			want_kfunc(s, t);
 			break;
 		default:
 			break;
@@ -697,6 +726,33 @@ static void dump_printf(void *ctx, const char *fmt, va_list args)
 	}
 }
 
+/* as bpftool's vmlinux.h declares them; __ksym and __weak spelled as
+ * bpf_helpers.h spells them, which comes after */
+static int emit_kfuncs(const struct slim *s, struct btf_dump *d, const __u32 *map,
+		       struct strbuf *out)
+{
+	int err = strbuf_addstr(out, "\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n"
+				     "#ifndef __ksym\n"
+				     "#define __ksym __attribute__((section(\".ksyms\")))\n"
+				     "#endif\n"
+				     "#ifndef __weak\n"
+				     "#define __weak __attribute__((weak))\n"
+				     "#endif\n");
+
+	for (size_t i = 0; !err && i < s->nr_kfuncs; i++) {
+		const struct btf_type *f = view_type(s->src, s->kfuncs[i]);
+		LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o,
+			    .field_name = view_name(s->src, f->name_off));
+
+		err = strbuf_addstr(out, "extern ");
+		if (!err)
+			err = btf_dump__emit_type_decl(d, map[f->type], &o);
+		if (!err)
+			err = strbuf_addstr(out, " __weak __ksym;\n");
+	}
+	return err ? err : strbuf_addstr(out, "#endif\n");
+}
+
 static int emit_header(const struct slim *s, struct strbuf *out, const char *btf_out)
 {
 	__u32 n = s->src->nr, next = 0;
@@ -742,6 +798,8 @@ static int emit_header(const struct slim *s, struct strbuf *out, const char *btf
 	}
 	for (__u32 id = 1; !err && id <= next; id++)
 		err = btf_dump__dump_type(d, id);
+	if (!err && s->nr_kfuncs)
+		err = emit_kfuncs(s, d, map, out);
 	if (!err && btf_out) {
 		__u32 sz;
 		const void *raw = btf__raw_data(dst, &sz);
@@ -794,6 +852,7 @@ int slim_vmlinux_h(const char *btf_path, const struct slim_input *in, struct str
 			*n_types += s.mark[id] != 0;
 	}
 	free(s.mark);
+	free(s.kfuncs);
 out_btf:
 	view_close(&v);
 out_words:

@@ -4,33 +4,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "compile.h"
 
-const char *compile_arch_define(const char *arch)
+/* Per architecture: bpf_tracing.h's __TARGET_ARCH_ define, and the
+ * system's multiarch headers (asm/errno.h, that libbpf's usdt.bpf.h
+ * includes), searched after every other directory as bcc's libbpf-tools
+ * build does (-idirafter). */
+static const struct {
+	const char *uname, *define, *multiarch;
+} arch_map[] = {
+	{ "x86_64", "-D__TARGET_ARCH_x86", "/usr/include/x86_64-linux-gnu" },
+	{ "i686", "-D__TARGET_ARCH_x86", "/usr/include/i386-linux-gnu" },
+	{ "aarch64", "-D__TARGET_ARCH_arm64", "/usr/include/aarch64-linux-gnu" },
+	{ "s390x", "-D__TARGET_ARCH_s390", "/usr/include/s390x-linux-gnu" },
+	{ "ppc64le", "-D__TARGET_ARCH_powerpc", "/usr/include/powerpc64le-linux-gnu" },
+	{ "ppc64", "-D__TARGET_ARCH_powerpc", "/usr/include/powerpc64-linux-gnu" },
+	{ "riscv64", "-D__TARGET_ARCH_riscv", "/usr/include/riscv64-linux-gnu" },
+	{ "loongarch64", "-D__TARGET_ARCH_loongarch", "/usr/include/loongarch64-linux-gnu" },
+	{ "mips64", "-D__TARGET_ARCH_mips", "/usr/include/mips64el-linux-gnuabi64" },
+	{ "armv7l", "-D__TARGET_ARCH_arm", "/usr/include/arm-linux-gnueabihf" },
+};
+
+static int arch_index(const char *arch)
 {
 	const char *name = arch_uname(arch && *arch ? arch : host_arch());
 
-	static const struct {
-		const char *uname, *define;
-	} map[] = {
-		{ "x86_64", "-D__TARGET_ARCH_x86" },
-		{ "i686", "-D__TARGET_ARCH_x86" },
-		{ "aarch64", "-D__TARGET_ARCH_arm64" },
-		{ "s390x", "-D__TARGET_ARCH_s390" },
-		{ "ppc64le", "-D__TARGET_ARCH_powerpc" },
-		{ "ppc64", "-D__TARGET_ARCH_powerpc" },
-		{ "riscv64", "-D__TARGET_ARCH_riscv" },
-		{ "loongarch64", "-D__TARGET_ARCH_loongarch" },
-		{ "mips64", "-D__TARGET_ARCH_mips" },
-		{ "armv7l", "-D__TARGET_ARCH_arm" },
-	};
+	for (size_t i = 0; i < ARRAY_SIZE(arch_map); i++)
+		if (name && !strcmp(name, arch_map[i].uname))
+			return (int)i;
+	return -1;
+}
 
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
-		if (name && !strcmp(name, map[i].uname))
-			return map[i].define;
-	}
-	return "-D__TARGET_ARCH_x86";
+const char *compile_arch_define(const char *arch)
+{
+	int i = arch_index(arch);
+
+	return i < 0 ? "-D__TARGET_ARCH_x86" : arch_map[i].define;
+}
+
+/* NULL when not installed */
+static const char *multiarch_include_dir(const char *arch)
+{
+	int i = arch_index(arch);
+
+	return i < 0 || access(arch_map[i].multiarch, F_OK) ? NULL : arch_map[i].multiarch;
 }
 
 /* Remove every "prefix" from s in place (the private dir of compile_buf
@@ -98,6 +117,10 @@ int clang_run(const struct compile_tools *tools, const struct prelude *pre,
 	}
 	argv[n++] = "-I";
 	argv[n++] = src_dir;
+	if (multiarch_include_dir(job->arch)) {
+		argv[n++] = "-idirafter";
+		argv[n++] = multiarch_include_dir(job->arch);
+	}
 	for (const char *const *p = defines; p && *p; p++)
 		argv[n++] = "-D", argv[n++] = *p;
 	if (job->buf_dir) {
@@ -141,14 +164,15 @@ int compile_slim_input(const struct compile_job *job, const char *src_dir, struc
 	for (const char *const *p = defines; p && *p; p++)
 		n_def++;
 	/* one allocation: the include dirs, then the extra texts */
-	dirs = calloc(n + 3 + n_def + 2, sizeof(*dirs));
+	dirs = calloc(n + 4 + n_def + 2, sizeof(*dirs));
 	if (!dirs)
 		return cb_err(-ENOMEM);
-	extra = dirs + n + 3;
+	extra = dirs + n + 4;
 	for (size_t i = 0; i < n; i++)
 		dirs[i] = incs[i];
 	dirs[n] = "/usr/local/include";
 	dirs[n + 1] = "/usr/include";
+	dirs[n + 2] = multiarch_include_dir(job->arch);
 	extra[0] = cb_lbc_h;
 	for (size_t i = 0; i < n_def; i++)
 		extra[i + 1] = defines[i];

@@ -27,7 +27,7 @@ extern const char cb_lbc_h[];
 extern const char cb_lbc_h_end[];
 
 /* Bumped whenever the pipeline's output changes for the same inputs. */
-#define COMPILE_PIPELINE_VERSION "coolbpf-compile-5"
+#define COMPILE_PIPELINE_VERSION "coolbpf-compile-6"
 
 #define coolbpf_compile_opts__last_field cflags
 

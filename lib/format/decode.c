@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The BTF decoder of format.h: a plan per type, built once, then events
  * decoded into text or JSON without touching BTF or malloc. */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -509,7 +510,8 @@ struct out {
 	struct jw *w;
 	struct strbuf *sb;
 	int err;
-	int pid; /* the enclosing struct's pid/tgid member, for lbc_usym_t */
+	int pid;    /* the enclosing struct's pid/tgid member, for lbc_usym_t */
+	int family; /* its "family" member (AF_INET, AF_INET6), else -1 */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -796,6 +798,23 @@ static int struct_pid(const struct out *o, const struct node *n, const unsigned 
 	return o->pid;
 }
 
+/* The value of a struct's integer "family" member, that says what its
+ * 16-byte integers hold (tcpstates' unsigned __int128 saddr); -1 if none. */
+static int struct_family(const struct out *o, const struct node *n, const unsigned char *p,
+			 size_t avail)
+{
+	const struct member *m = o->d->members + n->first;
+
+	for (__u32 i = 0; i < n->nr; i++, m++) {
+		const struct node *c = &o->d->nodes[m->node];
+
+		if (!strcmp(pool_name(o->d, m->name), "family") && c->kind == NK_INT && !m->bits &&
+		    m->bit_off % 8 == 0 && fits(c, m->bit_off / 8, avail))
+			return (int)read_scalar(c, p + m->bit_off / 8);
+	}
+	return -1;
+}
+
 static bool is_aggregate(const struct node *n)
 {
 	return n->kind >= NK_STR;
@@ -819,10 +838,11 @@ static void put_struct(struct out *o, const struct node *n, const unsigned char 
 	const struct decoder *d = o->d;
 	const struct member *m = d->members + n->first;
 	bool first = true;
-	int outer_pid = o->pid;
+	int outer_pid = o->pid, outer_family = o->family;
 	__u32 i;
 
 	o->pid = struct_pid(o, n, p, avail);
+	o->family = struct_family(o, n, p, avail);
 	if (o->w)
 		jw_begin_object(o->w);
 	else if (!top)
@@ -852,6 +872,7 @@ static void put_struct(struct out *o, const struct node *n, const unsigned char 
 	else if (!top)
 		put_ch(o, '}');
 	o->pid = outer_pid;
+	o->family = outer_family;
 }
 
 static void put_array(struct out *o, const struct node *n, const unsigned char *p, size_t avail)
@@ -878,6 +899,37 @@ static void put_array(struct out *o, const struct node *n, const unsigned char *
 		put_ch(o, ']');
 }
 
+/*
+ * A char array of several strings back to back, as execsnoop keeps argv:
+ * after the first string's NUL come more non-empty printable strings,
+ * each ending in a NUL (or at the end of the data), then only NULs. A
+ * plain string (a tail of NULs, or of anything else) is not one. On true,
+ * *len covers the strings and the NULs between them.
+ */
+static bool multi_string_len(const unsigned char *p, size_t all, size_t *len)
+{
+	size_t i = *len, end = 0;
+	bool more = false;
+
+	while (i && i < all && !p[i]) {
+		size_t k = i + 1, seg;
+
+		for (seg = k; seg < all && p[seg] >= ' ' && p[seg] < 0x7f; seg++)
+			;
+		if (seg == k || (seg < all && p[seg]))
+			break; /* NULs from here on, or not a string */
+		more = true;
+		end = seg;
+		i = seg;
+	}
+	for (size_t k = i + (i < all); more && k < all; k++)
+		if (p[k])
+			return false;
+	if (more)
+		*len = end;
+	return more;
+}
+
 static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
 		      bool top)
 {
@@ -894,19 +946,44 @@ static void put_value(struct out *o, const struct node *n, const unsigned char *
 		put_float(o, n, p);
 		break;
 	case NK_HEX:
+		if (n->size == 16 && (o->family == AF_INET || o->family == AF_INET6)) {
+			/* an address of the struct's family: IPv4 in its first 4 bytes */
+			char buf[INET6_ADDRSTRLEN];
+
+			inet_ntop(o->family, p, buf, sizeof(buf));
+			if (o->w)
+				jw_string(o->w, buf);
+			else
+				put(o, buf, strlen(buf));
+			break;
+		}
 		put_hex_number(o, p, n->size);
 		break;
 	case NK_TYPED:
 		put_typed(o, n, p);
 		break;
-	case NK_STR:
-		len = n->size < avail ? n->size : avail;
-		len = strnlen((const char *)p, len);
+	case NK_STR: {
+		size_t all = n->size < avail ? n->size : avail;
+		char *joined;
+
+		len = strnlen((const char *)p, all);
+		if (multi_string_len(p, all, &len) && (joined = malloc(len))) {
+			/* execsnoop's argv: its NULs shown as spaces */
+			for (size_t k = 0; k < len; k++)
+				joined[k] = p[k] ? (char)p[k] : ' ';
+			if (o->w)
+				jw_string_len(o->w, joined, len);
+			else
+				put_text_string(o, (const unsigned char *)joined, len);
+			free(joined);
+			break;
+		}
 		if (o->w)
 			jw_string_len(o->w, (const char *)p, len);
 		else
 			put_text_string(o, p, len);
 		break;
+	}
 	case NK_ARRAY:
 		put_array(o, n, p, avail);
 		break;
@@ -931,7 +1008,7 @@ static void put_root(struct out *o, const void *data, size_t size)
 
 int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
 {
-	struct out o = { .d = d, .w = w };
+	struct out o = { .d = d, .w = w, .family = -1 };
 
 	put_root(&o, data, size);
 	return jw_error(w);
@@ -949,7 +1026,7 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 		jw_init(&w, sb);
 		err = decoder_json(d, data, size, &w);
 	} else {
-		struct out o = { .d = d, .sb = sb };
+		struct out o = { .d = d, .sb = sb, .family = -1 };
 
 		put_root(&o, data, size);
 		err = o.err;

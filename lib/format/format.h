@@ -184,6 +184,8 @@ int btf_type_cname(const struct btf *btf, __u32 type_id, struct strbuf *sb);
  *  - lbc_errno_t (any int): "ENOENT", "-ENOENT" for a negative one, else
  *    the number; lbc_syscall_t: "openat", else the number
  *  - lbc_dev_t (4, the kernel's dev_t): "sda(8:0)", or "8:0"
+ *  - lbc_signal_t (any int): "SIGKILL"; lbc_tcp_state_t: "TCP_ESTABLISHED";
+ *    else the number
  */
 enum typed {
 	TYPED_NONE,
@@ -196,6 +198,8 @@ enum typed {
 	TYPED_ERRNO,
 	TYPED_SYSCALL,
 	TYPED_DEV,
+	TYPED_SIGNAL,
+	TYPED_TCP_STATE,
 	TYPED_MAX,
 };
 int typed_kind(const struct btf *btf, __u32 type_id);

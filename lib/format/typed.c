@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <asm/unistd.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,11 +22,35 @@ static const struct {
 	const char *name;
 	__u32 size; /* 0: any integer size */
 } typed_names[] = {
-	[TYPED_IPV4] = { "lbc_ipv4_t", 4 },   [TYPED_IPV6] = { "lbc_ipv6_t", 16 },
-	[TYPED_PORT] = { "lbc_port_t", 2 },   [TYPED_KSYM] = { "lbc_ksym_t", 8 },
-	[TYPED_USYM] = { "lbc_usym_t", 8 },   [TYPED_NS] = { "lbc_ns_t", 8 },
-	[TYPED_ERRNO] = { "lbc_errno_t", 0 }, [TYPED_SYSCALL] = { "lbc_syscall_t", 0 },
+	[TYPED_IPV4] = { "lbc_ipv4_t", 4 },
+	[TYPED_IPV6] = { "lbc_ipv6_t", 16 },
+	[TYPED_PORT] = { "lbc_port_t", 2 },
+	[TYPED_KSYM] = { "lbc_ksym_t", 8 },
+	[TYPED_USYM] = { "lbc_usym_t", 8 },
+	[TYPED_NS] = { "lbc_ns_t", 8 },
+	[TYPED_ERRNO] = { "lbc_errno_t", 0 },
+	[TYPED_SYSCALL] = { "lbc_syscall_t", 0 },
 	[TYPED_DEV] = { "lbc_dev_t", 4 },
+	[TYPED_SIGNAL] = { "lbc_signal_t", 0 },
+	[TYPED_TCP_STATE] = { "lbc_tcp_state_t", 0 },
+};
+
+/* include/net/tcp_states.h: the kernel's own numbering, a uAPI value */
+static const char *const tcp_states[] = {
+	NULL,
+	"TCP_ESTABLISHED",
+	"TCP_SYN_SENT",
+	"TCP_SYN_RECV",
+	"TCP_FIN_WAIT1",
+	"TCP_FIN_WAIT2",
+	"TCP_TIME_WAIT",
+	"TCP_CLOSE",
+	"TCP_CLOSE_WAIT",
+	"TCP_LAST_ACK",
+	"TCP_LISTEN",
+	"TCP_CLOSING",
+	"TCP_NEW_SYN_RECV",
+	"TCP_BOUND_INACTIVE",
 };
 
 int typed_kind(const struct btf *btf, __u32 type_id)
@@ -90,6 +115,20 @@ static const struct syscall_name syscalls[] = {
 #undef SYSCALL
 	{ -1, NULL },
 };
+
+/* "SIGKILL", "SIGRTMIN+3"; NULL for a number that is no signal */
+static const char *signal_name(int sig, char *buf, size_t sz)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, sz, "SIG%s", abbrev);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, sz, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		return NULL;
+	return buf;
+}
 
 static const char *syscall_name(__s64 nr)
 {
@@ -213,8 +252,15 @@ bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool js
 		strbuf_addf(sb, "%s%s", s < 0 ? "-" : "", name);
 		return false;
 	case TYPED_SYSCALL:
+	case TYPED_SIGNAL:
+	case TYPED_TCP_STATE:
 		s = load_signed(p, size);
-		name = syscall_name(s);
+		if (kind == TYPED_SYSCALL)
+			name = syscall_name(s);
+		else if (kind == TYPED_TCP_STATE)
+			name = s > 0 && s < (__s64)ARRAY_SIZE(tcp_states) ? tcp_states[s] : NULL;
+		else
+			name = s > 0 && s < 65 ? signal_name((int)s, buf, sizeof(buf)) : NULL;
 		if (!name) {
 			strbuf_add_int(sb, s);
 			return true;

@@ -108,6 +108,27 @@ static void hook_failure(enum hook h, const char *target, int err, char *why, si
 		snprintf(why, why_sz, "%s", strerror(-err));
 }
 
+/* One rule for a program whose section names nothing to attach to (a
+ * bare uprobe, uretprobe or usdt, xdp, tc): loaded, not attached, with
+ * the section that would name a target where there is one; 1. */
+static int no_target(const struct prog_plan *p, const char **kind, char *where, size_t where_sz,
+		     char *why, size_t why_sz)
+{
+	const char *hint = "";
+
+	if (p->hook == HOOK_UPROBE)
+		hint = str_has_prefix(p->section, "uretprobe") ?
+			       ": name one with SEC(\"uretprobe/BINARY:FUNCTION\")" :
+			       ": name one with SEC(\"uprobe/BINARY:FUNCTION\")";
+	else if (!strcmp(p->section, "usdt"))
+		hint = ": name one with SEC(\"usdt/BINARY:PROVIDER:NAME\")";
+	*kind = "loaded";
+	snprintf(where, where_sz, "-");
+	snprintf(why, why_sz, "loaded, not attached: section '%s' has no target%s", p->section,
+		 hint);
+	return 1;
+}
+
 static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char **kind,
 		      struct bpf_link **link, char *why, size_t why_sz, char *where,
 		      size_t where_sz)
@@ -139,18 +160,14 @@ static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char 
 	case HOOK_UPROBE:
 		*kind = str_has_prefix(p->section, "uretprobe") ? "uretprobe" : "uprobe";
 		*link = bpf_program__attach(prog);
+		if (!*link && errno == EOPNOTSUPP && !strchr(p->section, '/'))
+			return no_target(p, kind, where, where_sz, why, why_sz);
 		break;
 	default:
 		*link = bpf_program__attach(prog);
-		if (!*link && (errno == EOPNOTSUPP || errno == ESRCH)) {
-			/* xdp, tc, socket filters, perf_event: the user picks the target */
-			*kind = "loaded";
-			snprintf(where, where_sz, "-");
-			snprintf(why, why_sz,
-				 "loaded, not attached: section '%s' has no automatic target",
-				 p->section);
-			return 1;
-		}
+		/* xdp, tc, socket filters, a bare usdt: the user picks the target */
+		if (!*link && (errno == EOPNOTSUPP || errno == ESRCH))
+			return no_target(p, kind, where, where_sz, why, why_sz);
 		break;
 	}
 	if (*link)
@@ -221,6 +238,14 @@ bool object_limit_hint(int err, const char *kind, const char *where, char *why, 
 
 /* attach by section --------------------------------------------------- */
 
+/* no such tracepoint or kernel function (attach_tracepoint, hook_failure) */
+static bool target_missing(const struct prog_plan *p, int err)
+{
+	return err == -ENOENT &&
+	       (p->hook == HOOK_TP || p->hook == HOOK_KPROBE || p->hook == HOOK_KRETPROBE ||
+		p->hook == HOOK_RAW_TP || p->hook == HOOK_TP_BTF);
+}
+
 static int attach_perf_auto(struct coolbpf_object *obj, struct prog_plan *p,
 			    struct bpf_program *prog, const char **kind, char *where,
 			    size_t where_sz, char *why, size_t why_sz);
@@ -281,7 +306,7 @@ int coolbpf_object__attach(struct coolbpf_object *obj)
 			break;
 		}
 		obj->auto_links[obj->nr_auto++] = link;
-		if (r < 0 && p->optional) {
+		if (r < 0 && (p->optional || (obj->missing_optional && target_missing(p, r)))) {
 			/* the caller can do without it: report, keep the rest */
 			pr_info("program '%s' (%s) left out: %s\n", p->name, p->section, why);
 		} else if (r < 0 && !strcmp(why, said)) {

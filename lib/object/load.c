@@ -323,9 +323,45 @@ static int report_map_failure(struct coolbpf_object *obj, int err)
 	return 0;
 }
 
+/* libbpf's -ESRCH for an fentry/fexit whose function, or a tp_btf whose
+ * tracepoint, the kernel's BTF lacks, in words (false: it is there, or
+ * not that case) */
+static bool fentry_missing(const struct prog_plan *p, int err, char *why, size_t sz)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char tp[256];
+
+	if ((err != -ESRCH && err != -ENOENT) || !p->target)
+		return false;
+	if (p->hook == HOOK_TP_BTF) {
+		snprintf(tp, sizeof(tp), "btf_trace_%s", p->target);
+		if (kernel_btf_has(tp, BTF_KIND_TYPEDEF) != 0)
+			return false;
+		snprintf(why, sz, "no tracepoint '%s' in this kernel (its BTF has no %s)",
+			 p->target, tp);
+		return true;
+	}
+	if ((p->hook != HOOK_FENTRY && p->hook != HOOK_FEXIT) ||
+	    kernel_btf_has(p->target, BTF_KIND_FUNC) != 0)
+		return false;
+	attach_suggest_tracepoint(p->target, &sb);
+	snprintf(why, sz,
+		 "no function '%s' in this kernel (%s attaches to functions its BTF lists)%s%s",
+		 p->target, hook_name(p->hook), sb.len ? "; a tracepoint near it: " : "",
+		 strbuf_str(&sb));
+	strbuf_release(&sb);
+	return true;
+}
+
 static int report_prog_failure(struct prog_plan *p, int err)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char missing[512];
+
+	if (fentry_missing(p, err, missing, sizeof(missing))) {
+		pr_warn("program '%s' (%s): %s\n", p->name, p->section, missing);
+		return cb_err(err);
+	}
 
 	if (err == -EPERM && (p->hook == HOOK_FENTRY || p->hook == HOOK_FEXIT)) {
 		pr_warn("program '%s' (%s): this kernel does not permit %s programs (EPERM)%s\n",
@@ -383,6 +419,8 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		return err;
 	for (int round = 0; round < MAX_LOAD_ROUNDS; round++) {
 		struct prog_plan *p;
+		char why[400];
+		bool missing;
 
 		if (round) {
 			err = object_reopen(obj);
@@ -419,6 +457,7 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 			}
 			return cb_err(err);
 		}
+		missing = fentry_missing(p, err, why, sizeof(why));
 		if (p->alt >= 0 && !obj->plans[p->alt].enabled && !obj->plans[p->alt].note[0] &&
 		    (kernel_has_kprobes() || (obj->plans[p->alt].hook != HOOK_KPROBE &&
 					      obj->plans[p->alt].hook != HOOK_KRETPROBE))) {
@@ -427,12 +466,12 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 			p->enabled = false;
 			q->enabled = true;
 			snprintf(q->note, sizeof(q->note), "instead of %s '%s': %s",
-				 hook_name(p->hook), p->name, strerror(-err));
+				 hook_name(p->hook), p->name, missing ? why : strerror(-err));
 			continue;
 		}
 		/* a tp_btf the kernel cannot take (no BTF, no tracing programs)
 		 * may load as raw_tp; a verifier rejection would not change */
-		if (p->hook == HOOK_TP_BTF && !p->to_raw_tp && !verifier_failed()) {
+		if (p->hook == HOOK_TP_BTF && !p->to_raw_tp && !verifier_failed() && !missing) {
 			p->to_raw_tp = true;
 			snprintf(p->note, sizeof(p->note), "loaded as raw_tp: tp_btf failed: %s",
 				 strerror(-err));
@@ -440,17 +479,28 @@ int coolbpf_object__load(struct coolbpf_object *obj)
 		}
 		/* an optional program the kernel does not permit or cannot
 		 * resolve is left out; a verifier rejection is still a bug */
-		if (p->optional && !verifier_failed()) {
+		if ((p->optional || (missing && obj->missing_optional)) && !verifier_failed()) {
 			p->enabled = false;
 			p->skipped = err;
-			snprintf(p->note, sizeof(p->note), "left out: %s: %s", hook_name(p->hook),
-				 strerror(-err));
+			snprintf(p->note, sizeof(p->note), "left out: %s%s%s",
+				 missing ? "" : hook_name(p->hook), missing ? "" : ": ",
+				 missing ? why : strerror(-err));
 			continue;
 		}
 		return report_prog_failure(p, err);
 	}
 	pr_warn("cannot load '%s': no combination of fallbacks loads\n", obj->name);
 	return cb_err(-EINVAL);
+}
+
+int coolbpf_object__set_missing_optional(struct coolbpf_object *obj, bool on)
+{
+	if (!obj)
+		return cb_err(-EINVAL);
+	if (obj->loaded)
+		return cb_err(-EBUSY);
+	obj->missing_optional = on;
+	return 0;
 }
 
 int coolbpf_object__set_optional(struct coolbpf_object *obj, const char *prog, bool optional)

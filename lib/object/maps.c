@@ -112,6 +112,36 @@ static void map_classify_one(const struct btf *btf, struct coolbpf_map *m)
 	}
 }
 
+/* What libbpf-tools' user space gives a map the program left unsized
+ * (offcputime, profile, wakeuptime, futexctn: stack_storage_size 1024,
+ * perf_max_stack_depth 127; cpudist: its hashes by pid_max, here 10240,
+ * the number their headers use for MAX_ENTRIES), or what was set. */
+#define DEFAULT_STACK_ENTRIES 1024
+#define DEFAULT_STACK_DEPTH   127
+#define DEFAULT_ENTRIES	      10240
+#define DEFAULT_RINGBUF_BYTES (256u << 10)
+
+static void map_size_apply(struct coolbpf_map *m)
+{
+	enum bpf_map_type t = bpf_map__type(m->map);
+
+	if (m->kind == COOLBPF_MAP_INTERNAL)
+		return;
+	if (m->entries_set) {
+		bpf_map__set_max_entries(m->map, m->entries_set);
+	} else if (!bpf_map__max_entries(m->map) && t != BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+		bpf_map__set_max_entries(m->map, t == BPF_MAP_TYPE_STACK_TRACE ?
+							 DEFAULT_STACK_ENTRIES :
+						 t == BPF_MAP_TYPE_RINGBUF ? DEFAULT_RINGBUF_BYTES :
+									     DEFAULT_ENTRIES);
+		m->sized = true;
+	}
+	if (t == BPF_MAP_TYPE_STACK_TRACE && !bpf_map__value_size(m->map)) {
+		bpf_map__set_value_size(m->map, DEFAULT_STACK_DEPTH * sizeof(__u64));
+		m->sized = true;
+	}
+}
+
 static void map_decoders_free(struct coolbpf_map *m)
 {
 	decoder_free(m->key_dec);
@@ -146,6 +176,8 @@ int map_classify(struct coolbpf_object *obj)
 		m->obj = obj;
 		m->map = map;
 		map_classify_one(btf, m);
+		m->sized = false;
+		map_size_apply(m);
 	}
 	if (obj->elf)
 		elf_deleted_maps(obj->elf, obj->elf_sz, &deleted);
@@ -239,6 +271,27 @@ __u32 coolbpf_map__value_type_id(const struct coolbpf_map *map)
 bool coolbpf_map__scratch(const struct coolbpf_map *map)
 {
 	return map && map->scratch;
+}
+
+int coolbpf_map__set_max_entries(struct coolbpf_map *map, __u32 entries)
+{
+	if (!map || !entries)
+		return cb_err(-EINVAL);
+	if (map->obj->loaded)
+		return cb_err(-EBUSY);
+	map->entries_set = entries;
+	map_size_apply(map);
+	return 0;
+}
+
+__u32 coolbpf_map__max_entries(const struct coolbpf_map *map)
+{
+	return map ? bpf_map__max_entries(map->map) : 0;
+}
+
+bool coolbpf_map__sized_by_default(const struct coolbpf_map *map)
+{
+	return map && map->sized;
 }
 
 __u64 coolbpf_map__hist_step(const struct coolbpf_map *map)

@@ -52,6 +52,8 @@ struct coolbpf_map {
 	__u64 hist_step;
 	struct hist_shape hs; /* PLAIN maps of struct hist { slots[] } values */
 	bool scratch;	      /* coolbpf_map__scratch() */
+	__u32 entries_set;    /* coolbpf_map__set_max_entries(), 0: none */
+	bool sized;	      /* given coolbpf's default size */
 	struct decoder *key_dec;
 	struct decoder *value_dec;
 	bool dec_tried;
@@ -92,7 +94,7 @@ struct prog_plan {
 	bool to_raw_tp; /* tp_btf loaded as raw_tp */
 	bool optional;	/* coolbpf_object__set_optional(): may be left out */
 	int skipped;	/* -errno: optional program left out at load */
-	char note[256]; /* fallback taken */
+	char note[512]; /* fallback taken, or why left out */
 	/* coolbpf_object__program_info(); its strings point into this plan */
 	struct coolbpf_program_info info;
 	char hook_str[32];
@@ -131,6 +133,7 @@ struct coolbpf_object {
 	struct prog_plan *plans;
 	size_t nr_plans;
 	bool loaded;
+	bool missing_optional; /* coolbpf_object__set_missing_optional() */
 
 	struct coolbpf_map *maps;
 	size_t nr_maps;
@@ -183,6 +186,10 @@ int object_reopen(struct coolbpf_object *obj);
 const char *object_verifier_log(void);
 /* probe.c */
 bool kernel_has_kprobes(void);
+/* Whether the running kernel's BTF (vmlinux or a module's) has a type of
+ * that name and BTF kind (a FUNC fentry can attach to, tp_btf's
+ * btf_trace_<name> TYPEDEF); -errno when there is no BTF. */
+int kernel_btf_has(const char *name, int kind);
 /* Append SEC("tp/cat/name") of a tracepoint related to a kernel function. */
 void attach_suggest_tracepoint(const char *func, struct strbuf *sb);
 /* attach.c: a report entry (strings copied); its index or -ENOMEM */

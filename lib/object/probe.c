@@ -5,6 +5,7 @@
  * that loads tracing programs may still refuse to attach them), never by
  * kernel version. Results are kept for the process.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -35,7 +36,14 @@ bool kernel_has_kprobes(void)
 	return cached;
 }
 
-/* Score tracepoints by how many words of the function name they contain. */
+/*
+ * A tracepoint of the function's own subsystem: its category is the
+ * function's first word (or one starts with the other) and its event holds
+ * some of the other words; or an event that holds all of the function's
+ * words but one, at least three (sched:sched_wakeup_new for
+ * wake_up_new_task). Else nothing: a word shared by chance ("read" in
+ * msr:read_msr for vfs_read) is no relation.
+ */
 void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 {
 	char path[PATH_MAX], words[8][32];
@@ -57,18 +65,26 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 		p += strspn(p, "_.+");
 	}
 	snprintf(path, sizeof(path), "%s/available_events", tracefs_root());
-	if (!nwords || read_file(path, &data, &len))
+	if (nwords < 2 || read_file(path, &data, &len))
 		return;
 	for (char *line = data, *next; line && *line; line = next) {
+		char *event = strchr(line, ':');
+		size_t l, cl;
 		int score = 0;
-		size_t l;
+		bool own;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		if (!event)
+			continue;
+		cl = (size_t)(event - line);
 		l = strlen(line);
-		for (int i = 0; i < nwords; i++)
-			score += strstr(line, words[i]) != NULL;
+		own = !strncmp(line, words[0], cl < strlen(words[0]) ? cl : strlen(words[0]));
+		for (int i = own; i < nwords; i++)
+			score += strstr(event + 1, words[i]) != NULL;
+		if (!own && (score < 3 || score < nwords - 1))
+			continue;
 		if (score > best_score || (score == best_score && score && l < best_len)) {
 			best_score = score;
 			best_len = l;
@@ -83,6 +99,36 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 			*colon = '/';
 		strbuf_addf(sb, "SEC(\"tp/%s\")", best);
 	}
+}
+
+/* in /sys/kernel/btf/vmlinux, or a module's BTF split on it */
+int kernel_btf_has(const char *name, int kind)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int found;
+	DIR *d;
+
+	if (!vmlinux)
+		return -errno;
+	found = btf__find_by_name_kind(vmlinux, name, kind) > 0;
+	d = found ? NULL : opendir("/sys/kernel/btf");
+	for (struct dirent *e; d && !found && (e = readdir(d));) {
+		char path[PATH_MAX];
+		struct btf *mod;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", e->d_name);
+		mod = btf__parse_split(path, vmlinux);
+		if (!mod)
+			continue;
+		found = btf__find_by_name_kind(mod, name, kind) > 0;
+		btf__free(mod);
+	}
+	if (d)
+		closedir(d);
+	btf__free(vmlinux);
+	return found;
 }
 
 /* A traceable kernel function and a BTF-typed tracepoint present in every

@@ -116,5 +116,75 @@ bounded 120 "$COOLBPF" compile "$T/cf.bpf.c" -o "$T/cf.o" 2>"$T/err" && bad "ser
 COOLBPF_CFLAGS=-DFROM_CFLAGS bounded 120 "$COOLBPF" compile "$T/cf.bpf.c" -o "$T/cf.o" 2>"$T/err" &&
 	ok "COOLBPF_CFLAGS reaches clang" || bad "COOLBPF_CFLAGS" "$T/err"
 
+echo "maps sized by user space: coolbpf's sizes, said with -v, --map-size"
+slept -v -d 2 $D/sized.bpf.c
+grep -qF "map 'stackmap': the program leaves its size to user space; coolbpf gives it 1024 entries of 1016 bytes (--map-size stackmap=N to change)" "$T/err" &&
+	grep -qF "map 'counts': the program leaves its size to user space; coolbpf gives it 10240 entries of 8 bytes" "$T/err" &&
+	ok "stack map 1024 x 127 frames, hash 10240, said with -v" || bad "default sizes" "$T/err"
+grep -qE '^  [0-9]+ => ([5-9]|[1-9][0-9]+)$' "$T/out" && grep -qE '^  stack [0-9]+:$' "$T/out" &&
+	ok "it loads and counts by stack" || bad "sized program's output" "$T/out"
+slept -v --map-size counts=7 -d 1 $D/sized.bpf.c
+grep -qF "map 'counts': 7 entries (--map-size)" "$T/err" && ok "--map-size counts=7" ||
+	bad "--map-size" "$T/err"
+for bad_size in nosuch=3 counts=0 counts=-1 counts; do
+	bounded 60 "$COOLBPF" run --map-size $bad_size -d 1 $D/sized.bpf.c >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc = 2 ] && grep -qE "map-size.*($bad_size|MAP=ENTRIES)" "$T/err" &&
+		ok "--map-size $bad_size: usage error naming it" || bad "--map-size $bad_size (exit $rc)" "$T/err"
+done
+
+echo "a tracepoint this kernel lacks: left out when others attach"
+slept -d 2 $D/optional.bpf.c
+rc=$?
+[ "$rc" = 0 ] && grep -qF "not attached: missing (tracepoint/syscalls/sys_enter_no_such_call): tracepoint 'syscalls:sys_enter_no_such_call' does not exist" "$T/err" &&
+	[ "$(grep -c 'not attached' "$T/err")" = 1 ] && ok "one warning line, exit 0" ||
+	bad "missing tracepoint left out (exit $rc)" "$T/err"
+grep -qE '^  calls => ([5-9]|[1-9][0-9]+)$' "$T/out" && ok "the program that attached counts" ||
+	bad "present program's count" "$T/out"
+bounded 60 "$COOLBPF" run --strict -d 1 $D/optional.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -qF "sys_enter_no_such_call' does not exist" "$T/err" && ok "--strict: fails" ||
+	bad "--strict (exit $rc)" "$T/err"
+bounded 60 "$COOLBPF" run -DLONE -d 1 $D/optional.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -qF "nothing attached" "$T/err" && ok "nothing attached: exit 1" ||
+	bad "all missing (exit $rc)" "$T/err"
+
+bounded 60 "$COOLBPF" run -d 1 $D/fentry_missing.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 0 ] && grep -qF "not attached: gone (fentry/no_such_kernel_function): left out: no function 'no_such_kernel_function' in this kernel" "$T/err" &&
+	ok "an fentry whose function is missing: left out, said as such" || bad "fentry missing (exit $rc)" "$T/err"
+grep -qF "not attached: gone_tp (tp_btf/no_such_tracepoint): left out: no tracepoint 'no_such_tracepoint' in this kernel (its BTF has no btf_trace_no_such_tracepoint)" "$T/err" &&
+	ok "a tp_btf whose tracepoint is missing: left out, said as such" || bad "tp_btf missing" "$T/err"
+bounded 60 "$COOLBPF" run --strict -d 1 $D/fentry_missing.bpf.c >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -qF "no function 'no_such_kernel_function' in this kernel (fentry attaches to functions its BTF lists)" "$T/err" &&
+	! grep -q "No such process" "$T/err" && ok "--strict: the function is not in this kernel (not ESRCH)" ||
+	bad "fentry missing --strict (exit $rc)" "$T/err"
+
+echo "newer libbpf's macros, the multiarch include dir; a bare uretprobe"
+bounded 120 "$COOLBPF" compile $D/compat.bpf.c -o "$T/compat.o" 2>"$T/err" &&
+	ok "BPF_URETPROBE, bpf_ksym_exists, <asm/errno.h> compile" || bad "compat compile" "$T/err"
+bounded 60 "$COOLBPF" run -d 0.5 "$T/compat.o" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 0 ] && grep -qF "ret (uretprobe): loaded, not attached: section 'uretprobe' has no target: name one with SEC(\"uretprobe/BINARY:FUNCTION\")" "$T/err" &&
+	ok "a bare uretprobe: loaded, not attached, how to name a target (as usdt)" ||
+	bad "bare uretprobe (exit $rc)" "$T/err"
+
+traced -d 2 $D/kfunc.bpf.c
+grep -qE '^  comm => [^ ]+$' "$T/out" &&
+	ok "a kfunc named in the program (bpf_task_from_pid): declared by the slim vmlinux.h, called" ||
+	bad "kfunc program" "$T/err"
+echo "what the types say: an __int128 address beside a family, argv in a char array"
+traced -d 2 $D/netev.bpf.c
+grep -qE '^saddr=127\.0\.0\.1 family=2 comm=true junk=ok args="true one two"$' "$T/out" &&
+	ok "saddr as an address (not 0xdeadbeef...100007f), NUL-separated args with spaces, plain strings kept" ||
+	bad "netev decode" "$T/out"
+traced --json -d 2 $D/netev.bpf.c
+python3 - "$T/out" <<'PY' && ok "JSON: the address and args as strings" || bad "JSON netev" "$T/out"
+import json, sys
+e = [json.loads(l)["event"] for l in open(sys.argv[1]) if '"event"' in l]
+assert e and e[0]["saddr"] == "127.0.0.1" and e[0]["args"] == "true one two" and e[0]["junk"] == "ok", e
+PY
 echo "libbpf_style.sh: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -57,10 +57,11 @@ assert e["nr"] == "getppid", e["nr"]
 loop0 = os.path.exists("/sys/dev/block/7:0")
 assert e["dev"] == ("loop0(7:0)" if loop0 else "7:0"), e["dev"]
 assert e["plain"] == 0x0100007f, e["plain"]
+assert (e["sig"], e["state"], e["nosig"]) == ("SIGKILL", "TCP_ESTABLISHED", 0), e
 print("127.0.0.1, ::1, 8080, schedule+0x0, %s, %s, -ENOENT, getppid, %s" % (e["usym"], e["when"], e["dev"]))
 PY
 traced -d 2 "$T/typed.o" -- 'time.sleep(0.3); os.getppid(); time.sleep(1.5)'
-grep -qE '^pid=[0-9]+ v4=127\.0\.0\.1 v6=::1 port=8080 ksym=schedule\+0x0 usym="?getppid\+0x[0-9a-f]+ \(libc\.so\.6\)"? when=[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} err=-ENOENT ok=0 nr=getppid dev=(loop0\()?7:0\)? plain=16777343$' "$T/out" &&
+grep -qE '^pid=[0-9]+ v4=127\.0\.0\.1 v6=::1 port=8080 ksym=schedule\+0x0 usym="?getppid\+0x[0-9a-f]+ \(libc\.so\.6\)"? when=[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} err=-ENOENT ok=0 nr=getppid dev=(loop0\()?7:0\)? plain=16777343 sig=SIGKILL state=TCP_ESTABLISHED nosig=0$' "$T/out" &&
 	ok "text: the same, bare or quoted as strings are" || bad "typed text" "$T/out"
 
 echo "bpf_printk with its own newline: no empty printk line"

@@ -19,6 +19,9 @@ struct typed_event {
 	lbc_syscall_t nr;
 	lbc_dev_t dev;
 	u32 plain; /* untyped: a number */
+	lbc_signal_t sig;
+	lbc_tcp_state_t state;
+	lbc_signal_t nosig; /* 0: no signal, the number */
 };
 LBC_RINGBUF(events, struct typed_event, 4096 * 4);
 
@@ -52,6 +55,9 @@ int on_getppid(struct sys_enter_ctx *ctx)
 	e->nr = ctx->nr;
 	e->dev = (7 << 20) | 0; /* loop0 */
 	e->plain = bpf_htonl(0x7f000001);
+	e->sig = 9;
+	e->state = 1;
+	e->nosig = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

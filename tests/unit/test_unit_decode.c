@@ -230,6 +230,51 @@ static void test_char_arrays_are_strings_u8_arrays_lists(void **state)
 					 "\"schar\": \"ok\"}");
 }
 
+struct multi {
+	char argv[16];
+	char plain[16];
+	char junk[8];
+	char full[12];
+	unsigned __int128 addr;
+	__u16 family;
+};
+
+/* execsnoop's argv (NUL-separated, then NULs) joined by spaces; a string
+ * with other bytes after its NUL stays one string; a 16-byte integer
+ * beside a "family" of AF_INET6 is that address */
+static void test_multi_strings_and_addresses_by_family(void **state)
+{
+	struct multi v = {
+		.argv = "ls\0-l\0/tmp",
+		.plain = "plain\0\0\x01junk",
+		.junk = "ab\0c\x01d",
+		.full = { 'o', 'n', 'e', 0, 't', 'w', 'o', 'o', 'o', 'o', 'o', 'o' },
+		.family = 10,
+	};
+	int c16 = btf__add_array(btf, t_u32, t_char, 16);
+	int c8 = btf__add_array(btf, t_u32, t_char, 8);
+	int c12 = btf__add_array(btf, t_u32, t_char, 12);
+	int i128 = btf__add_int(btf, "unsigned __int128", 16, 0);
+	int id = ADD_STRUCT("multi", struct multi);
+
+	(void)state;
+	FIELD(struct multi, argv, c16);
+	FIELD(struct multi, plain, c16);
+	FIELD(struct multi, junk, c8);
+	FIELD(struct multi, full, c12);
+	FIELD(struct multi, addr, i128);
+	FIELD(struct multi, family, t_u16);
+	((unsigned char *)&v.addr)[15] = 1;
+	assert_string_equal(TEXT(id, v), "argv=\"ls -l /tmp\" plain=plain junk=ab "
+					 "full=\"one twoooooo\" addr=::1 family=10");
+	v.family = 2;
+	((unsigned char *)&v.addr)[0] = 10;
+	((unsigned char *)&v.addr)[3] = 7;
+	assert_string_equal(JSON(id, v), "{\"argv\": \"ls -l /tmp\", \"plain\": \"plain\", "
+					 "\"junk\": \"ab\", \"full\": \"one twoooooo\", "
+					 "\"addr\": \"10.0.0.7\", \"family\": 2}");
+}
+
 static void test_char_by_encoding_and_through_typedef_const(void **state)
 {
 	char v[6] = "x=y";
@@ -684,6 +729,7 @@ int main(void)
 		T(test_top_level_scalar_is_just_the_value),
 		T(test_bool_char_int128_pointer),
 		T(test_char_arrays_are_strings_u8_arrays_lists),
+		T(test_multi_strings_and_addresses_by_family),
 		T(test_char_by_encoding_and_through_typedef_const),
 		T(test_modifiers_and_type_tag_resolved),
 		T(test_nested_structs_arrays_of_structs_multidim),
