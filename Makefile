@@ -141,7 +141,7 @@ $(UNINSTALLED_PC): lib/libcoolbpf.pc.in Makefile
 	printf '%s\n' 'libdir=$(CURDIR)/$(BUILD)/lib' 'includedir=$(CURDIR)/include' '' \
 		'Name: libcoolbpf' 'Description: libcoolbpf of the source tree (static)' \
 		'Version: $(VERSION)' 'Requires.private: libbpf' \
-		'Libs: $${libdir}/libcoolbpf.a $(LDLIBS)' 'Cflags: -I$${includedir} -I$(CURDIR)/lib' >$@
+		'Libs: $(filter -fsanitize=%,$(SANITIZE)) $${libdir}/libcoolbpf.a $(LDLIBS)' 'Cflags: -I$${includedir} -I$(CURDIR)/lib' >$@
 
 $(BUILD)/bin/coolbpf: $(CLI_OBJS) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
