@@ -260,7 +260,10 @@ nobpf:
 	@kdir="$(NOBPF_KDIR)"; [ -n "$$kdir" ] || kdir=$$(tests/vm/build-nobpf)/build; \
 	$(MAKE) -s -C "$$kdir" M=$(CURDIR)/$(BUILD)/nobpf modules
 
+# LeakSanitizer on (every coolbpf, coolbpfd and test binary checks its
+# leaks at exit; tests/cli/leaks.sh the run and compile paths by name)
 test-asan:
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1} \
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
