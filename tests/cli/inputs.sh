@@ -6,15 +6,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
+cli_setup inputs btf
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$PWD/build/test-cache}
-unset COOLBPF_SERVER COOLBPF_BTF_DIR
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
-
-work=$(mktemp -d /tmp/coolbpf-cli-inputs.XXXXXX)
-at_exit 'rm -rf "$work"'
 
 # run COOLBPF with args (at most 60 s) under GNU time; sets rc, err, kb
 run() {
@@ -24,7 +17,6 @@ run() {
 	kb=$(awk '/^maxrss/ { print $2 }' "$work/time" 2>/dev/null)
 	kb=${kb:-0}
 }
-has() { grep -qF -- "$2" <<<"$1"; }
 
 echo "a damaged .BTF in an object"
 obj=tests/fuzz/corpus-object/btf-type-past-last.o
