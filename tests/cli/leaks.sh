@@ -8,22 +8,15 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
-unset COOLBPF_SERVER COOLBPF_BTF_DIR
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
-
-work=$(mktemp -d /tmp/coolbpf-cli-leaks.XXXXXX)
-at_exit 'rm -rf "$work"'
+cli_setup leaks root btf
 export COOLBPF_CACHE_DIR=$work/cache
 
 # the checker: LeakSanitizer in an ASan build, else valgrind; a leak or a
 # memory error is said on stderr (ASan exits 99 too)
 if nm "$COOLBPF" 2>/dev/null | grep -q __asan_init; then
 	how="LeakSanitizer (ASan build)"
-	checker=(env "ASAN_OPTIONS=detect_leaks=1:exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
+	# on stderr here, whatever log_path run-all gave
+	checker=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:exitcode=99:log_path=stderr")
 	marker="ERROR: LeakSanitizer|ERROR: AddressSanitizer|runtime error:"
 elif command -v valgrind >/dev/null; then
 	how="valgrind --leak-check=full"
