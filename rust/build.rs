@@ -11,6 +11,13 @@ use std::process::Command;
 // what libcoolbpf.a needs (Libs.private of libcoolbpf.pc, and libbpf)
 const STATIC_DEPS: &[&str] = &["bpf", "elf", "z", "md", "jansson"];
 
+// whether an archive was built with -fsanitize=address (its objects call
+// __asan_report_*)
+fn sanitized(archive: &Path) -> bool {
+    let needle = b"__asan_report";
+    std::fs::read(archive).map(|b| b.windows(needle.len()).any(|w| w == needle)).unwrap_or(false)
+}
+
 fn link_dir(dir: &Path) -> bool {
     let prefer_shared = env::var_os("COOLBPF_SHARED").is_some();
     let has_static = dir.join("libcoolbpf.a").exists();
@@ -20,6 +27,13 @@ fn link_dir(dir: &Path) -> bool {
     }
     println!("cargo:rustc-link-search=native={}", dir.display());
     if has_static && !(prefer_shared && has_shared) {
+        // an ASan + UBSan build's library (make test-asan) calls into the
+        // sanitizer runtimes: linked first (ASan must be the first library
+        // loaded), as cc -fsanitize would link them
+        if sanitized(&dir.join("libcoolbpf.a")) {
+            println!("cargo:rustc-link-lib=dylib=asan");
+            println!("cargo:rustc-link-lib=dylib=ubsan");
+        }
         println!("cargo:rustc-link-lib=static=coolbpf");
         for l in STATIC_DEPS {
             println!("cargo:rustc-link-lib=dylib={}", l);

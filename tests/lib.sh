@@ -34,13 +34,13 @@ _kill() {
 }
 
 # ok WHAT / bad WHAT [FILE]: count a pass or a failure in pass and fail,
-# a failure with FILE's first lines (what the command said)
+# a failure with FILE's first 30 lines (what the command said)
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "  ok: $1"; }
 bad() {
 	fail=$((fail + 1))
 	echo "  FAIL: $1"
-	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -20; fi
+	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -30; fi
 	return 0
 }
 
@@ -144,4 +144,39 @@ bounded() {
 		return 124
 	fi
 	return $rc
+}
+
+# has TEXT STRING: TEXT holds STRING (fixed, anywhere)
+has() { grep -qF -- "$2" <<<"$1"; }
+
+# cli_setup NAME NEED...: the start of a tests/cli script. COOLBPF (default
+# build/bin/coolbpf) must be there, else exit 1; the caller's compile server
+# and BTF directory are not used; each NEED, "root", "btf" (the kernel's
+# BTF) or a command, must be met, else a skip (exit 77); work is a fresh
+# directory /tmp/coolbpf-cli-NAME.XXXXXX, removed at exit.
+cli_setup() {
+	local name=$1 n
+	shift
+	COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
+	unset COOLBPF_SERVER COOLBPF_BTF_DIR
+	[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
+	for n in "$@"; do
+		case $n in
+		root) [ "$(id -u)" = 0 ] || { echo "skip: $name: needs root"; exit 77; } ;;
+		btf) [ -r /sys/kernel/btf/vmlinux ] || { echo "skip: $name: no /sys/kernel/btf/vmlinux"; exit 77; } ;;
+		*) command -v "$n" >/dev/null || { echo "skip: $name: no $n"; exit 77; } ;;
+		esac
+	done
+	work=$(mktemp -d "/tmp/coolbpf-cli-$name.XXXXXX")
+	at_exit 'rm -rf "$work"'
+}
+
+# run ARGS...: coolbpf ARGS, at most 120 s, its output in $work/out and
+# $work/err; sets rc, out and err (builtins only: some checks run with an
+# empty PATH)
+run() {
+	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	out=$(<"$work/out")
+	err=$(<"$work/err")
 }

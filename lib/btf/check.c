@@ -14,6 +14,7 @@
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <bpf/btf.h>
 #include <linux/btf.h>
@@ -217,16 +218,18 @@ int btf_check(const void *data, size_t len, char *why, size_t sz)
 /* .BTF.ext: its header and sections inside it (the records libbpf checks) */
 static int check_btf_ext(const Elf_Data *d, char *why, size_t sz)
 {
-	const struct {
+	struct {
 		__u16 magic;
 		__u8 version, flags;
 		__u32 hdr_len, func_info_off, func_info_len, line_info_off, line_info_len;
-	} *h = d->d_buf;
+	} hdr, *h = &hdr;
 	unsigned long long end;
 
 	if (d->d_size < sizeof(*h))
 		return bad(why, sz, ".BTF.ext: %llu bytes, shorter than its header (%llu)",
 			   (unsigned long long)(d->d_size), (unsigned long long)(sizeof(*h)));
+	/* copied: the section may start at any offset of the file */
+	memcpy(&hdr, d->d_buf, sizeof(hdr));
 	if (h->magic != BTF_MAGIC_LE || h->version != 1)
 		return bad(why, sz, ".BTF.ext: bad magic 0x%llx or version %llu",
 			   (unsigned long long)(h->magic), (unsigned long long)(h->version));

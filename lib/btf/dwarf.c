@@ -549,24 +549,29 @@ struct dwarf *dwarf_open(const void *elf, size_t sz)
 
 	if (sz < sizeof(*eh) || memcmp(b, ELFMAG, SELFMAG) || b[EI_CLASS] != ELFCLASS64 ||
 	    b[EI_DATA] != ELFDATA2LSB || eh->e_shoff > sz ||
-	    (sz - eh->e_shoff) / sizeof(*sh) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum)
+	    (sz - eh->e_shoff) / sizeof(*sh) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum ||
+	    (uintptr_t)(b + eh->e_shoff) % _Alignof(Elf64_Shdr))
 		return cb_err_ptr(-EINVAL);
 	sh = (const Elf64_Shdr *)(b + eh->e_shoff);
-	if (sh[eh->e_shstrndx].sh_offset > sz)
+	/* the section names inside the file, as every section is checked below */
+	if (sh[eh->e_shstrndx].sh_offset > sz ||
+	    sh[eh->e_shstrndx].sh_size > sz - sh[eh->e_shstrndx].sh_offset)
 		return cb_err_ptr(-EINVAL);
 	names = (const char *)b + sh[eh->e_shstrndx].sh_offset;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return cb_err_ptr(-ENOMEM);
 	for (unsigned int i = 0; i < eh->e_shnum; i++) {
-		const char *n = names + sh[i].sh_name;
-		struct sect s = { b + sh[i].sh_offset, (size_t)sh[i].sh_size };
-		struct sect *to = NULL;
+		const char *n;
+		struct sect s, *to = NULL;
 
+		/* checked before any pointer is made of them */
 		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_offset > sz ||
 		    sh[i].sh_size > sz - sh[i].sh_offset ||
 		    sh[i].sh_name >= sh[eh->e_shstrndx].sh_size)
 			continue;
+		n = names + sh[i].sh_name;
+		s = (struct sect){ b + sh[i].sh_offset, (size_t)sh[i].sh_size };
 		if (!strcmp(n, ".debug_info"))
 			to = &d->info;
 		else if (!strcmp(n, ".debug_abbrev"))

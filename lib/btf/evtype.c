@@ -61,6 +61,13 @@ static bool sect_ok(const struct image *im, unsigned int i)
 	       s->sh_size <= im->sz - s->sh_offset;
 }
 
+/* section i inside the image and aligned for an array of align-byte
+ * items: a crafted object may put any table at an odd offset */
+static bool sect_aligned(const struct image *im, unsigned int i, size_t align)
+{
+	return sect_ok(im, i) && (uintptr_t)(im->b + im->sh[i].sh_offset) % align == 0;
+}
+
 static int image_parse(struct image *im, const void *elf, size_t sz)
 {
 	const Elf64_Ehdr *eh = elf;
@@ -70,7 +77,9 @@ static int image_parse(struct image *im, const void *elf, size_t sz)
 	im->maps_idx = im->btf_idx = -1;
 	if (sz < sizeof(*eh) || memcmp(elf, ELFMAG, SELFMAG) || im->b[EI_CLASS] != ELFCLASS64 ||
 	    im->b[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_BPF || eh->e_shoff > sz ||
-	    (sz - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum)
+	    (sz - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum ||
+	    eh->e_shstrndx >= eh->e_shnum || (uintptr_t)elf % _Alignof(Elf64_Ehdr) ||
+	    (uintptr_t)(im->b + eh->e_shoff) % _Alignof(Elf64_Shdr))
 		return -EINVAL;
 	im->eh = eh;
 	im->sh = (const Elf64_Shdr *)(im->b + eh->e_shoff);
@@ -88,8 +97,8 @@ static int image_parse(struct image *im, const void *elf, size_t sz)
 			im->maps_idx = (int)i;
 		else if (!strcmp(n, ".BTF"))
 			im->btf_idx = (int)i;
-		if (s->sh_type == SHT_SYMTAB && s->sh_link < eh->e_shnum &&
-		    sect_ok(im, s->sh_link)) {
+		if (s->sh_type == SHT_SYMTAB && sect_aligned(im, i, _Alignof(Elf64_Sym)) &&
+		    s->sh_link < eh->e_shnum && sect_ok(im, s->sh_link)) {
 			im->syms = (const Elf64_Sym *)(im->b + s->sh_offset);
 			im->nr_syms = s->sh_size / sizeof(Elf64_Sym);
 			im->strtab = (const char *)im->b + im->sh[s->sh_link].sh_offset;
@@ -175,7 +184,8 @@ static const Elf64_Sym *reloc_sym(const struct image *im, unsigned int sec, __u6
 		const Elf64_Shdr *s = &im->sh[i];
 		const Elf64_Rel *r;
 
-		if (s->sh_type != SHT_REL || s->sh_info != sec || !sect_ok(im, i))
+		if (s->sh_type != SHT_REL || s->sh_info != sec ||
+		    !sect_aligned(im, i, _Alignof(Elf64_Rel)))
 			continue;
 		r = (const Elf64_Rel *)(im->b + s->sh_offset);
 		for (size_t k = 0; k < s->sh_size / sizeof(*r); k++)
@@ -480,7 +490,7 @@ static void scan_all(struct image *im)
 {
 	for (unsigned int i = 0; i < im->eh->e_shnum; i++)
 		if ((im->sh[i].sh_flags & SHF_EXECINSTR) && im->sh[i].sh_type == SHT_PROGBITS &&
-		    sect_ok(im, i))
+		    sect_aligned(im, i, _Alignof(struct bpf_insn)))
 			scan_section(im, i);
 }
 

@@ -139,7 +139,7 @@ int cache_manifest_from_deps(const char *deps, const char *cwd, const char *skip
 	/* the rule's target is before the first ':' (we pass -MT with a plain name) */
 	if (!p) {
 		pr_warn("compile: malformed dependency file from clang\n");
-		return cb_err(-EINVAL);
+		return cb_err(-EBADMSG);
 	}
 	p++;
 	while ((p = deps_next(p, &name)) && name.len) {
@@ -161,6 +161,14 @@ int cache_manifest_from_deps(const char *deps, const char *cwd, const char *skip
 		if (strchr(path.buf, '\n'))
 			continue; /* cannot be listed; such a file never matches again */
 		err = hash_file(path.buf, hex);
+		if (err == -EINVAL || err == -EFBIG) {
+			pr_warn("compile: '%s' includes '%s': %s (an #include must be a regular file "
+				"of at most %u MiB)\n",
+				skip_file ? skip_file : "the source", path.buf,
+				err == -EINVAL ? "not a regular file" : "too large",
+				COMPILE_INPUT_MAX >> 20);
+			break;
+		}
 		if (err) {
 			pr_warn("compile: cannot hash dependency '%s': %s\n", path.buf,
 				strerror(-err));

@@ -154,6 +154,9 @@ void cache_manifest_key(const struct cache_inputs *in, char out[65]);
  * line per included file, relative paths made absolute against cwd. Files
  * under skip_dir (the kernel directory, covered by the BTF identity) and
  * skip_file (the source itself, hashed as an input) are left out.
+ * An included file that is not a regular file or is larger than
+ * COMPILE_INPUT_MAX is reported and gives -EINVAL or -EFBIG (the compile
+ * is refused); a malformed file -EBADMSG, any other error its own.
  */
 int cache_manifest_from_deps(const char *deps, const char *cwd, const char *skip_dir,
 			     const char *skip_file, struct strbuf *manifest);

@@ -158,6 +158,13 @@ static int compile_miss(const struct compile_tools *tools, const struct btf_choi
 		/* the kernel dir and the slim header under tmp/ are the cache's
 		 * own, covered by the key */
 		err = cache_manifest_from_deps(deps, cwd, root, src_abs, &manifest);
+		/* an #include of a device or of a file past the bound */
+		if (err == -EINVAL || err == -EFBIG) {
+			free(res->obj);
+			res->obj = NULL;
+			res->obj_sz = 0;
+			goto out;
+		}
 	}
 	/* an unwritable cache costs speed, not the compile */
 	if (!err && !OPTS_GET(job->opts, no_cache_write, false))

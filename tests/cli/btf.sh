@@ -5,24 +5,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
+cli_setup btf btf
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$PWD/build/test-cache}
-unset COOLBPF_SERVER COOLBPF_BTF_DIR
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
-
-work=$(mktemp -d /tmp/coolbpf-cli-btf.XXXXXX)
-at_exit 'rm -rf "$work"'
 rel=$(uname -r) arch=$(uname -m)
-
-run() { # at most 120 s; sets rc, out, err
-	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
-	rc=$?
-	out=$(<"$work/out")
-	err=$(<"$work/err")
-}
-has() { grep -qF -- "$2" <<<"$1"; }
 
 # --- gen: pahole turns DWARF into BTF
 printf 'struct coolbpf_gen_probe { int a; long b; char c[3]; };\nstruct coolbpf_gen_probe g;\n' >"$work/g.c"

@@ -6,25 +6,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
-unset COOLBPF_SERVER COOLBPF_BTF_DIR COOLBPF_CACHE_MAX
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "skip: needs root (a directory of another user, bpf())"; exit 77; }
-
-work=$(mktemp -d /tmp/coolbpf-cli-cache.XXXXXX)
-at_exit 'rm -rf "$work"'
+# root: a directory of another user, bpf()
+cli_setup cache btf root
+unset COOLBPF_CACHE_MAX
 export COOLBPF_CACHE_DIR=$work/cache
-
-# run COOLBPF with args (at most 120 s); sets rc, out, err
-run() {
-	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
-	rc=$?
-	out=$(<"$work/out")
-	err=$(<"$work/err")
-}
-has() { grep -qF -- "$2" <<<"$1"; }
 
 # prog NAME COMM: a program printing NAME for each exec
 prog() {

@@ -4,25 +4,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
+cli_setup compile btf
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$PWD/build/test-cache}
-unset COOLBPF_SERVER COOLBPF_BTF_DIR
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
-
-work=$(mktemp -d /tmp/coolbpf-cli-compile.XXXXXX)
-at_exit 'rm -rf "$work"'
-
-# run COOLBPF with args (at most 120 s); sets rc, out, err
-run() {
-	bounded 120 "$COOLBPF" "$@" >"$work/out" 2>"$work/err"
-	rc=$?
-	out=$(<"$work/out") # builtins only: some checks run with an empty PATH
-	err=$(<"$work/err")
-}
-
-has() { grep -qF -- "$2" <<<"$1"; }
 
 cat >"$work/hello.bpf.c" <<'EOF'
 #include "lbc.h"

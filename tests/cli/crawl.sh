@@ -8,34 +8,11 @@
 # Live Debian is exercised by the measurement in the README, not here.
 set -u
 cd "$(dirname "$0")/../.."
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
+. tests/lib.sh
+cli_setup crawl
 DATA=$PWD/tests/data/crawl
-unset COOLBPF_SERVER COOLBPF_BTF_DIR
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-work=$(mktemp -d /tmp/coolbpf-cli-crawl.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 export COOLBPF_CACHE_DIR=$work/cache
-fails=0 passes=0
 
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
-run() { # sets rc, out, err
-	"$COOLBPF" "$@" >"$work/out" 2>"$work/err"
-	rc=$?
-	out=$(<"$work/out")
-	err=$(<"$work/err")
-}
-has() { grep -qF -- "$2" <<<"$1"; }
 hasnt() { ! grep -qF -- "$2" <<<"$1"; }
 # field of the JSON line whose release is $2: jq-less
 field() { # json-lines release key

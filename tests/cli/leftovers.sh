@@ -9,16 +9,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-COOLBPF=${COOLBPF:-$PWD/build/bin/coolbpf}
-unset COOLBPF_SERVER COOLBPF_BTF_DIR COOLBPF_CACHE_MAX
-
-[ -x "$COOLBPF" ] || { echo "FAIL: no binary at $COOLBPF"; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-[ -r /sys/kernel/btf/vmlinux ] || { echo "skip: no /sys/kernel/btf/vmlinux"; exit 77; }
-command -v bpftool >/dev/null || { echo "skip: no bpftool"; exit 77; }
-
-work=$(mktemp -d /tmp/coolbpf-cli-leftovers.XXXXXX)
-at_exit 'rm -rf "$work"'
+cli_setup leftovers root btf bpftool
+unset COOLBPF_CACHE_MAX
 export COOLBPF_CACHE_DIR=$work/cache
 TR=/sys/kernel/tracing
 [ -d $TR/instances ] || TR=/sys/kernel/debug/tracing

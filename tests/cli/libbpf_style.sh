@@ -14,14 +14,6 @@ D=tests/data/libbpf-style
 T=$(mktemp -d)
 at_exit 'rm -rf "$T"'
 export COOLBPF_CACHE_DIR=$T/cache
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "  ok: $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL: $1"
-	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -20; fi
-	return 0
-}
 
 # traced ARGS...: coolbpf run ARGS in the background; once it traces, exec
 # /bin/true; wait for it (every caller gives -d)

@@ -15,14 +15,6 @@ command -v curl >/dev/null || { echo "metrics.sh: needs curl"; exit 77; }
 T=$(mktemp -d)
 at_exit 'rm -rf "$T"'
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$T/cache}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "  ok: $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL: $1"
-	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -30; fi
-	return 0
-}
 
 bounded 120 "$COOLBPF" compile tests/data/metrics.bpf.c -o "$T/metrics.o" >"$T/err" 2>&1 ||
 	{ bad "compile tests/data/metrics.bpf.c" "$T/err"; echo "metrics.sh: $pass passed, $fail failed"; exit 1; }

@@ -14,14 +14,6 @@ command -v cc >/dev/null || { echo "profile.sh: needs cc"; exit 77; }
 T=$(mktemp -d)
 at_exit 'rm -rf "$T"'
 export COOLBPF_CACHE_DIR=${COOLBPF_CACHE_DIR:-$T/cache}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "  ok: $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL: $1"
-	if [ -n "${2:-}" ]; then sed 's/^/    | /' "$2" | head -30; fi
-	return 0
-}
 
 # a process busy in one named function: -g, no inlining, frame pointers
 cat >"$T/busy.c" <<'C'

@@ -30,14 +30,16 @@ def test_a_test_over_its_time_fails_saying_so(tmp_path):
 
 def test_sigterm_ends_the_run_through_cleanup(tmp_path):
     started, cleaned = tmp_path / "started", tmp_path / "cleaned"
+    # started by the test's body, so that the fixture's setup is over when
+    # SIGTERM comes (a SIGTERM within the setup has no cleanup to run)
     argv = _suite(tmp_path, "import pytest, time\n\n"
                             "@pytest.fixture\n"
                             "def res():\n"
-                            "    open(%r, 'w').close()\n"
                             "    yield\n"
                             "    open(%r, 'w').close()\n\n"
                             "def test_sleeps(res):\n"
-                            "    time.sleep(60)\n" % (str(started), str(cleaned)))
+                            "    open(%r, 'w').close()\n"
+                            "    time.sleep(60)\n" % (str(cleaned), str(started)))
     with open(tmp_path / "out", "w+") as out:
         p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
         try:

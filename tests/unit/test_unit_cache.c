@@ -177,6 +177,30 @@ static void test_manifest_lists_included_files(void **state)
 	strbuf_release(&want);
 }
 
+/* an #include of a device or of a file past the bound refuses the compile
+ * (-EINVAL, -EFBIG); a malformed dependency file is -EBADMSG */
+static void test_manifest_refuses_unbounded_includes(void **state)
+{
+	struct strbuf man = STRBUF_INIT;
+	char big[PATH_MAX], deps[PATH_MAX + 32];
+	int fd;
+
+	(void)state;
+	assert_int_equal(cache_manifest_from_deps("obj: /dev/zero\n", base_dir, NULL, NULL, &man),
+			 -EINVAL);
+	path_in(big, sizeof(big), "big.h");
+	fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)COMPILE_INPUT_MAX + 1), 0); /* sparse */
+	close(fd);
+	snprintf(deps, sizeof(deps), "obj: %s\n", big);
+	assert_int_equal(cache_manifest_from_deps(deps, base_dir, NULL, NULL, &man), -EFBIG);
+	unlink(big);
+	assert_int_equal(cache_manifest_from_deps("no rule here", base_dir, NULL, NULL, &man),
+			 -EBADMSG);
+	strbuf_release(&man);
+}
+
 static void test_lookup_rechecks_included_files(void **state)
 {
 	struct strbuf deps = STRBUF_INIT, man = STRBUF_INIT;
@@ -752,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_key_identical_inputs_hit),
 		cmocka_unit_test(test_key_changes_with_every_input),
 		cmocka_unit_test(test_manifest_lists_included_files),
+		cmocka_unit_test(test_manifest_refuses_unbounded_includes),
 		cmocka_unit_test(test_lookup_rechecks_included_files),
 		cmocka_unit_test(test_store_visible_only_complete),
 		cmocka_unit_test(test_lookup_refuses_damaged_entries),
