@@ -7,7 +7,9 @@
             self.maps["e_out"].perf_buffer_poll()
 
 Compiles with coolbpf (locally unless server= or $LBC_SERVER names a
-coolbpfd), loads, attaches (attach=0: load only, then attach* by hand)."""
+coolbpfd: the quoted headers found in workPath, incPath or $LBC_INCLUDE
+travel inlined in the source, as the original's lbcInclude did), loads,
+attaches (attach=0: load only, then attach* by hand)."""
 import os
 
 try:  # the C modules: signal and threading import enum, functools, ... (~1.5 MB RSS)
@@ -58,8 +60,9 @@ class ClbcBase(Program):
         if ver == os.uname().release:
             ver = ""
         defines, incs = _parse_env(env)
-        if incPath:
-            incs.append(incPath)
+        # the original's include path list: $LBC_INCLUDE, then incPath, ';'-separated
+        for paths in (os.environ.get("LBC_INCLUDE"), incPath):
+            incs += [p for p in (paths or "").split(";") if p]
         kw.setdefault("defines", defines)
         kw.setdefault("include_dirs", incs + [wpath])
         kw.setdefault("perf_pages", 8)  # the original's perf buffers: 8 pages a CPU

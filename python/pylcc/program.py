@@ -111,7 +111,7 @@ class Program:
         if not obj:
             err = ct.get_errno()
             msg = _lib.errmsg_since(mark, err, "cannot open '%s'" % (src or name))
-            cls = CompileError if msg.startswith("cannot compile") else LoadError
+            cls = CompileError if msg.startswith(("cannot compile", "compile")) else LoadError
             raise cls(msg, err)
         self._p_obj = obj
         for gname, value in (globals or {}).items():
