@@ -509,7 +509,8 @@ struct out {
 	struct jw *w;
 	struct strbuf *sb;
 	int err;
-	int pid; /* the enclosing struct's pid/tgid member, for lbc_usym_t */
+	int pid;  /* the enclosing struct's pid/tgid member, for lbc_usym_t */
+	bool raw; /* COOLBPF_FMT_JSON_RAW */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -650,7 +651,7 @@ static void put_scalar(struct out *o, const struct node *n, __u64 v)
 			put(o, v ? "true" : "false", v ? 4 : 5);
 		return;
 	case NK_ENUM:
-		e = find_enum(o->d, n, v);
+		e = o->raw ? NULL : find_enum(o->d, n, v);
 		if (!e)
 			break;
 		if (o->w)
@@ -878,6 +879,30 @@ static void put_array(struct out *o, const struct node *n, const unsigned char *
 		put_ch(o, ']');
 }
 
+/* FMT_JSON_RAW's char array: {"": "..."}, one code point a byte. */
+static void put_raw_chars(struct out *o, const unsigned char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int err = strbuf_grow(&sb, n * 6 + 2) ?: strbuf_addch(&sb, '"');
+
+	for (size_t i = 0; !err && i < n; i++) {
+		if (s[i] >= ' ' && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+			err = strbuf_addch(&sb, s[i]);
+		else
+			err = strbuf_addf(&sb, "\\u%04x", s[i]);
+	}
+	err = err ?: strbuf_addch(&sb, '"');
+	if (err) {
+		o->err = o->err ?: err;
+	} else {
+		jw_begin_object(o->w);
+		jw_key(o->w, "");
+		jw_raw(o->w, sb.buf);
+		jw_end_object(o->w);
+	}
+	strbuf_release(&sb);
+}
+
 static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
 		      bool top)
 {
@@ -902,7 +927,9 @@ static void put_value(struct out *o, const struct node *n, const unsigned char *
 	case NK_STR:
 		len = n->size < avail ? n->size : avail;
 		len = strnlen((const char *)p, len);
-		if (o->w)
+		if (o->raw)
+			put_raw_chars(o, p, len);
+		else if (o->w)
 			jw_string_len(o->w, (const char *)p, len);
 		else
 			put_text_string(o, p, len);
@@ -929,12 +956,18 @@ static void put_root(struct out *o, const void *data, size_t size)
 	put_value(o, n, data, size, true);
 }
 
-int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
+static int decoder_json_out(const struct decoder *d, const void *data, size_t size, struct jw *w,
+			    bool raw)
 {
-	struct out o = { .d = d, .w = w };
+	struct out o = { .d = d, .w = w, .raw = raw };
 
 	put_root(&o, data, size);
-	return jw_error(w);
+	return o.err ?: jw_error(w);
+}
+
+int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
+{
+	return decoder_json_out(d, data, size, w, false);
 }
 
 int decoder_append(const struct decoder *d, const void *data, size_t size, enum coolbpf_format fmt,
@@ -943,11 +976,11 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 	size_t old_len = sb->len;
 	int err;
 
-	if (fmt == COOLBPF_FMT_JSON) {
+	if (fmt == COOLBPF_FMT_JSON || fmt == COOLBPF_FMT_JSON_RAW) {
 		struct jw w;
 
 		jw_init(&w, sb);
-		err = decoder_json(d, data, size, &w);
+		err = decoder_json_out(d, data, size, &w, fmt == COOLBPF_FMT_JSON_RAW);
 	} else {
 		struct out o = { .d = d, .sb = sb };
 
@@ -964,7 +997,7 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, struct strbuf *sb)
 {
 	const unsigned char *p = data;
-	bool json = fmt == COOLBPF_FMT_JSON;
+	bool json = fmt != COOLBPF_FMT_TEXT;
 	size_t i, per = json ? 2 : 3;
 	char *q;
 
