@@ -168,8 +168,15 @@ class ClbcBase(Program):
             self.attachPerfEvent(function, attrD, pid=pid, cpu=cpu, group_fd=group_fd, flags=flags)
 
     def attachPerfEvents(self, function, attrD, pid, group_fd=-1, flags=0):
+        """One event on each thread of pid; a thread that ends between the
+        listing and its perf_event_open (a JVM's come and go) is skipped."""
         for tid in _threads(pid):
-            self.attachPerfEvent(function, attrD, pid=tid, cpu=-1, group_fd=group_fd, flags=flags)
+            try:
+                self.attachPerfEvent(function, attrD, pid=tid, cpu=-1, group_fd=group_fd,
+                                     flags=flags)
+            except LccError as e:
+                if e.errno != 3 or tid == pid or os.path.exists("/proc/%d/task/%d" % (pid, tid)):
+                    raise  # ESRCH for a thread that is gone is the only one skipped
 
     def attachCgroup(self, function, fd):
         """Attach a cgroup program (cgroup_skb, sock, sysctl, ...) to the
