@@ -624,6 +624,12 @@ COOLBPF_API int coolbpf_map__pin(struct coolbpf_map *map, const char *path);
 enum coolbpf_format {
 	COOLBPF_FMT_TEXT, /* pid=12 comm=bash flags={a=1 b=2} list=[1, 2] */
 	COOLBPF_FMT_JSON, /* {"pid":12,"comm":"bash",...} */
+	/* JSON with the values as C holds them, for bindings that give C's
+	 * types (pylcc's original API): enums as numbers, a char array as
+	 * {"": "..."} holding its bytes up to the first NUL, one code point
+	 * a byte (\u00XX past printable ASCII: latin-1 gives them back).
+	 * Only coolbpf_decode() and coolbpf_map__decode_event() take it. */
+	COOLBPF_FMT_JSON_RAW,
 };
 
 /*

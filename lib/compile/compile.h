@@ -228,13 +228,17 @@ int artifact_build(const struct compile_tools *tools, const char *obj_path,
 /* remote.c ----------------------------------------------------------- */
 
 /*
- * Compile on the coolbpfd at server (POST /v1/compile); the result is the
- * same artifact a local compile makes. Errors are reported through the log
+ * Compile the job's source on the coolbpfd at server (POST /v1/compile),
+ * with the quoted includes that resolve here (the source's directory, then
+ * its -I directories) inlined: the server sees only the request, at most
+ * 256 KiB (-EFBIG beyond, -ELOOP for an include cycle or more than 16
+ * nested / 64 headers). The result is the same artifact a local compile
+ * makes. Errors are reported through the log
  * callback with how to compile locally; -EINVAL with res->log set when the
  * compiler refused the source, -ECONNREFUSED, -ETIMEDOUT, -EACCES (401),
  * -EIO (5xx), -EPROTO (malformed reply), -ENOPKG (no libcurl.so.4).
  */
-int remote_compile(const char *server, const char *display, const void *src, size_t len,
-		   const struct coolbpf_compile_opts *opts, struct coolbpf_compile_result *res);
+int remote_compile(const char *server, const struct compile_job *job,
+		   struct coolbpf_compile_result *res);
 
 #endif /* COOLBPF_COMPILE_H */

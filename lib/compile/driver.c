@@ -335,7 +335,7 @@ static int compile_job_run(const struct compile_job *job, struct coolbpf_compile
 		return cb_err(-EINVAL);
 	}
 	if (server && *server)
-		return remote_compile(server, job->display, job->src, job->src_len, opts, res);
+		return remote_compile(server, job, res);
 	err = check_defines(OPTS_GET(opts, defines, NULL));
 	if (!err)
 		err = compile_tools_find(OPTS_GET(opts, tool_path, NULL), &tools);

@@ -8,9 +8,16 @@
  * The request goes through lib/base's http.c, which loads libcurl only
  * when a server is used.
  *
+ * A server sees only the request's source. The quoted includes that
+ * resolve on this machine (next to the including file, then in the -I
+ * directories, as clang searches them) are inlined into it here, between
+ * #line markers so diagnostics name the header; the rest (lbc.h,
+ * vmlinux.h, <system> headers) the server provides.
+ *
  * A failed remote compile never falls back to a local one silently: the
  * message says what happened and how to compile locally.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +27,189 @@
 
 #define RESPONSE_MAX (256u * 1024 * 1024)
 #define LOCAL_HINT   "to compile locally, unset COOLBPF_SERVER or drop --server"
+/* coolbpfd's REQ_SOURCE_MAX: the most source a request carries */
+#define REMOTE_SOURCE_MAX (256u * 1024)
+/* headers inlined into one request, at most, and their nesting */
+#define INLINE_FILES_MAX 64
+#define INLINE_DEPTH_MAX 16
+
+/* inlining the local quoted includes ----------------------------------- */
+
+struct inliner {
+	const char *server;
+	const char *const *dirs; /* the -I directories */
+	struct strbuf *out;
+	/* the files being inlined, outermost first: a cycle check */
+	const char *stack[INLINE_DEPTH_MAX];
+	const char *names[INLINE_DEPTH_MAX]; /* as included, for messages */
+	const char *top;		     /* the source's name */
+	int depth;
+	/* every file inlined so far; those with #pragma once are not again */
+	char *seen[INLINE_FILES_MAX];
+	bool once[INLINE_FILES_MAX];
+	int n_seen;
+};
+
+/* The name in `#include "name"` (spaces and tabs allowed around '#'),
+ * copied into name; false for any other line. */
+static bool quoted_include(const char *line, const char *end, char *name, size_t sz)
+{
+	const char *p = line, *q;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p++ != '#')
+		return false;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 7 || memcmp(p, "include", 7))
+		return false;
+	p += 7;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p++ != '"')
+		return false;
+	q = memchr(p, '"', end - p);
+	if (!q || q == p || (size_t)(q - p) >= sz)
+		return false;
+	memcpy(name, p, q - p);
+	name[q - p] = '\0';
+	return true;
+}
+
+static bool is_pragma_once(const char *line, const char *end)
+{
+	char buf[64];
+	size_t n = 0;
+
+	/* the line without blanks: "#pragmaonce" */
+	for (const char *p = line; p < end && n < sizeof(buf) - 1; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r')
+			buf[n++] = *p;
+	buf[n] = '\0';
+	return !strcmp(buf, "#pragmaonce");
+}
+
+/* The real path of name as `#include "name"` in a file of directory dir
+ * (NULL: a source with no directory) finds it here, or false. */
+static bool resolve_local(const struct inliner *in, const char *dir, const char *name, char *out)
+{
+	char cand[PATH_MAX];
+
+	if (name[0] == '/')
+		return realpath(name, out) != NULL;
+	if (dir && !pathf(cand, sizeof(cand), "%s/%s", dir, name) && realpath(cand, out))
+		return true;
+	for (const char *const *d = in->dirs; d && *d; d++)
+		if (!pathf(cand, sizeof(cand), "%s/%s", *d, name) && realpath(cand, out))
+			return true;
+	return false;
+}
+
+static int inline_text(struct inliner *in, const char *shown, const char *dir, const char *src,
+		       size_t len);
+
+static int inline_file(struct inliner *in, const char *includer, const char *name, const char *path)
+{
+	char dir[PATH_MAX];
+	void *data;
+	size_t len;
+	int slot, err;
+
+	for (slot = 0; slot < in->n_seen; slot++)
+		if (!strcmp(in->seen[slot], path))
+			break;
+	if (slot < in->n_seen && in->once[slot])
+		return 0;
+	for (int i = 0; i < in->depth; i++) {
+		struct strbuf chain = STRBUF_INIT;
+
+		if (strcmp(in->stack[i], path))
+			continue;
+		strbuf_addstr(&chain, in->top);
+		for (int j = 0; j < in->depth; j++)
+			strbuf_addf(&chain, " -> %s", in->names[j]);
+		pr_warn("compile: include cycle in the local headers for compile server %s: "
+			"%s -> %s (%s); give the header #pragma once; %s\n",
+			in->server, strbuf_str(&chain), name, path, LOCAL_HINT);
+		strbuf_release(&chain);
+		return -ELOOP;
+	}
+	if (in->depth == INLINE_DEPTH_MAX || (slot == in->n_seen && slot == INLINE_FILES_MAX)) {
+		pr_warn("compile: '%s' includes \"%s\": more than %d nested or %d local headers "
+			"to send to compile server %s; %s\n",
+			includer, name, INLINE_DEPTH_MAX, INLINE_FILES_MAX, in->server, LOCAL_HINT);
+		return -ELOOP;
+	}
+	err = read_file_max(path, REMOTE_SOURCE_MAX, &data, &len);
+	if (err) {
+		pr_warn("compile: '%s' includes \"%s\" (%s): %s; %s\n", includer, name, path,
+			err == -EFBIG  ? "larger than the 256 KiB a compile server takes" :
+			err == -EINVAL ? "not a regular file" :
+					 strerror(-err),
+			LOCAL_HINT);
+		return err;
+	}
+	if (slot == in->n_seen) {
+		if (!(in->seen[slot] = strdup(path))) {
+			free(data);
+			return -ENOMEM;
+		}
+		in->n_seen++;
+		for (const char *l = data, *e = l + len; l < e;) {
+			const char *nl = memchr(l, '\n', e - l);
+
+			in->once[slot] = in->once[slot] || is_pragma_once(l, nl ?: e);
+			l = nl ? nl + 1 : e;
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	in->names[in->depth] = name;
+	in->stack[in->depth++] = in->seen[slot];
+	err = strbuf_addf(in->out, "#line 1 \"%s\"\n", name);
+	err = err ?: inline_text(in, name, dir[0] ? dir : "/", data, len);
+	in->depth--;
+	free(data);
+	return err;
+}
+
+/* Append src to in->out with its local quoted includes inlined; shown is
+ * its name in #line markers and messages. */
+static int inline_text(struct inliner *in, const char *shown, const char *dir, const char *src,
+		       size_t len)
+{
+	const char *p = src, *end = src + len;
+	char name[PATH_MAX], path[PATH_MAX];
+	bool top = in->depth == 0;
+	long line = 1;
+	int err = 0;
+
+	while (!err && p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		const char *next = eol ? eol + 1 : end;
+
+		if (!top && is_pragma_once(p, eol ?: end)) {
+			/* done by inline_file; kept, it would warn outside a header */
+			err = strbuf_addch(in->out, '\n');
+		} else if (quoted_include(p, eol ?: end, name, sizeof(name)) &&
+			   resolve_local(in, dir, name, path)) {
+			err = inline_file(in, shown, name, path);
+			err = err ?: strbuf_addf(in->out, "\n#line %ld \"%s\"\n", line + 1, shown);
+		} else {
+			err = strbuf_add(in->out, p, next - p);
+		}
+		if (!err && in->out->len > REMOTE_SOURCE_MAX) {
+			pr_warn("compile: '%s' with the local headers it includes is more than the "
+				"256 KiB of source a compile server takes (%s); %s\n",
+				shown, in->server, LOCAL_HINT);
+			err = -EFBIG;
+		}
+		line++;
+		p = next;
+	}
+	return err;
+}
 
 /* response: one flat JSON object ------------------------------------- */
 
@@ -122,10 +312,38 @@ static int take_reply(const char *url, const char *display, const struct reply *
 	return 0;
 }
 
-int remote_compile(const char *server, const char *display, const void *src, size_t len,
-		   const struct coolbpf_compile_opts *opts, struct coolbpf_compile_result *res)
+/* The job's source with its local quoted includes inlined, into out. */
+static int inline_source(const char *server, const struct compile_job *job, struct strbuf *out)
 {
+	struct inliner in = {
+		.server = server,
+		.dirs = OPTS_GET(job->opts, include_dirs, NULL),
+		.out = out,
+		.top = job->display,
+	};
+	char dir[PATH_MAX] = "";
+	int err;
+
+	/* a file's own directory first; a buffer has none */
+	if (!job->buf_dir && job->src_path && !abs_path(job->src_path, dir, sizeof(dir)))
+		*strrchr(dir, '/') = '\0';
+	err = inline_text(&in, job->display, job->buf_dir ? NULL : (dir[0] ? dir : "/"), job->src,
+			  job->src_len);
+	for (int i = 0; i < in.n_seen; i++)
+		free(in.seen[i]);
+	if (!err && in.n_seen)
+		pr_debug("compile: %d local header(s) inlined for the server (%zu bytes)\n",
+			 in.n_seen, out->len);
+	return err;
+}
+
+int remote_compile(const char *server, const struct compile_job *job,
+		   struct coolbpf_compile_result *res)
+{
+	const struct coolbpf_compile_opts *opts = job->opts;
+	const char *display = job->display;
 	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT, auth = STRBUF_INIT;
+	struct strbuf src = STRBUF_INIT;
 	const char *kernel = OPTS_GET(opts, kernel, NULL);
 	const char *token = OPTS_GET(opts, server_token, NULL);
 	const char *hdrs[3] = { "Content-Type: application/json" };
@@ -135,11 +353,6 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 
 	if (!kernel || !*kernel)
 		kernel = host_kernel_release();
-	if (OPTS_GET(opts, include_dirs, NULL) && opts->include_dirs[0]) {
-		pr_warn("compile server %s sees only the source: -I is not supported remotely; %s\n",
-			server, LOCAL_HINT);
-		return cb_err(-EINVAL);
-	}
 	if (OPTS_GET(opts, btf_path, NULL)) {
 		pr_warn("compile server %s uses its own BTF archive: --btf is not supported remotely; %s\n",
 			server, LOCAL_HINT);
@@ -156,7 +369,10 @@ int remote_compile(const char *server, const char *display, const void *src, siz
 			http_unavailable(), LOCAL_HINT);
 		return cb_err(-ENOPKG);
 	}
-	err = request_body(src, len, opts, kernel, &body);
+	err = inline_source(server, job, &src);
+	if (err)
+		return cb_err(err);
+	err = request_body(src.buf, src.len, opts, kernel, &body);
 	err = err ?: http_url(server, "/v1/compile", &url);
 	if (!err && token && *token) {
 		err = strbuf_addf(&auth, "Authorization: Bearer %s", token);
@@ -214,5 +430,6 @@ out:
 	strbuf_release(&body);
 	strbuf_release(&url);
 	strbuf_release(&auth);
+	strbuf_release(&src);
 	return err ? cb_err(err) : 0;
 }

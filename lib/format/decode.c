@@ -512,6 +512,7 @@ struct out {
 	int err;
 	int pid;    /* the enclosing struct's pid/tgid member, for lbc_usym_t */
 	int family; /* its "family" member (AF_INET, AF_INET6), else -1 */
+	bool raw;   /* COOLBPF_FMT_JSON_RAW */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -652,7 +653,7 @@ static void put_scalar(struct out *o, const struct node *n, __u64 v)
 			put(o, v ? "true" : "false", v ? 4 : 5);
 		return;
 	case NK_ENUM:
-		e = find_enum(o->d, n, v);
+		e = o->raw ? NULL : find_enum(o->d, n, v);
 		if (!e)
 			break;
 		if (o->w)
@@ -928,6 +929,28 @@ static bool multi_string_len(const unsigned char *p, size_t all, size_t *len)
 	if (more)
 		*len = end;
 	return more;
+/* FMT_JSON_RAW's char array: {"": "..."}, one code point a byte. */
+static void put_raw_chars(struct out *o, const unsigned char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int err = strbuf_grow(&sb, n * 6 + 2) ?: strbuf_addch(&sb, '"');
+
+	for (size_t i = 0; !err && i < n; i++) {
+		if (s[i] >= ' ' && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+			err = strbuf_addch(&sb, s[i]);
+		else
+			err = strbuf_addf(&sb, "\\u%04x", s[i]);
+	}
+	err = err ?: strbuf_addch(&sb, '"');
+	if (err) {
+		o->err = o->err ?: err;
+	} else {
+		jw_begin_object(o->w);
+		jw_key(o->w, "");
+		jw_raw(o->w, sb.buf);
+		jw_end_object(o->w);
+	}
+	strbuf_release(&sb);
 }
 
 static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
@@ -967,6 +990,10 @@ static void put_value(struct out *o, const struct node *n, const unsigned char *
 		char *joined;
 
 		len = strnlen((const char *)p, all);
+		if (o->raw) {
+			put_raw_chars(o, p, len);
+			break;
+		}
 		if (multi_string_len(p, all, &len) && (joined = malloc(len))) {
 			/* execsnoop's argv: its NULs shown as spaces */
 			for (size_t k = 0; k < len; k++)
@@ -1006,12 +1033,18 @@ static void put_root(struct out *o, const void *data, size_t size)
 	put_value(o, n, data, size, true);
 }
 
-int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
+static int decoder_json_out(const struct decoder *d, const void *data, size_t size, struct jw *w,
+			    bool raw)
 {
-	struct out o = { .d = d, .w = w, .family = -1 };
+	struct out o = { .d = d, .w = w, .family = -1, .raw = raw };
 
 	put_root(&o, data, size);
-	return jw_error(w);
+	return o.err ?: jw_error(w);
+}
+
+int decoder_json(const struct decoder *d, const void *data, size_t size, struct jw *w)
+{
+	return decoder_json_out(d, data, size, w, false);
 }
 
 int decoder_append(const struct decoder *d, const void *data, size_t size, enum coolbpf_format fmt,
@@ -1020,11 +1053,11 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 	size_t old_len = sb->len;
 	int err;
 
-	if (fmt == COOLBPF_FMT_JSON) {
+	if (fmt == COOLBPF_FMT_JSON || fmt == COOLBPF_FMT_JSON_RAW) {
 		struct jw w;
 
 		jw_init(&w, sb);
-		err = decoder_json(d, data, size, &w);
+		err = decoder_json_out(d, data, size, &w, fmt == COOLBPF_FMT_JSON_RAW);
 	} else {
 		struct out o = { .d = d, .sb = sb, .family = -1 };
 
@@ -1041,7 +1074,7 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 int decode_hex_append(const void *data, size_t size, enum coolbpf_format fmt, struct strbuf *sb)
 {
 	const unsigned char *p = data;
-	bool json = fmt == COOLBPF_FMT_JSON;
+	bool json = fmt != COOLBPF_FMT_TEXT;
 	size_t i, per = json ? 2 : 3;
 	char *q;
 

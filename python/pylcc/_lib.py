@@ -100,7 +100,7 @@ def opts(cls, **kw):
 
 # map kinds (enum coolbpf_map_kind), formats, hist kinds
 MAP_PLAIN, MAP_RINGBUF, MAP_PERF, MAP_HIST2, MAP_HIST10, MAP_HISTLIN, MAP_STACK, MAP_INTERNAL = range(8)
-FMT_TEXT, FMT_JSON = 0, 1
+FMT_TEXT, FMT_JSON, FMT_JSON_RAW = 0, 1, 2
 HIST_LOG2, HIST_LOG10, HIST_LINEAR = 0, 1, 2
 WARN = 0
 

@@ -87,12 +87,33 @@ def from_json(text):
     return loads(text, object_hook=Struct)
 
 
-class Decoder:
-    """Decodes bytes of one object's BTF types; one growing buffer."""
+class CStruct(Struct):
+    """A struct of the original API: printed as the original's CffiValue
+    (a dict of its members in name order)."""
 
-    def __init__(self, btf):
+    def __repr__(self):
+        return str(dict(sorted(self.items())))
+
+
+def _c_hook(d):
+    # FMT_JSON_RAW's char array {"": "..."}: one code point a byte
+    if len(d) == 1 and "" in d:
+        return d[""].encode("latin-1")
+    return CStruct(d)
+
+
+class Decoder:
+    """Decodes bytes of one object's BTF types; one growing buffer.
+
+    c_values: the values as the original pylcc gave them on Python 3 (char
+    arrays as bytes, enums as numbers, structs printed as dicts); else
+    char arrays are str and enums their enumerator names."""
+
+    def __init__(self, btf, c_values=False):
         self._btf = btf
         self._local = _local()  # one buffer a thread: CeventThreads decode at once
+        self._fmt = _lib.FMT_JSON_RAW if c_values else _lib.FMT_JSON
+        self._hook = _c_hook if c_values else Struct
 
     def _run(self, fn, *args):
         buf = getattr(self._local, "buf", None)
@@ -103,7 +124,7 @@ class Decoder:
             if n < 0:
                 raise LccError("cannot decode: %s" % os.strerror(-n), -n)
             if n < len(buf):
-                return from_json(buf.value.decode("utf-8", "replace"))
+                return loads(buf.value.decode("utf-8", "replace"), object_hook=self._hook)
             buf = self._local.buf = ct.create_string_buffer(n + 1)
 
     def type_size(self, type_id):
@@ -116,7 +137,7 @@ class Decoder:
         if not type_id:
             raw = data if isinstance(data, (bytes, bytearray)) else ct.string_at(data, size)
             return int.from_bytes(raw[:size], "little") if size in (1, 2, 4, 8) else bytes(raw[:size])
-        return self._run(_lib.lib.coolbpf_decode, self._btf, type_id, data, size, _lib.FMT_JSON)
+        return self._run(_lib.lib.coolbpf_decode, self._btf, type_id, data, size, self._fmt)
 
     def decode_event(self, cmap, data, size):
-        return self._run(_lib.lib.coolbpf_map__decode_event, cmap, data, size, _lib.FMT_JSON)
+        return self._run(_lib.lib.coolbpf_map__decode_event, cmap, data, size, self._fmt)

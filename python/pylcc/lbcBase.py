@@ -7,7 +7,9 @@
             self.maps["e_out"].perf_buffer_poll()
 
 Compiles with coolbpf (locally unless server= or $LBC_SERVER names a
-coolbpfd), loads, attaches (attach=0: load only, then attach* by hand)."""
+coolbpfd: the quoted headers found in workPath, incPath or $LBC_INCLUDE
+travel inlined in the source, as the original's lbcInclude did), loads,
+attaches (attach=0: load only, then attach* by hand)."""
 import os
 
 try:  # the C modules: signal and threading import enum, functools, ... (~1.5 MB RSS)
@@ -47,6 +49,11 @@ def _parse_env(env):
 
 
 class ClbcBase(Program):
+    """Values as the original gave them on Python 3: char arrays are bytes
+    (print shows b'bash'), enums numbers, structs print as dicts."""
+
+    _p_c_values = True
+
     def __init__(self, bpf, bpf_str="", server=None, arch="", ver="", env="", attach=1,
                  workPath=None, incPath=None, logLevel=-1, btf=True, **kw):
         if bpf.endswith(".bpf.c"):
@@ -58,11 +65,13 @@ class ClbcBase(Program):
         if ver == os.uname().release:
             ver = ""
         defines, incs = _parse_env(env)
-        if incPath:
-            incs.append(incPath)
+        # the original's include path list: $LBC_INCLUDE, then incPath, ';'-separated
+        for paths in (os.environ.get("LBC_INCLUDE"), incPath):
+            incs += [p for p in (paths or "").split(";") if p]
         kw.setdefault("defines", defines)
         kw.setdefault("include_dirs", incs + [wpath])
         kw.setdefault("perf_pages", 8)  # the original's perf buffers: 8 pages a CPU
+        self._p_libbpf_links = []
         if bpf_str:
             super().__init__(source=bpf_str, name=bpf, server=server, kernel=ver or None,
                              attach=bool(attach), **kw)
@@ -79,6 +88,8 @@ class ClbcBase(Program):
             super().__init__(path, name=bpf, server=server, kernel=ver or None,
                              attach=bool(attach), **kw)
         self._cbInterrupt = None
+
+    _p_libbpf_links = ()
 
     def so(self):
         return None
@@ -157,8 +168,73 @@ class ClbcBase(Program):
             self.attachPerfEvent(function, attrD, pid=pid, cpu=cpu, group_fd=group_fd, flags=flags)
 
     def attachPerfEvents(self, function, attrD, pid, group_fd=-1, flags=0):
+        """One event on each thread of pid; a thread that ends between the
+        listing and its perf_event_open (a JVM's come and go) is skipped."""
         for tid in _threads(pid):
-            self.attachPerfEvent(function, attrD, pid=tid, cpu=-1, group_fd=group_fd, flags=flags)
+            try:
+                self.attachPerfEvent(function, attrD, pid=tid, cpu=-1, group_fd=group_fd,
+                                     flags=flags)
+            except LccError as e:
+                if e.errno != 3 or tid == pid or os.path.exists("/proc/%d/task/%d" % (pid, tid)):
+                    raise  # ESRCH for a thread that is gone is the only one skipped
+
+    def attachCgroup(self, function, fd):
+        """Attach a cgroup program (cgroup_skb, sock, sysctl, ...) to the
+        cgroup directory open at fd."""
+        return self._libbpf_attach(function, "bpf_program__attach_cgroup", fd,
+                                   "cgroup fd %d" % fd)
+
+    def attachNetns(self, function, fd):
+        """Attach a flow dissector / sk_lookup program to the network
+        namespace open at fd (/proc/PID/ns/net)."""
+        return self._libbpf_attach(function, "bpf_program__attach_netns", fd,
+                                   "netns fd %d" % fd)
+
+    def attachXdp(self, function, ifindex):
+        return self._libbpf_attach(function, "bpf_program__attach_xdp", ifindex,
+                                   "xdp ifindex %d" % ifindex)
+
+    def _libbpf_attach(self, function, call, arg, what):
+        # hooks libcoolbpf's attach does not name: libbpf's own, its link
+        # destroyed at close() like the object's
+        import ctypes as ct
+        from . import _lib
+        bpf = _lib.bpf
+        for fn, res, args in (("bpf_object__find_program_by_name", ct.c_void_p,
+                               [ct.c_void_p, ct.c_char_p]),
+                              (call, ct.c_void_p, [ct.c_void_p, ct.c_int]),
+                              ("bpf_link__destroy", ct.c_int, [ct.c_void_p])):
+            getattr(bpf, fn).restype, getattr(bpf, fn).argtypes = res, args
+        prog = bpf.bpf_object__find_program_by_name(
+            _lib.lib.coolbpf_object__bpf(self._p_obj), function.encode())
+        if not prog:
+            raise InvalidArgsException("attach %s to %s failed: no program '%s' in '%s'"
+                                       % (function, what, function, self.name))
+        ct.set_errno(0)
+        link = getattr(bpf, call)(prog, int(arg))
+        if not link:
+            raise InvalidArgsException("attach %s to %s failed: %s"
+                                       % (function, what, os.strerror(ct.get_errno() or 22)))
+        self._p_libbpf_links.append(link)
+        return link
+
+    def close(self):
+        if self.__dict__.get("_p_libbpf_links"):
+            from . import _lib
+            for link in self._p_libbpf_links:
+                _lib.bpf.bpf_link__destroy(link)
+            self._p_libbpf_links = []
+        super().close()
+
+    def c2str(self, data):
+        """A char array as bytes, up to its NUL (the original's ffi.string)."""
+        if isinstance(data, str):
+            data = data.encode()
+        return bytes(data).split(b"\0", 1)[0]
+
+    @staticmethod
+    def c2list(data):
+        return [data[i] for i in range(len(data))]
 
     # -- waiting ------------------------------------------------------------------
     def _signalInterrupt(self, signum, frame):

@@ -63,6 +63,8 @@ class Program:
     default 64: 256 KiB a CPU, all resident). Errors raise CompileError,
     LoadError or AttachError with libcoolbpf's message."""
 
+    _p_c_values = False  # the original API's values (ClbcBase): see Decoder
+
     def __init__(self, src=None, *, source=None, name=None, defines=None, include_dirs=None,
                  server=None, kernel=None, btf=None, cache_dir=None, no_cache=False,
                  attach=True, globals=None, perf_pages=None):
@@ -111,7 +113,7 @@ class Program:
         if not obj:
             err = ct.get_errno()
             msg = _lib.errmsg_since(mark, err, "cannot open '%s'" % (src or name))
-            cls = CompileError if msg.startswith("cannot compile") else LoadError
+            cls = CompileError if msg.startswith(("cannot compile", "compile")) else LoadError
             raise cls(msg, err)
         self._p_obj = obj
         for gname, value in (globals or {}).items():
@@ -127,7 +129,7 @@ class Program:
         if r < 0:
             raise LoadError(_lib.errmsg_since(mark, r, "cannot load '%s'" % name), -r)
 
-        self._p_decoder = Decoder(_lib.lib.coolbpf_object__btf(obj))
+        self._p_decoder = Decoder(_lib.lib.coolbpf_object__btf(obj), self._p_c_values)
         self._p_by_ptr = {}
         self.maps = {}
         cm = _lib.lib.coolbpf_object__next_map(obj, None)

@@ -141,6 +141,33 @@ try:
     p = run([COOLBPF, "compile", "--server", s.url, "-D", "X=\"q\"", src], env=env)
     t.check("a 4xx is reported with the server's reason",
             p.returncode == 1 and "HTTP 400" in p.stderr and "define value" in p.stderr, p.stderr)
+    # local quoted includes travel inlined: next to the source, then -I
+    inc = os.path.join(s.tmp, "inc")
+    os.makedirs(inc)
+    open(os.path.join(s.tmp, "local.h"), "w").write('#pragma once\n#include "deep.h"\n')
+    open(os.path.join(inc, "deep.h"), "w").write("#define LOCAL_RET 7\n")
+    uses = os.path.join(s.tmp, "uses_local.bpf.c")
+    open(uses, "w").write(HELLO.replace('#include "lbc.h"', '#include "lbc.h"\n#include "local.h"\n'
+                                        '#include "local.h"\nint local_ret(void) { return LOCAL_RET; }'))
+    p = run([COOLBPF, "compile", "--server", s.url, uses, "-o", out], env=env)
+    t.check("a header next to the source without -I: refused by the server, it was not sent",
+            p.returncode == 1 and "deep.h" in p.stderr, p.stderr[-400:])
+    p = run([COOLBPF, "compile", "--server", s.url, "-I", inc, uses, "-o", out], env=env)
+    t.check("local quoted includes (next to the source, then -I, nested) are inlined and compile",
+            p.returncode == 0 and open(out, "rb").read()[:4] == b"\x7fELF", p.stderr[-600:])
+    open(os.path.join(inc, "deep.h"), "w").write('#define LOCAL_RET 7\nint oops = nope;\n')
+    p = run([COOLBPF, "compile", "--server", s.url, "-I", inc, uses, "-o", out], env=env)
+    t.check("a remote error in an inlined header names the header and its line",
+            p.returncode == 1 and "deep.h:2" in p.stderr, p.stderr[-600:])
+    open(os.path.join(inc, "deep.h"), "w").write('#include "local2.h"\n')
+    open(os.path.join(inc, "local2.h"), "w").write('#include "deep.h"\n')
+    p = run([COOLBPF, "compile", "--server", s.url, "-I", inc, uses, "-o", out], env=env)
+    t.check("an include cycle is a clear error before anything is sent",
+            p.returncode == 1 and "include cycle" in p.stderr and "deep.h" in p.stderr, p.stderr[-600:])
+    open(os.path.join(inc, "deep.h"), "w").write("/*" + "x" * (300 * 1024) + "*/\n")
+    p = run([COOLBPF, "compile", "--server", s.url, "-I", inc, uses, "-o", out], env=env)
+    t.check("a header past the server's 256 KiB is a clear error naming it",
+            p.returncode == 1 and "256 KiB" in p.stderr and "deep.h" in p.stderr, p.stderr[-600:])
     p = run([COOLBPF, "run", "--server", s.url, "-d", "1",
              os.path.join(os.path.dirname(COOLBPF), "..", "..", "examples", "hello_tp.bpf.c")],
             env=env, timeout=60)

@@ -72,7 +72,7 @@ static const char *decode(int id, const void *data, size_t size, enum coolbpf_fo
 	strbuf_reset(&out);
 	assert_int_equal(decoder_append(d, data, size, fmt, &out), 0);
 	decoder_free(d);
-	if (fmt == COOLBPF_FMT_JSON)
+	if (fmt != COOLBPF_FMT_TEXT)
 		assert_valid_json(strbuf_str(&out));
 
 	copy = calloc(1, out.len + 1);
@@ -90,6 +90,7 @@ static const char *decode(int id, const void *data, size_t size, enum coolbpf_fo
 
 #define TEXT(id, v) decode(id, &(v), sizeof(v), COOLBPF_FMT_TEXT)
 #define JSON(id, v) decode(id, &(v), sizeof(v), COOLBPF_FMT_JSON)
+#define RAW(id, v)  decode(id, &(v), sizeof(v), COOLBPF_FMT_JSON_RAW)
 
 /* struct NAME with the C layout of TYPE: fields added by the caller */
 #define ADD_STRUCT(NAME, TYPE) btf__add_struct(btf, NAME, sizeof(TYPE))
@@ -228,6 +229,13 @@ static void test_char_arrays_are_strings_u8_arrays_lists(void **state)
 					 "\"utf8\": \"\xc3\xa9t\xc3\xa9\", \"empty\": \"\", "
 					 "\"full\": \"abcd\", \"bytes\": [1, 2, 0, 255], "
 					 "\"schar\": \"ok\"}");
+	/* the original pylcc's bytes: one code point a byte, UTF-8 or not */
+	assert_string_equal(RAW(id, v), "{\"comm\": {\"\": \"bash\"}, "
+					"\"spaced\": {\"\": \"a b\\u0022c\"}, "
+					"\"ctl\": {\"\": \"a\\u0009b\\u0001\\u00ff\\u000a\"}, "
+					"\"utf8\": {\"\": \"\\u00c3\\u00a9t\\u00c3\\u00a9\"}, "
+					"\"empty\": {\"\": \"\"}, \"full\": {\"\": \"abcd\"}, "
+					"\"bytes\": [1, 2, 0, 255], \"schar\": {\"\": \"ok\"}}");
 }
 
 struct multi {
@@ -416,6 +424,7 @@ static void test_enum_by_name_unknown_as_number(void **state)
 	(void)state;
 	assert_string_equal(TEXT(arr, v), "[SLEEPING, RUNNING, DEAD, 7]");
 	assert_string_equal(JSON(arr, v), "[\"SLEEPING\", \"RUNNING\", \"DEAD\", 7]");
+	assert_string_equal(RAW(arr, v), "[1, 0, -1, 7]");
 	v[0] = -5;
 	assert_string_equal(TEXT(e, v[0]), "-5");
 }
