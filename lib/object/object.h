@@ -55,6 +55,7 @@ struct coolbpf_map {
 	struct decoder *key_dec;
 	struct decoder *value_dec;
 	bool dec_tried;
+	struct strbuf ev_json_head; /* {"map": NAME, "event":  of each JSON event */
 	struct perf_buffer *pb;
 	__u64 perf_lost; /* from perf's lost-sample records */
 	int lost_slot;	 /* its slot in lbc.h's lost-record table, or -1 */
