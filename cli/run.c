@@ -26,6 +26,7 @@ static struct run_args {
 	bool clear;		       /* --clear: and empty them after */
 	bool timestamps;	       /* -T */
 	unsigned long long queue_size; /* --queue-size: each event map's */
+	unsigned long long perf_pages; /* --perf-pages: per CPU */
 	const char *btf;
 	const char *server;
 	const char *kernel;
@@ -46,7 +47,17 @@ static bool out_broken;
 /* text mode prefixes events with their map's name when there are several */
 static bool several_event_maps;
 
-enum { OPT_BTF = 0x100, OPT_SERVER, OPT_KERNEL, OPT_PIN, OPT_SET, OPT_CLEAR, OPT_UNIT, OPT_QUEUE };
+enum {
+	OPT_BTF = 0x100,
+	OPT_SERVER,
+	OPT_KERNEL,
+	OPT_PIN,
+	OPT_SET,
+	OPT_CLEAR,
+	OPT_UNIT,
+	OPT_QUEUE,
+	OPT_PERF_PAGES
+};
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
@@ -63,6 +74,8 @@ static const struct argp_option options[] = {
 	  "the kernel's buffer by a thread of its own; what does not fit is reported as dropped "
 	  "(default 256M)",
 	  0 },
+	{ "perf-pages", OPT_PERF_PAGES, "N", 0,
+	  "Pages of each CPU's perf buffer, a power of two (default 64)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "BTF for CO-RE relocations (kernels without BTF)", 0 },
 	{ "server", OPT_SERVER, "URL", 0, "Compile on this coolbpfd ($COOLBPF_SERVER)", 0 },
 	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
@@ -116,6 +129,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_QUEUE:
 		if (cli_parse_bytes("--queue-size", arg, 4096, 1ULL << 40, &args.queue_size))
 			argp_usage(state);
+		break;
+	case OPT_PERF_PAGES:
+		if (cli_parse_bytes("--perf-pages", arg, 1, 1 << 20, &args.perf_pages))
+			argp_usage(state);
+		if (args.perf_pages & (args.perf_pages - 1))
+			argp_error(state,
+				   "--perf-pages takes a power of two (1, 2, 4, ... 64), not '%s'",
+				   arg);
 		break;
 	case OPT_BTF:
 		args.btf = arg;
@@ -710,7 +731,8 @@ int cmd_run(int argc, char **argv)
 		several_event_maps = n > 1;
 	}
 	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event,
-			    .queue_size = args.queue_size ? args.queue_size : 256ULL << 20);
+			    .queue_size = args.queue_size ? args.queue_size : 256ULL << 20,
+			    .perf_pages = args.perf_pages);
 	if (coolbpf_object__open_events(obj, &eopts) ||
 	    coolbpf_object__open_trace(obj, on_trace, NULL)) {
 		rc = fail("cannot open event output");
