@@ -24,6 +24,8 @@
 
 enum { REC_EVENT, REC_LOST, REC_WRAP };
 
+#define QUEUE_RESTART (1 << 20)
+
 struct rec {
 	__u32 size; /* payload bytes */
 	__u16 kind;
@@ -32,9 +34,12 @@ struct rec {
 
 struct ev_queue {
 	char *buf;
-	size_t cap;  /* a multiple of 8 */
-	__u64 head;  /* consumer's; atomics on both */
-	__u64 tail;  /* producer's */
+	size_t cap; /* a multiple of 8 */
+	__u64 head; /* consumer's; atomics on both */
+	__u64 tail; /* producer's */
+	/* producer's: its last start-over, from an empty queue at skip_from
+	 * (where the consumer's head stays until it reads the wrap) */
+	__u64 skip_from, skip_to;
 	int waiting; /* the consumer found it empty: the producer signals */
 	int efd;
 };
@@ -58,6 +63,7 @@ static struct ev_queue *queue_new(size_t size)
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	q->waiting = 1;
+	q->skip_from = UINT64_MAX;
 	if (q->buf == MAP_FAILED || q->efd < 0) {
 		if (q->buf != MAP_FAILED)
 			munmap(q->buf, q->cap);
@@ -85,13 +91,20 @@ static bool queue_push(struct ev_queue *q, int kind, int cpu, const void *data, 
 	__u64 head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE), tail = q->tail;
 	struct rec r = { .size = (__u32)size, .kind = (__u16)kind, .cpu = (__s16)cpu };
 
+	if (head == q->skip_from)
+		head = q->skip_to; /* the consumer has nothing to read before it */
 	pos = (size_t)(tail % q->cap);
 	to_end = q->cap - pos;
 	total = need > to_end ? to_end + need : need; /* a record never wraps */
-	if (head == tail && pos && need <= pos)
-		total = to_end + need; /* empty: start over, touch no new pages */
 	if (size > UINT32_MAX || q->cap - (size_t)(tail - head) < total)
 		return false;
+	if (head == tail && pos >= QUEUE_RESTART && need <= pos) {
+		/* empty: start over at the beginning, so a queue that keeps
+		 * up touches (keeps resident) only its first pages */
+		q->skip_from = tail;
+		q->skip_to = tail + to_end;
+		total = to_end + need;
+	}
 	if (total > need) {
 		struct rec wrap = { .kind = REC_WRAP };
 
