@@ -46,6 +46,10 @@ int cli_parse_long(const char *name, const char *arg, long min, long max, long *
 /* Parse seconds (fractions allowed) within [min, max]; on error prints
  * "invalid NAME 'ARG'" and returns -1. */
 int cli_parse_seconds(const char *name, const char *arg, double min, double max, double *out);
+/* BYTES with an optional K, M or G (binary) suffix, in [min, max]; an
+ * error names the option and the form. */
+int cli_parse_bytes(const char *name, const char *arg, unsigned long long min,
+		    unsigned long long max, unsigned long long *out);
 /* The object cache root: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
  * ~/.cache/coolbpf (static storage). */
 const char *cli_cache_dir(void);

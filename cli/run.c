@@ -22,9 +22,11 @@ static struct run_args {
 	const char *path;
 	bool json;
 	double duration;
-	double interval; /* -i: print the maps every interval seconds */
-	bool clear;	 /* --clear: and empty them after */
-	bool timestamps; /* -T */
+	double interval;	       /* -i: print the maps every interval seconds */
+	bool clear;		       /* --clear: and empty them after */
+	bool timestamps;	       /* -T */
+	unsigned long long queue_size; /* --queue-size: each event map's */
+	unsigned long long perf_pages; /* --perf-pages: per CPU */
 	const char *btf;
 	const char *server;
 	const char *kernel;
@@ -61,7 +63,9 @@ enum {
 	OPT_CLEAR,
 	OPT_UNIT,
 	OPT_MAP_SIZE,
-	OPT_STRICT
+	OPT_STRICT,
+	OPT_QUEUE,
+	OPT_PERF_PAGES
 };
 
 static const struct argp_option options[] = {
@@ -74,6 +78,13 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "timestamp", 'T', NULL, 0, "Start each event with the wall-clock time (JSON: \"time\")",
 	  0 },
+	{ "queue-size", OPT_QUEUE, "BYTES", 0,
+	  "Queue up to BYTES (K, M, G) of each event map's records in user space, drained from "
+	  "the kernel's buffer by a thread of its own; what does not fit is reported as dropped "
+	  "(default 256M)",
+	  0 },
+	{ "perf-pages", OPT_PERF_PAGES, "N", 0,
+	  "Pages of each CPU's perf buffer, a power of two (default 64)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "BTF for CO-RE relocations (kernels without BTF)", 0 },
 	{ "server", OPT_SERVER, "URL", 0, "Compile on this coolbpfd ($COOLBPF_SERVER)", 0 },
 	{ "kernel", OPT_KERNEL, "RELEASE", OPTION_HIDDEN, "Target kernel release", 0 },
@@ -131,6 +142,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'T':
 		args.timestamps = true;
+		break;
+	case OPT_QUEUE:
+		if (cli_parse_bytes("--queue-size", arg, 4096, 1ULL << 40, &args.queue_size))
+			argp_usage(state);
+		break;
+	case OPT_PERF_PAGES:
+		if (cli_parse_bytes("--perf-pages", arg, 1, 1 << 20, &args.perf_pages))
+			argp_usage(state);
+		if (args.perf_pages & (args.perf_pages - 1))
+			argp_error(state,
+				   "--perf-pages takes a power of two (1, 2, 4, ... 64), not '%s'",
+				   arg);
 		break;
 	case OPT_BTF:
 		args.btf = arg;
@@ -259,21 +282,23 @@ static int on_event(void *ctx, struct coolbpf_map *map, const void *data, size_t
 		coolbpf_map__format_event(map, data, size, &fmt_opts, &out);
 	fmt_opts.time = NULL;
 	coolbpf_buf__append(&out, "\n", 1);
-	if (out.len >= 60 * 1024)
+	if (out.len >= 1 << 20) /* large writes; the loop flushes the rest when idle */
 		flush_out();
 	return 0;
 }
 
 /*
  * Loss is never silent: every event map's count of records the kernel
- * refused (lbc.h's table, perf's lost records) is reported when it
- * changed, at most once a second while running and once at exit. Text: a
- * line on stderr; JSON: {"map": M, "lost": N} on stdout, the total so far,
- * with "exit": true on the last.
+ * refused (lbc.h's table, perf's lost records) and, apart, of records our
+ * queue had no room for, is reported when it changed, at most once a
+ * second while running and once at exit. Text: a line on stderr; JSON:
+ * {"map": M, "lost": N} or {"map": M, "dropped": N} on stdout, the total
+ * so far, with "exit": true on the last.
  */
 struct loss_seen {
 	const struct coolbpf_map *map;
 	__u64 lost;
+	__u64 dropped;
 };
 static struct loss_seen loss_seen[64];
 static size_t nr_loss_seen;
@@ -290,6 +315,21 @@ static struct loss_seen *loss_slot(const struct coolbpf_map *m)
 	return &loss_seen[nr_loss_seen++];
 }
 
+static void report_count(const struct coolbpf_map *m, const char *what, __u64 n, bool at_exit,
+			 const char *why)
+{
+	if (args.json) {
+		coolbpf_buf__printf(&out, "{\"map\": ");
+		coolbpf_buf__json_string(&out, coolbpf_map__name(m));
+		coolbpf_buf__printf(&out, ", \"%s\": %llu%s}\n", what, (unsigned long long)n,
+				    at_exit ? ", \"exit\": true" : "");
+		return;
+	}
+	flush_out();
+	fprintf(stderr, "coolbpf: map '%s': %llu events %s %s (%s)\n", coolbpf_map__name(m),
+		(unsigned long long)n, what, at_exit ? "in all" : "so far", why);
+}
+
 static void report_loss(struct coolbpf_object *obj, bool at_exit)
 {
 	double now = mono_now();
@@ -301,29 +341,27 @@ static void report_loss(struct coolbpf_object *obj, bool at_exit)
 	     m = coolbpf_object__next_map(obj, m)) {
 		enum coolbpf_map_kind k = coolbpf_map__kind(m);
 		struct loss_seen *seen;
-		__u64 lost;
+		__u64 lost, dropped;
 
 		if (k != COOLBPF_MAP_RINGBUF && k != COOLBPF_MAP_PERF)
 			continue;
 		lost = coolbpf_map__lost(m);
+		dropped = coolbpf_map__dropped(m);
 		seen = loss_slot(m);
-		if (!seen || (lost == seen->lost && !(at_exit && lost)))
+		if (!seen)
 			continue;
+		if (lost != seen->lost || (at_exit && lost))
+			report_count(
+				m, "lost", lost, at_exit,
+				k == COOLBPF_MAP_RINGBUF ?
+					"the ring buffer was full: make it larger in LBC_RINGBUF" :
+					"the perf buffer was full: consume faster or send less");
+		if (dropped != seen->dropped || (at_exit && dropped))
+			report_count(m, "dropped", dropped, at_exit,
+				     "the user-space queue was full: give a larger --queue-size, "
+				     "or read the output faster");
 		seen->lost = lost;
-		if (args.json) {
-			coolbpf_buf__printf(&out, "{\"map\": ");
-			coolbpf_buf__json_string(&out, coolbpf_map__name(m));
-			coolbpf_buf__printf(&out, ", \"lost\": %llu%s}\n", (unsigned long long)lost,
-					    at_exit ? ", \"exit\": true" : "");
-			continue;
-		}
-		flush_out();
-		fprintf(stderr, "coolbpf: map '%s': %llu events lost %s (%s)\n",
-			coolbpf_map__name(m), (unsigned long long)lost,
-			at_exit ? "in all" : "so far",
-			k == COOLBPF_MAP_RINGBUF ?
-				"the ring buffer was full: make it larger in LBC_RINGBUF" :
-				"the perf buffer was full: consume faster or send less");
+		seen->dropped = dropped;
 	}
 }
 
@@ -864,7 +902,9 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 		several_event_maps = n > 1;
 		events_btf = coolbpf_object__btf(obj);
 	}
-	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event);
+	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event,
+			    .queue_size = args.queue_size ? args.queue_size : 256ULL << 20,
+			    .perf_pages = args.perf_pages);
 	if (coolbpf_object__open_events(obj, &eopts) ||
 	    coolbpf_object__open_trace(obj, on_trace, NULL)) {
 		rc = fail("cannot open event output");
@@ -882,8 +922,11 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 	err = event_loop(obj, deadline, metrics_fd);
 	if (err)
 		cli_err("polling events failed: %s", strerror(-err));
-	coolbpf_object__consume(obj);
-	coolbpf_object__detach(obj); /* stop the events before reading the maps */
+	/* stop the events before reading the maps; then every event sent
+	 * before is in the queues or the kernel's buffers */
+	coolbpf_object__detach(obj);
+	while (!out_broken && coolbpf_object__consume(obj) > 0)
+		;
 	print_maps(obj, args.interval > 0);
 	report_loss(obj, true);
 	if (coolbpf_object__lost_events(obj) && !args.json)

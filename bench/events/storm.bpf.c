@@ -14,7 +14,10 @@ struct storm_event {
 	char pad[32];
 };
 
-LBC_RINGBUF(storm, struct storm_event, 64 << 20);
+#ifndef STORM_RB_BYTES
+#define STORM_RB_BYTES (64 << 20) /* bench/events/run --ring-mb */
+#endif
+LBC_RINGBUF(storm, struct storm_event, STORM_RB_BYTES);
 
 u64 seq;
 u64 dropped;

@@ -778,6 +778,15 @@ struct coolbpf_events_opts {
 	void *ctx;
 	/* pages per CPU for perf buffers (power of two); 0: 64 */
 	size_t perf_pages;
+	/* bytes of each event map's user-space queue; 0: none. With a queue,
+	 * a drain thread copies records out of the kernel's buffers as soon
+	 * as they come, apart from the thread that polls and formats (which
+	 * gets them from the queue, in order, through on_event and on_lost as
+	 * before); a record the queue has no room for is counted, apart from
+	 * what the kernel lost: coolbpf_map__dropped(). Pages are touched
+	 * only as the queue fills. Once detached, polls take the rest
+	 * straight from the kernel's buffers. */
+	size_t queue_size;
 	size_t : 0;
 };
 #define COOLBPF_EVENTS_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_events_opts, NAME, __VA_ARGS__)
@@ -803,6 +812,10 @@ COOLBPF_API int coolbpf_map__poll(struct coolbpf_map *map, int timeout_ms);
 COOLBPF_API int coolbpf_map__event_cpu(const struct coolbpf_map *map);
 /* A file descriptor that is readable when events or trace output are ready. */
 COOLBPF_API int coolbpf_object__events_fd(const struct coolbpf_object *obj);
+/* Records of an event map the user-space queue (queue_size of
+ * coolbpf_events_opts) had no room for: received from the kernel, not
+ * delivered. 0 without a queue. */
+COOLBPF_API __u64 coolbpf_map__dropped(const struct coolbpf_map *map);
 /* Sum of coolbpf_map__lost() over the object's event maps. */
 COOLBPF_API __u64 coolbpf_object__lost_events(const struct coolbpf_object *obj);
 

@@ -55,7 +55,42 @@ struct enumerator {
 	__u32 idx; /* declaration order: first name wins on duplicates */
 };
 
+/*
+ * The same plan flattened for one output format, for an event that holds
+ * the whole type (the common case; a shorter one takes the tree walk,
+ * which shows what is there): the text between values (keys, separators,
+ * braces) is pre-rendered into literals, integers and strings are ops on
+ * a byte offset, and what has a richer form (enums, typed fields, floats,
+ * bitfields, long arrays) is one op that runs the tree walk on that node.
+ */
+enum op_code {
+	OP_LIT,	 /* a: offset in lits, b: length */
+	OP_INT,	 /* size bytes at off, is_signed */
+	OP_STR,	 /* char array: b bytes at off */
+	OP_NODE, /* node a at off, through put_value(); pid from pid_node */
+	OP_BITS, /* node a, b bits at bit offset off, through put_scalar() */
+};
+
+struct op {
+	__u8 code;
+	__u8 size;
+	__u8 is_signed;
+	__u32 off;
+	__u32 a;
+	__u32 b;
+	__u32 pid_node; /* the enclosing pid/tgid member's node + 1, 0: none */
+	__u32 pid_off;
+};
+
+struct flat {
+	struct op *ops;
+	__u32 nr, cap;
+	struct strbuf lits;
+	bool ok; /* built: events of the full size take it */
+};
+
 struct decoder {
+	struct flat flat[2]; /* text, JSON */
 	struct node *nodes;
 	struct member *members;
 	struct enumerator *enums;
@@ -457,6 +492,9 @@ static int build(struct builder *b, __u32 type_id, __u32 *out, int depth)
 	return 0;
 }
 
+static void flat_build(struct decoder *d, struct flat *f, bool json);
+static void flat_release(struct flat *f);
+
 struct decoder *decoder_new(const struct btf *btf, __u32 type_id)
 {
 	struct builder b = { .btf = btf };
@@ -476,6 +514,8 @@ struct decoder *decoder_new(const struct btf *btf, __u32 type_id)
 	if (err)
 		goto err_out;
 	free(b.cache);
+	flat_build(d, &d->flat[0], false);
+	flat_build(d, &d->flat[1], true);
 	return d;
 
 err_out:
@@ -488,6 +528,8 @@ void decoder_free(struct decoder *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; i < ARRAY_SIZE(d->flat); i++)
+		flat_release(&d->flat[i]);
 	free(d->nodes);
 	free(d->members);
 	free(d->enums);
@@ -929,6 +971,8 @@ static bool multi_string_len(const unsigned char *p, size_t all, size_t *len)
 	if (more)
 		*len = end;
 	return more;
+}
+
 /* FMT_JSON_RAW's char array: {"": "..."}, one code point a byte. */
 static void put_raw_chars(struct out *o, const unsigned char *s, size_t n)
 {
@@ -1033,6 +1077,374 @@ static void put_root(struct out *o, const void *data, size_t size)
 	put_value(o, n, data, size, true);
 }
 
+/* ------------------------------------------------------------------ */
+/* The flat plan: built once per decoder and format, run per event      */
+/* ------------------------------------------------------------------ */
+
+#define FLAT_ARRAY_MAX 64 /* longer arrays are one OP_NODE, not unrolled */
+
+struct flat_builder {
+	const struct decoder *d;
+	struct flat *f;
+	bool json;
+	int err;
+};
+
+static struct op *flat_op(struct flat_builder *fb, enum op_code code, __u32 off)
+{
+	struct flat *f = fb->f;
+	struct op *op;
+
+	if (fb->err || grow((void **)&f->ops, &f->cap, f->nr + 1, sizeof(*f->ops))) {
+		fb->err = -ENOMEM;
+		return NULL;
+	}
+	op = &f->ops[f->nr++];
+	memset(op, 0, sizeof(*op));
+	op->code = code;
+	op->off = off;
+	return op;
+}
+
+static void flat_lit(struct flat_builder *fb, const char *s, size_t n)
+{
+	struct flat *f = fb->f;
+	struct op *last = f->nr ? &f->ops[f->nr - 1] : NULL;
+
+	if (fb->err || !n)
+		return;
+	if (f->lits.len + n > UINT32_MAX || strbuf_add(&f->lits, s, n)) {
+		fb->err = -ENOMEM;
+		return;
+	}
+	if (last && last->code == OP_LIT && last->a + last->b == f->lits.len - n) {
+		last->b += (__u32)n; /* adjacent text is one copy */
+		return;
+	}
+	last = flat_op(fb, OP_LIT, 0);
+	if (last) {
+		last->a = (__u32)(f->lits.len - n);
+		last->b = (__u32)n;
+	}
+}
+
+static void flat_node(struct flat_builder *fb, __u32 idx, __u32 off, __u32 pid_node, __u32 pid_off)
+{
+	struct op *op = flat_op(fb, OP_NODE, off);
+
+	if (op) {
+		op->a = idx;
+		op->pid_node = pid_node;
+		op->pid_off = pid_off;
+	}
+}
+
+static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top, __u32 pid_node,
+		       __u32 pid_off);
+
+static void flat_struct(struct flat_builder *fb, const struct node *n, __u32 off, bool top,
+			__u32 pid_node, __u32 pid_off)
+{
+	const struct decoder *d = fb->d;
+	const struct member *m = d->members + n->first;
+	struct strbuf key = STRBUF_INIT;
+
+	/* a "family" member says what its 16-byte integers hold
+	 * (struct_family()): such a struct is the walk's case */
+	for (__u32 i = 0; i < n->nr; i++)
+		if (d->nodes[m[i].node].kind == NK_INT && !strcmp(pool_name(d, m[i].name), "family")) {
+			fb->err = -EINVAL;
+			return;
+		}
+	/* the struct's own pid/tgid, as struct_pid() finds it */
+	for (__u32 i = 0; i < n->nr; i++, m++) {
+		const struct node *c = &d->nodes[m->node];
+		const char *name = pool_name(d, m->name);
+
+		if ((!strcmp(name, "pid") || !strcmp(name, "tgid")) && c->kind == NK_INT &&
+		    !m->bits && m->bit_off % 8 == 0 && fits(c, m->bit_off / 8, n->size)) {
+			pid_node = m->node + 1;
+			pid_off = off + m->bit_off / 8;
+			break;
+		}
+	}
+	if (fb->json || !top)
+		flat_lit(fb, "{", 1);
+	m = d->members + n->first;
+	for (__u32 i = 0; i < n->nr && !fb->err; i++, m++) {
+		const struct node *c = &d->nodes[m->node];
+		struct op *op;
+
+		/* a member past the struct's end is left out by the walk
+		 * when the event ends there: keep that case to the walk */
+		if (m->bits ? (m->bit_off + (size_t)m->bits + 7) / 8 > n->size :
+			      !fits(c, m->bit_off / 8, n->size)) {
+			fb->err = -EINVAL;
+			break;
+		}
+		if (fb->json) {
+			struct jw w;
+
+			strbuf_reset(&key);
+			if (i)
+				strbuf_add(&key, ", ", 2);
+			jw_init(&w, &key);
+			jw_string(&w, pool_name(d, m->name));
+			if (jw_error(&w) || strbuf_add(&key, ": ", 2))
+				fb->err = -ENOMEM;
+		} else {
+			strbuf_reset(&key);
+			if ((i && strbuf_addch(&key, ' ')) ||
+			    strbuf_add(&key, pool_name(d, m->name), m->name_len) ||
+			    strbuf_addch(&key, '='))
+				fb->err = -ENOMEM;
+		}
+		flat_lit(fb, key.buf, key.len);
+		if (m->bits) {
+			op = flat_op(fb, OP_BITS, off * 8 + m->bit_off);
+			if (op) {
+				op->a = m->node;
+				op->b = m->bits;
+			}
+		} else {
+			flat_value(fb, m->node, off + m->bit_off / 8, false, pid_node, pid_off);
+		}
+	}
+	strbuf_release(&key);
+	if (fb->json || !top)
+		flat_lit(fb, "}", 1);
+}
+
+static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top, __u32 pid_node,
+		       __u32 pid_off)
+{
+	const struct node *n = &fb->d->nodes[idx], *e;
+	struct op *op;
+
+	switch (n->kind) {
+	case NK_INT:
+		if (n->bits)
+			break;
+		op = flat_op(fb, OP_INT, off);
+		if (op) {
+			op->size = (__u8)n->size;
+			op->is_signed = n->is_signed;
+		}
+		return;
+	case NK_STR:
+		op = flat_op(fb, OP_STR, off);
+		if (op) {
+			op->a = idx; /* for an argv-like value, which takes the walk */
+			op->b = n->size;
+		}
+		return;
+	case NK_ARRAY:
+		e = &fb->d->nodes[n->first];
+		if (!e->size || n->nr > FLAT_ARRAY_MAX)
+			break;
+		flat_lit(fb, "[", 1);
+		for (__u32 i = 0; i < n->nr; i++) {
+			if (i)
+				flat_lit(fb, ", ", 2);
+			flat_value(fb, n->first, off + i * e->size, false, pid_node, pid_off);
+		}
+		flat_lit(fb, "]", 1);
+		return;
+	case NK_STRUCT:
+		flat_struct(fb, n, off, top, pid_node, pid_off);
+		return;
+	default:
+		break;
+	}
+	flat_node(fb, idx, off, pid_node, pid_off);
+}
+
+static void flat_release(struct flat *f)
+{
+	free(f->ops);
+	strbuf_release(&f->lits);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Without it (out of memory, a member past its struct's end) events take
+ * the tree walk, which is slower and shows the same. */
+static void flat_build(struct decoder *d, struct flat *f, bool json)
+{
+	struct flat_builder fb = { .d = d, .f = f, .json = json };
+
+	flat_value(&fb, d->root, 0, true, 0, 0);
+	if (fb.err)
+		flat_release(f);
+	else
+		f->ok = true;
+}
+
+/* Room for n more bytes (and the NUL) at the end of sb, or NULL. */
+static inline char *room(struct strbuf *sb, size_t n)
+{
+	if (sb->alloc - sb->len < n + 1 && strbuf_grow(sb, n))
+		return NULL;
+	return sb->buf + sb->len;
+}
+
+static const char digits2[] = "00010203040506070809101112131415161718192021222324"
+			      "25262728293031323334353637383940414243444546474849"
+			      "50515253545556575859606162636465666768697071727374"
+			      "75767778798081828384858687888990919293949596979899";
+
+/* v in decimal at q, two digits per division; returns the end. */
+static char *put_dec(char *q, __u64 v, bool neg)
+{
+	static const __u64 pow10[] = {
+		10ULL,
+		100ULL,
+		1000ULL,
+		10000ULL,
+		100000ULL,
+		1000000ULL,
+		10000000ULL,
+		100000000ULL,
+		1000000000ULL,
+		10000000000ULL,
+		100000000000ULL,
+		1000000000000ULL,
+		10000000000000ULL,
+		100000000000000ULL,
+		1000000000000000ULL,
+		10000000000000000ULL,
+		100000000000000000ULL,
+		1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	unsigned int len = 1;
+	char *end;
+
+	if (neg)
+		*q++ = '-';
+	while (len < 20 && v >= pow10[len - 1])
+		len++;
+	end = q + len;
+	q = end;
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		q -= 2;
+		memcpy(q, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * v, 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	return end;
+}
+
+static bool json_plain(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+static int flat_str(struct strbuf *sb, const unsigned char *p, size_t n, bool json)
+{
+	struct out o = { .sb = sb };
+	char *q;
+
+	if (json ? json_plain(p, n) : bare_ok(p, n)) {
+		q = room(sb, n + 2);
+		if (!q)
+			return -ENOMEM;
+		if (json)
+			*q++ = '"';
+		memcpy(q, p, n);
+		q += n;
+		if (json)
+			*q++ = '"';
+		sb->len = (size_t)(q - sb->buf);
+		return 0;
+	}
+	if (json) {
+		struct jw w;
+
+		jw_init(&w, sb);
+		jw_string_len(&w, (const char *)p, n);
+		return jw_error(&w);
+	}
+	put_text_string(&o, p, n);
+	return o.err;
+}
+
+static int flat_run(const struct decoder *d, const struct flat *f, const unsigned char *p,
+		    bool json, struct strbuf *sb)
+{
+	int err = 0;
+	char *q;
+
+	for (__u32 i = 0; i < f->nr && !err; i++) {
+		const struct op *op = &f->ops[i];
+		const struct node *n;
+		struct out o = { .d = d, .family = -1 };
+		struct jw w;
+		__u64 v;
+
+		switch (op->code) {
+		case OP_LIT:
+			q = room(sb, op->b);
+			if (!q)
+				return -ENOMEM;
+			memcpy(q, f->lits.buf + op->a, op->b);
+			sb->len += op->b;
+			break;
+		case OP_INT:
+			q = room(sb, 21);
+			if (!q)
+				return -ENOMEM;
+			v = load_uint(p + op->off, op->size, op->is_signed);
+			if (op->is_signed && (__s64)v < 0)
+				q = put_dec(q, 0ULL - v, true);
+			else
+				q = put_dec(q, v, false);
+			sb->len = (size_t)(q - sb->buf);
+			break;
+		case OP_STR: {
+			size_t len = strnlen((const char *)p + op->off, op->b);
+
+			if (!multi_string_len(p + op->off, op->b, &len)) {
+				err = flat_str(sb, p + op->off, len, json);
+				break;
+			}
+		}
+			/* several strings back to back (execsnoop's argv): the walk's rule */
+			/* fallthrough */
+		case OP_NODE:
+		case OP_BITS:
+			n = &d->nodes[op->a];
+			if (op->pid_node)
+				o.pid = (int)read_scalar(&d->nodes[op->pid_node - 1],
+							 p + op->pid_off);
+			if (json) {
+				jw_init(&w, sb);
+				o.w = &w;
+			} else {
+				o.sb = sb;
+			}
+			if (op->code != OP_BITS)
+				put_value(&o, n, p + op->off, n->size, false);
+			else
+				put_scalar(&o, n, load_bits(p, op->off, op->b, n->is_signed));
+			err = json ? jw_error(&w) : o.err;
+			break;
+		}
+	}
+	if (sb->buf)
+		sb->buf[sb->len] = '\0';
+	return err;
+}
+
 static int decoder_json_out(const struct decoder *d, const void *data, size_t size, struct jw *w,
 			    bool raw)
 {
@@ -1051,9 +1463,12 @@ int decoder_append(const struct decoder *d, const void *data, size_t size, enum 
 		   struct strbuf *sb)
 {
 	size_t old_len = sb->len;
+	bool json = fmt == COOLBPF_FMT_JSON;
 	int err;
 
-	if (fmt == COOLBPF_FMT_JSON || fmt == COOLBPF_FMT_JSON_RAW) {
+	if (fmt != COOLBPF_FMT_JSON_RAW && size >= d->nodes[d->root].size && d->flat[json].ok) {
+		err = flat_run(d, &d->flat[json], data, json, sb);
+	} else if (fmt == COOLBPF_FMT_JSON || fmt == COOLBPF_FMT_JSON_RAW) {
 		struct jw w;
 
 		jw_init(&w, sb);

@@ -814,6 +814,7 @@ void coolbpf_object__detach(struct coolbpf_object *obj)
 {
 	if (!obj)
 		return;
+	events_drain_stop(obj); /* nothing new will come */
 	for (size_t i = 0; i < obj->nr_auto; i++)
 		bpf_link__destroy(obj->auto_links[i]);
 	free(obj->auto_links);

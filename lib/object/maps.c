@@ -146,6 +146,7 @@ static void map_decoders_free(struct coolbpf_map *m)
 {
 	decoder_free(m->key_dec);
 	decoder_free(m->value_dec);
+	strbuf_release(&m->ev_json_head);
 	m->key_dec = m->value_dec = NULL;
 	m->dec_tried = false;
 }

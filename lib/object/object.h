@@ -37,7 +37,7 @@
 #include "format/format.h"
 
 #define coolbpf_object_opts__last_field	 cache_dir
-#define coolbpf_events_opts__last_field	 perf_pages
+#define coolbpf_events_opts__last_field	 queue_size
 #define coolbpf_attach_opts__last_field	 perf_flags
 #define coolbpf_format_opts__last_field	 unit
 #define coolbpf_stack_opts__last_field	 folded
@@ -57,10 +57,12 @@ struct coolbpf_map {
 	struct decoder *key_dec;
 	struct decoder *value_dec;
 	bool dec_tried;
+	struct strbuf ev_json_head; /* {"map": NAME, "event":  of each JSON event */
 	struct perf_buffer *pb;
-	__u64 perf_lost; /* from perf's lost-sample records */
-	int lost_slot;	 /* its slot in lbc.h's lost-record table, or -1 */
-	__u64 dropped;	 /* records the user-space queue had no room for */
+	__u64 perf_lost;    /* from perf's lost-sample records */
+	int lost_slot;	    /* its slot in lbc.h's lost-record table, or -1 */
+	__u64 dropped;	    /* records the user-space queue had no room for */
+	struct ev_queue *q; /* events.c: records the drain thread copied out */
 	/* events.c: one thread consumes this map's perf buffer at a time
 	 * (coolbpf_map__poll and coolbpf_object__poll); the CPU of the event
 	 * being delivered plus one (0: none); the callback's stop request */
@@ -103,6 +105,7 @@ struct prog_plan {
 /* Something coolbpf_object__events_fd() waits for: a ring buffer manager,
  * a perf buffer, the trace pipe. consume returns how much it handled. */
 struct ev_source {
+	int fd;
 	int (*consume)(void *ctx);
 	void *ctx;
 	struct coolbpf_map *map; /* a perf buffer's map: its cb_ret; else NULL */
@@ -159,6 +162,7 @@ struct coolbpf_object {
 	struct ev_source sources[EV_SOURCES_MAX];
 	size_t nr_sources;
 	struct ring_buffer *rb;
+	struct ev_drain *drain; /* the drain thread, while it runs */
 	coolbpf_event_fn on_event;
 	coolbpf_lost_fn on_lost;
 	void *ev_ctx;
@@ -210,6 +214,9 @@ void trace_close(struct coolbpf_object *obj);
  * it is readable and on every coolbpf_object__consume(). */
 int events_add_source(struct coolbpf_object *obj, int fd, int (*consume)(void *ctx), void *ctx);
 void events_close(struct coolbpf_object *obj);
+/* Stop the drain thread (nothing new comes once detached): what it
+ * queued is delivered first, then the kernel's buffers directly. */
+void events_drain_stop(struct coolbpf_object *obj);
 /* maps.c */
 int map_classify(struct coolbpf_object *obj);
 /* Before a load: the ids of the event maps into lbc.h's lost table. */

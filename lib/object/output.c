@@ -38,16 +38,23 @@ static void append_value(const struct decoder *d, const void *data, size_t size,
 int map_event_append(struct coolbpf_map *map, const void *data, size_t size,
 		     enum coolbpf_format fmt, struct strbuf *sb)
 {
+	struct strbuf *head = &map->ev_json_head;
+
 	map_decoders(map);
 	if (fmt == COOLBPF_FMT_JSON) {
-		strbuf_addstr(sb, "{\"map\": ");
-		{
+		if (!head->len) {
 			struct jw w;
 
-			jw_init(&w, sb);
+			jw_init(&w, head);
+			strbuf_addstr(head, "{\"map\": ");
 			jw_string(&w, bpf_map__name(map->map));
+			if (jw_error(&w) || strbuf_addstr(head, ", \"event\": ")) {
+				strbuf_release(head);
+				return -ENOMEM;
+			}
 		}
-		strbuf_addstr(sb, ", \"event\": ");
+		if (strbuf_add(sb, head->buf, head->len))
+			return -ENOMEM;
 		append_value(map->value_dec, data, size, fmt, sb);
 		return strbuf_addch(sb, '}');
 	}
@@ -575,13 +582,15 @@ static int format_fmt(const struct coolbpf_format_opts *opts, enum coolbpf_forma
 static int stamp(struct strbuf *sb, size_t len0, enum coolbpf_format fmt, bool event,
 		 const char *time)
 {
-	struct strbuf out = STRBUF_INIT, member = STRBUF_INIT;
+	struct strbuf member = STRBUF_INIT;
+	size_t count = 0, src, dst;
+	bool json = fmt == COOLBPF_FMT_JSON;
 	struct jw w;
 	int err = 0;
 
-	if (!time || sb->len == len0 || (fmt == COOLBPF_FMT_TEXT && !event))
+	if (!time || sb->len == len0 || (!json && !event))
 		return 0;
-	if (fmt == COOLBPF_FMT_TEXT) {
+	if (!json) {
 		err |= strbuf_addf(&member, "%s ", time);
 	} else {
 		err |= strbuf_addstr(&member, "\"time\": ");
@@ -590,23 +599,39 @@ static int stamp(struct strbuf *sb, size_t len0, enum coolbpf_format fmt, bool e
 		err |= jw_error(&w);
 		err |= strbuf_addstr(&member, ", ");
 	}
-	err |= strbuf_add(&out, sb->buf, len0);
-	for (size_t i = len0; i < sb->len && !err; i++) {
-		bool line_start = i == len0 || sb->buf[i - 1] == '\n';
+	/* only what this call appended is rewritten, in place: a caller's
+	 * buffer of many events is not copied once per event */
+	for (const char *p = sb->buf + len0, *end = sb->buf + sb->len; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		if (line_start && fmt == COOLBPF_FMT_TEXT)
-			err |= strbuf_add(&out, member.buf, member.len);
-		err |= strbuf_addch(&out, sb->buf[i]);
-		if (line_start && fmt == COOLBPF_FMT_JSON && sb->buf[i] == '{')
-			err |= strbuf_add(&out, member.buf, member.len);
+		count += !json || *p == '{';
+		p = nl ? nl + 1 : NULL;
 	}
-	strbuf_release(&member);
-	if (err) {
-		strbuf_release(&out);
+	if (err || strbuf_grow(sb, count * member.len)) {
+		strbuf_release(&member);
 		return -ENOMEM;
 	}
-	strbuf_release(sb);
-	*sb = out;
+	src = sb->len;
+	dst = sb->len + count * member.len;
+	sb->len = dst;
+	while (src > len0) {
+		const char *nl = memrchr(sb->buf + len0, '\n', src - 1 - len0);
+		size_t start = nl ? (size_t)(nl - sb->buf) + 1 : len0, len = src - start;
+		bool mark = !json || sb->buf[start] == '{';
+		size_t keep = mark && json ? 1 : 0; /* the '{' stays first */
+
+		memmove(sb->buf + dst - (len - keep), sb->buf + start + keep, len - keep);
+		dst -= len - keep;
+		if (mark) {
+			dst -= member.len;
+			memcpy(sb->buf + dst, member.buf, member.len);
+		}
+		if (keep)
+			sb->buf[--dst] = '{';
+		src = start;
+	}
+	sb->buf[sb->len] = '\0';
+	strbuf_release(&member);
 	return 0;
 }
 

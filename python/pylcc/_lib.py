@@ -84,7 +84,7 @@ PRINT_FN = ct.CFUNCTYPE(ct.c_int, ct.c_int, ct.c_char_p, ct.c_void_p)
 
 class EventsOpts(ct.Structure):
     _fields_ = [("sz", ct.c_size_t), ("on_event", EVENT_FN), ("on_lost", LOST_FN),
-                ("ctx", ct.c_void_p), ("perf_pages", ct.c_size_t)]
+                ("ctx", ct.c_void_p), ("perf_pages", ct.c_size_t), ("queue_size", ct.c_size_t)]
 
 
 class AttachInfo(ct.Structure):

@@ -60,14 +60,17 @@ class Program:
     --set` does (ints, bools, enum names, strings for char arrays); a bad
     name or value raises ValueError naming the variable and its type.
     perf_pages: the pages of each CPU's perf buffer (a power of two;
-    default 64: 256 KiB a CPU, all resident). Errors raise CompileError,
+    default 64: 256 KiB a CPU, all resident). queue_size: bytes of each
+    event map's queue in user space, filled by libcoolbpf's drain thread
+    while Python formats (default 256 MiB, touched only as it fills; 0:
+    none, events straight from the kernel's buffers). Errors raise CompileError,
     LoadError or AttachError with libcoolbpf's message."""
 
     _p_c_values = False  # the original API's values (ClbcBase): see Decoder
 
     def __init__(self, src=None, *, source=None, name=None, defines=None, include_dirs=None,
                  server=None, kernel=None, btf=None, cache_dir=None, no_cache=False,
-                 attach=True, globals=None, perf_pages=None):
+                 attach=True, globals=None, perf_pages=None, queue_size=None):
         self._p_obj = None
         self._p_links = []
         self._p_events_open = False
@@ -76,6 +79,7 @@ class Program:
         self._p_closing = False
         self._p_pollers = 0
         self._p_perf_pages = perf_pages
+        self._p_queue_size = 256 << 20 if queue_size is None else int(queue_size)
         if source is None and src is not None and _is_source_text(src):
             source, src = src, None
         if source is None and src is None:
@@ -211,7 +215,7 @@ class Program:
         self._p_ev_cb = _lib.EVENT_FN(self._p_on_event)
         self._p_lost_cb = _lib.LOST_FN(self._p_on_lost)
         eo = _lib.opts(_lib.EventsOpts, on_event=self._p_ev_cb, on_lost=self._p_lost_cb,
-                       perf_pages=self._p_perf_pages or 0)
+                       perf_pages=self._p_perf_pages or 0, queue_size=self._p_queue_size)
         mark = _lib.warn_mark()
         r = _lib.lib.coolbpf_object__open_events(self._p_obj, ct.byref(eo))
         if r < 0:

@@ -118,6 +118,7 @@ pub struct coolbpf_events_opts {
     pub on_lost: coolbpf_lost_fn,
     pub ctx: *mut c_void,
     pub perf_pages: size_t,
+    pub queue_size: size_t,
 }
 
 /// The tail padding of an opts struct as a field of its own: the library

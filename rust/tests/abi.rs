@@ -74,7 +74,7 @@ fn rust_layout() -> Vec<(String, usize)> {
     layout!(v, coolbpf_attach_info { prog, section, kind, target, note, err });
     layout!(v, coolbpf_buf { data, len, cap });
     layout!(v, coolbpf_format_opts { sz, fmt, time, unit });
-    layout!(v, coolbpf_events_opts { sz, on_event, on_lost, ctx, perf_pages });
+    layout!(v, coolbpf_events_opts { sz, on_event, on_lost, ctx, perf_pages, queue_size });
     v
 }
 

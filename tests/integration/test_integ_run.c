@@ -552,6 +552,20 @@ static void test_map_clear_and_time_stamped_format(void **state)
 	assert_int_equal(coolbpf_map__format(calls, &fo, &b), 0);
 	assert_non_null(strstr(b.data, "{\"time\": \"2026-12-02T10:00:00.000+00:00\", \"map\": "
 				       "\"calls\", \"entries\": [{\"key\": "));
+	{
+		/* a second map appended: what was there stays, the new line
+		 * gets its own stamp (and only one) */
+		const char *stamped = "{\"time\": \"2026-12-02T10:00:00.000+00:00\", \"map\": ";
+		char *first = strdup(b.data);
+		const char *second;
+
+		assert_int_equal(coolbpf_map__format(calls, &fo, &b), 0);
+		assert_true(!strncmp(b.data, first, strlen(first)));
+		second = b.data + strlen(first);
+		assert_true(!strncmp(second, stamped, strlen(stamped)));
+		assert_null(strstr(second + strlen(stamped), "\"time\""));
+		free(first);
+	}
 	coolbpf_buf__reset(&b);
 	fo.fmt = COOLBPF_FMT_TEXT;
 	assert_int_equal(coolbpf_map__format(sizes, &fo, &b), 0);
