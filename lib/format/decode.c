@@ -1152,7 +1152,8 @@ static void flat_struct(struct flat_builder *fb, const struct node *n, __u32 off
 	/* a "family" member says what its 16-byte integers hold
 	 * (struct_family()): such a struct is the walk's case */
 	for (__u32 i = 0; i < n->nr; i++)
-		if (d->nodes[m[i].node].kind == NK_INT && !strcmp(pool_name(d, m[i].name), "family")) {
+		if (d->nodes[m[i].node].kind == NK_INT &&
+		    !strcmp(pool_name(d, m[i].name), "family")) {
 			fb->err = -EINVAL;
 			return;
 		}
