@@ -141,36 +141,15 @@ int cli_parse_seconds(const char *name, const char *arg, double min, double max,
 int cli_parse_bytes(const char *name, const char *arg, unsigned long long min,
 		    unsigned long long max, unsigned long long *out)
 {
-	unsigned long long v, mul = 1;
-	char *end;
+	unsigned long long v;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (!errno && end != arg && *arg != '-') {
-		switch (*end) {
-		case 'K':
-		case 'k':
-			mul = 1ULL << 10;
-			break;
-		case 'M':
-		case 'm':
-			mul = 1ULL << 20;
-			break;
-		case 'G':
-		case 'g':
-			mul = 1ULL << 30;
-			break;
-		}
-		if (mul > 1)
-			end++;
-	}
-	if (errno || end == arg || *arg == '-' || *end || v > max / mul || v * mul < min) {
+	if (str_to_size(arg, &v) || v > max || v < min) {
 		cli_err("invalid %s '%s': expected bytes from %llu to %llu, K, M or G after the "
 			"number for KiB, MiB, GiB (256M)",
 			name, arg, min, max);
 		return -1;
 	}
-	*out = v * mul;
+	*out = v;
 	return 0;
 }
 

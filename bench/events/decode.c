@@ -16,14 +16,7 @@
 
 #include "base/banned.h"
 
-struct storm_event {
-	__u64 seq;
-	__u64 ts;
-	__u32 pid;
-	__u32 cpu;
-	__u64 arg;
-	char pad[32];
-};
+#include "storm.h"
 
 static double now_s(void)
 {

@@ -5,10 +5,10 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #include "base/banned.h"
-
-#define STORM_MAGIC 0x7c0011bf
+#include "storm.h"
 
 int main(int argc, char **argv)
 {

@@ -3,16 +3,7 @@
  * the producer (bench/events/producer). seq lets a consumer count losses. */
 #include "lbc.h"
 
-#define STORM_MAGIC 0x7c0011bf
-
-struct storm_event {
-	u64 seq;
-	u64 ts;
-	u32 pid;
-	u32 cpu;
-	u64 arg;
-	char pad[32];
-};
+#include "storm.h"
 
 #ifndef STORM_RB_BYTES
 #define STORM_RB_BYTES (64 << 20) /* bench/events/run --ring-mb */

@@ -4,16 +4,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-#define STORM_MAGIC 0x7c0011bf
-
-struct storm_event {
-	__u64 seq;
-	__u64 ts;
-	__u32 pid;
-	__u32 cpu;
-	__u64 arg;
-	char pad[32];
-};
+#include "storm.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

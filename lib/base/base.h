@@ -306,6 +306,10 @@ int gunzip_max(const void *in, size_t in_len, size_t max, void **out, size_t *ou
 size_t strlcpy_cb(char *dst, const char *src, size_t size);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
+/* "1073741824", "512M", "2G", "64k", "64KiB": bytes (K, M, G in either
+ * case, then nothing, "B" or "iB"); -EINVAL when it is not a size,
+ * -ERANGE when it does not fit. */
+int str_to_size(const char *s, unsigned long long *out);
 /* uname -r / uname -m of the running kernel (static storage). */
 const char *host_kernel_release(void);
 const char *host_arch(void);

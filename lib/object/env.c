@@ -37,41 +37,9 @@ static const char *env_cache_dir(void)
 	return NULL;
 }
 
-/* "1073741824", "512M", "2G", "64k": bytes; 0 when it is not a size */
-static __u64 parse_size(const char *s)
-{
-	unsigned long long v, mult = 1;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mult = 1ull << 10;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1ull << 20;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1ull << 30;
-		break;
-	case '\0':
-		return v;
-	default:
-		return 0;
-	}
-	if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB"))
-		return 0;
-	return v > UINT64_MAX / mult ? 0 : v * mult;
-}
-
 int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 {
+	unsigned long long size;
 	const char *max;
 
 	if (!opts || !OPTS_VALID(opts, coolbpf_compile_opts))
@@ -92,7 +60,7 @@ int coolbpf_compile_opts__from_env(struct coolbpf_compile_opts *opts)
 	if (OPTS_HAS(opts, server_ca) && !opts->server_ca)
 		opts->server_ca = env("COOLBPF_SERVER_CA");
 	if (OPTS_HAS(opts, cache_max) && !opts->cache_max && (max = env("COOLBPF_CACHE_MAX"))) {
-		opts->cache_max = parse_size(max);
+		opts->cache_max = str_to_size(max, &size) ? 0 : size;
 		if (!opts->cache_max) {
 			pr_warn("bad COOLBPF_CACHE_MAX '%s': give the cache's size in bytes, or "
 				"with K, M or G (e.g. 512M)\n",

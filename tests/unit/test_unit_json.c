@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The streaming JSON writer: separators, escaping, UTF-8, errors. */
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,6 +211,36 @@ static void test_strbuf_add_int_uint(void **state)
 	assert_string_equal(strbuf_str(&sb), "0 -42 -9223372036854775808 10000000000000000000");
 }
 
+/* str_to_size: the one parser of sizes (COOLBPF_CACHE_MAX, --queue-size) */
+static void test_str_to_size(void **state)
+{
+	unsigned long long v = 7;
+
+	(void)state;
+	assert_int_equal(str_to_size("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(str_to_size("1073741824", &v), 0);
+	assert_int_equal(v, 1ULL << 30);
+	assert_int_equal(str_to_size("64k", &v), 0);
+	assert_int_equal(v, 64ULL << 10);
+	assert_int_equal(str_to_size("512M", &v), 0);
+	assert_int_equal(v, 512ULL << 20);
+	assert_int_equal(str_to_size("2GiB", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(str_to_size("3MB", &v), 0);
+	assert_int_equal(v, 3ULL << 20);
+	v = 7;
+	assert_int_equal(str_to_size("", &v), -EINVAL);
+	assert_int_equal(str_to_size("-1", &v), -EINVAL);
+	assert_int_equal(str_to_size(" 1", &v), -EINVAL);
+	assert_int_equal(str_to_size("1T", &v), -EINVAL);
+	assert_int_equal(str_to_size("1Mx", &v), -EINVAL);
+	assert_int_equal(str_to_size("M", &v), -EINVAL);
+	assert_int_equal(str_to_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(str_to_size("17179869184G", &v), -ERANGE);
+	assert_int_equal(v, 7); /* untouched on error */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup(test_depth_64_ok_65_fails, setup),
 		cmocka_unit_test_setup(test_misuse_is_einval, setup),
 		cmocka_unit_test_setup(test_strbuf_add_int_uint, setup),
+		cmocka_unit_test(test_str_to_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
