@@ -370,9 +370,7 @@ int remote_compile(const char *server, const struct compile_job *job,
 		return cb_err(-ENOPKG);
 	}
 	err = inline_source(server, job, &src);
-	if (err)
-		return cb_err(err);
-	err = request_body(src.buf, src.len, opts, kernel, &body);
+	err = err ?: request_body(src.buf, src.len, opts, kernel, &body);
 	err = err ?: http_url(server, "/v1/compile", &url);
 	if (!err && token && *token) {
 		err = strbuf_addf(&auth, "Authorization: Bearer %s", token);
