@@ -887,7 +887,7 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 		events_btf = coolbpf_object__btf(obj);
 	}
 	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event,
-			    .queue_size = args.queue_size ? args.queue_size : 256ULL << 20,
+			    .queue_size = args.queue_size ?: COOLBPF_EVENTS_QUEUE_DEFAULT,
 			    .perf_pages = args.perf_pages);
 	if (coolbpf_object__open_events(obj, &eopts) ||
 	    coolbpf_object__open_trace(obj, on_trace, NULL)) {
