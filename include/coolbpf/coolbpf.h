@@ -790,7 +790,7 @@ struct coolbpf_events_opts {
 	size_t queue_size;
 	size_t : 0;
 };
-#define COOLBPF_EVENTS_QUEUE_DEFAULT (256ULL << 20)
+#define COOLBPF_EVENTS_QUEUE_DEFAULT   (256ULL << 20)
 #define COOLBPF_EVENTS_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_events_opts, NAME, __VA_ARGS__)
 
 /* Open every ring buffer and perf event array map of a loaded object. */
