@@ -1150,7 +1150,6 @@ static void flat_lit(struct flat_builder *fb, const char *s, size_t n)
 static void flat_node(struct flat_builder *fb, __u32 idx, __u32 off, const struct carry *carry)
 {
 	struct op *op = flat_op(fb, OP_NODE, off);
-
 	struct flat *f = fb->f;
 
 	if (!op)
