@@ -49,17 +49,13 @@ static int event_type_add(struct cli_build *b, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 
-	if (!eq || eq == arg || !eq[1]) {
-		cli_err("--event-type '%s': give MAP=TYPE, e.g. --event-type events='struct event'",
+	if (eq && eq[1] == '\0') {
+		cli_err("--event-type '%s': which type? e.g. --event-type events='struct event'",
 			arg);
 		return -1;
 	}
-	if (b->nr_event_types >= CLI_BUILD_MAX) {
-		cli_err("too many --event-type options (at most %d)", CLI_BUILD_MAX);
-		return -1;
-	}
-	b->event_types[b->nr_event_types++] = arg;
-	return 0;
+	return cli_list_add("--event-type", "MAP=TYPE (e.g. events='struct event')", b->event_types,
+			    &b->nr_event_types, CLI_BUILD_MAX, arg);
 }
 
 void cli_build_apply(struct cli_build *b, struct coolbpf_compile_opts *o)

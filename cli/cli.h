@@ -50,6 +50,17 @@ int cli_parse_seconds(const char *name, const char *arg, double min, double max,
  * error names the option and the form. */
 int cli_parse_bytes(const char *name, const char *arg, unsigned long long min,
 		    unsigned long long max, unsigned long long *out);
+/* A page count in [min, max] (a plain positive integer, no K/M/G: pages,
+ * not bytes), a power of two when pow2; an error names the option, the
+ * value and what it takes. */
+int cli_parse_count(const char *name, const char *arg, unsigned long long min,
+		    unsigned long long max, bool pow2, unsigned long long *out);
+/* Append arg to list, which has *nr entries and room for max (and the
+ * NULL after them) for repeatable option opt; form ("NAME=VALUE"): arg
+ * must be a non-empty name, '=', a value. -1 after saying what is wrong
+ * (the option, the value, the form or the limit). */
+int cli_list_add(const char *opt, const char *form, const char **list, int *nr, int max,
+		 const char *arg);
 /* The object cache root: $COOLBPF_CACHE_DIR, $XDG_CACHE_HOME/coolbpf,
  * ~/.cache/coolbpf (static storage). */
 const char *cli_cache_dir(void);

@@ -180,12 +180,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'D':
 	case 'I':
-		if ((key == 'D' ? args.nr_defines : args.nr_includes) >= MAX_LIST)
-			argp_error(state, "too many -%c options (at most %d)", key, MAX_LIST);
-		else if (key == 'D')
-			args.defines[args.nr_defines++] = arg;
-		else
-			args.includes[args.nr_includes++] = arg;
+		if (key == 'D' ? cli_list_add("-D", NULL, args.defines, &args.nr_defines, MAX_LIST,
+					      arg) :
+				 cli_list_add("-I", NULL, args.includes, &args.nr_includes,
+					      MAX_LIST, arg))
+			exit(2);
 		break;
 	case 'v':
 		cli_verbose++;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The coolbpf command: dispatch to the verb, log printing, shared option parsing. */
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -150,6 +151,43 @@ int cli_parse_bytes(const char *name, const char *arg, unsigned long long min,
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int cli_parse_count(const char *name, const char *arg, unsigned long long min,
+		    unsigned long long max, bool pow2, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)arg[0]) || v < min || v > max) {
+		cli_err("invalid %s '%s': expected a count from %llu to %llu%s (a plain number: no "
+			"K, M, G)",
+			name, arg, min, max, pow2 ? ", a power of two" : "");
+		return -1;
+	}
+	if (pow2 && (v & (v - 1))) {
+		cli_err("invalid %s '%s': expected a power of two (1, 2, 4, ... 64)", name, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_list_add(const char *opt, const char *form, const char **list, int *nr, int max,
+		 const char *arg)
+{
+	if (form && (arg[0] == '=' || !strchr(arg, '='))) {
+		cli_err("%s takes %s, not '%s'", opt, form, arg);
+		return -1;
+	}
+	if (*nr >= max) {
+		cli_err("too many %s options (at most %d)", opt, max);
+		return -1;
+	}
+	list[(*nr)++] = arg;
 	return 0;
 }
 

@@ -148,12 +148,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_usage(state);
 		break;
 	case OPT_PERF_PAGES:
-		if (cli_parse_bytes("--perf-pages", arg, 1, 1 << 20, &args.perf_pages))
-			argp_usage(state);
-		if (args.perf_pages & (args.perf_pages - 1))
-			argp_error(state,
-				   "--perf-pages takes a power of two (1, 2, 4, ... 64), not '%s'",
-				   arg);
+		if (cli_parse_count("--perf-pages", arg, 1, 1 << 20, true, &args.perf_pages))
+			exit(2);
 		break;
 	case OPT_BTF:
 		args.btf = arg;
@@ -171,22 +167,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		args.pin_dir = arg;
 		break;
 	case OPT_SET:
-		if (args.nr_sets >= MAX_LIST) {
-			cli_err("too many --set options (at most %d)", MAX_LIST);
+		if (cli_list_add("--set", "NAME=VALUE", args.sets, &args.nr_sets, MAX_LIST, arg))
 			exit(2);
-		}
-		if (!strchr(arg, '=') || arg[0] == '=')
-			argp_error(state, "--set takes NAME=VALUE, not '%s'", arg);
-		args.sets[args.nr_sets++] = arg;
 		break;
 	case OPT_MAP_SIZE:
-		if (args.nr_sizes >= MAX_LIST) {
-			cli_err("too many --map-size options (at most %d)", MAX_LIST);
+		if (cli_list_add("--map-size", "MAP=ENTRIES", args.sizes, &args.nr_sizes, MAX_LIST,
+				 arg))
 			exit(2);
-		}
-		if (!strchr(arg, '=') || arg[0] == '=')
-			argp_error(state, "--map-size takes MAP=ENTRIES, not '%s'", arg);
-		args.sizes[args.nr_sizes++] = arg;
 		break;
 	case OPT_STRICT:
 		args.strict = true;
@@ -200,14 +187,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-%c is a compile option, and %s is compiled already%s",
 				   key, args.tool->name,
 				   key == 'D' ? ": set its parameters with --set NAME=VALUE" : "");
-		if ((key == 'D' ? args.nr_defines : args.nr_includes) >= MAX_LIST) {
-			cli_err("too many -%c options (at most %d)", key, MAX_LIST);
+		if (key == 'D' ? cli_list_add("-D", NULL, args.defines, &args.nr_defines, MAX_LIST,
+					      arg) :
+				 cli_list_add("-I", NULL, args.includes, &args.nr_includes,
+					      MAX_LIST, arg))
 			exit(2);
-		}
-		if (key == 'D')
-			args.defines[args.nr_defines++] = arg;
-		else
-			args.includes[args.nr_includes++] = arg;
 		break;
 	case 'v':
 		cli_verbose++;
@@ -903,7 +887,7 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 		events_btf = coolbpf_object__btf(obj);
 	}
 	COOLBPF_EVENTS_OPTS(eopts, .on_event = on_event,
-			    .queue_size = args.queue_size ? args.queue_size : 256ULL << 20,
+			    .queue_size = args.queue_size ?: COOLBPF_EVENTS_QUEUE_DEFAULT,
 			    .perf_pages = args.perf_pages);
 	if (coolbpf_object__open_events(obj, &eopts) ||
 	    coolbpf_object__open_trace(obj, on_trace, NULL)) {

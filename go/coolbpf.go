@@ -114,6 +114,16 @@ type Options struct {
 	Optional []string
 	// pages per CPU of perf buffers (a power of two; 0: 64)
 	PerfPages int
+	// bytes of each event map's queue in user space (0: the library's
+	// COOLBPF_EVENTS_QUEUE_DEFAULT, 256 MiB, as coolbpf run; at least
+	// 4096), touched only as it fills: a drain thread of libcoolbpf copies
+	// records out of the kernel's buffers into it as they come, apart
+	// from the goroutine that polls and decodes; what it has no room for
+	// is counted (Map.Dropped, Stream.Dropped), apart from the kernel's
+	// loss. NoQueue: none, events straight from the kernel's buffers at
+	// each Poll
+	QueueSize int
+	NoQueue   bool
 	// globals set before load, as `coolbpf run --set NAME=VALUE` does: a
 	// const volatile one (.rodata) or a plain one (.data/.bss); integers
 	// (decimal, 0x hex, negative, within the type's range), bools, enums by
@@ -243,7 +253,13 @@ func open(how int, path string, mem []byte, opts *Options) (*Program, error) {
 	}
 	// buffers open before the programs run: a perf event array drops what
 	// is sent while no buffer reads it
-	if err := p.openEvents(opts.PerfPages); err != nil {
+	queue := C.size_t(C.COOLBPF_EVENTS_QUEUE_DEFAULT)
+	if opts.NoQueue {
+		queue = 0
+	} else if opts.QueueSize != 0 {
+		queue = C.size_t(opts.QueueSize)
+	}
+	if err := p.openEvents(opts.PerfPages, queue); err != nil {
 		p.Close()
 		return nil, err
 	}

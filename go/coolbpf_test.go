@@ -170,8 +170,9 @@ func TestCallbacksAndPoll(t *testing.T) {
 }
 
 func TestLostEventsAreCounted(t *testing.T) {
-	p := mapsProg(t, nil)
-	getppidN(500) // nobody reads the one-page ring buffer meanwhile
+	// no queue: nobody reads the one-page ring buffer meanwhile
+	p := mapsProg(t, &coolbpf.Options{NoQueue: true})
+	getppidN(500)
 	small := must(p.Map("small"))(t)
 	lost := small.Lost()
 	if small.Kind() != coolbpf.MapRingbuf || lost < 300 || lost >= 500 {
@@ -186,6 +187,39 @@ func TestLostEventsAreCounted(t *testing.T) {
 	kept := len(must(p.Queued("small"))(t))
 	if uint64(kept)+lost != 500 {
 		t.Errorf("kept %d + lost %d != 500", kept, lost)
+	}
+	if small.Dropped() != 0 {
+		t.Errorf("no queue, yet %d dropped", small.Dropped())
+	}
+}
+
+// A 4 KiB queue behind a 256 KiB ring buffer that holds all 500 events:
+// the drain thread takes them all from the kernel, the queue keeps what
+// fits, the rest is dropped (counted apart from the kernel's loss, none).
+func TestQueueDropsAreCountedApartFromLost(t *testing.T) {
+	p := mapsProg(t, &coolbpf.Options{QueueSize: 4096})
+	getppidN(500)
+	time.Sleep(200 * time.Millisecond) // the drain thread's turn
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	s := must(p.Events(ctx, "events"))(t)
+	var seqs []uint64
+	for e := range s.C {
+		v, _ := e.Uint("seq")
+		seqs = append(seqs, v)
+	}
+	lost, dropped := s.Lost(), s.Dropped()
+	if lost != 0 || dropped == 0 || len(seqs) >= 200 || uint64(len(seqs))+dropped != 500 {
+		t.Fatalf("kept %d, lost %d, dropped %d: want kept + dropped == 500, some dropped",
+			len(seqs), lost, dropped)
+	}
+	if m := must(p.Map("events"))(t); m.Dropped() != dropped || m.Lost() != lost {
+		t.Errorf("map: lost %d dropped %d, stream: %d %d", m.Lost(), m.Dropped(), lost, dropped)
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("out of order or twice: %v", seqs)
+		}
 	}
 }
 

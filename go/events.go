@@ -126,6 +126,7 @@ func numbers(v any) any {
 }
 
 type evmap struct {
+	raw    *C.struct_coolbpf_map
 	name   string
 	cb     func(*Event)
 	queue  []*Event
@@ -145,12 +146,12 @@ func (ev *events) free() {
 }
 
 // openEvents opens the buffers of every ring buffer and perf event array.
-func (p *Program) openEvents(perfPages int) error {
+func (p *Program) openEvents(perfPages int, queueSize C.size_t) error {
 	ev := &events{maps: map[uintptr]*evmap{}}
 	for m := C.coolbpf_object__next_map(p.obj, nil); m != nil; m = C.coolbpf_object__next_map(p.obj, m) {
 		k := C.coolbpf_map__kind(m)
 		if k == C.COOLBPF_MAP_RINGBUF || k == C.COOLBPF_MAP_PERF {
-			em := &evmap{name: C.GoString(C.coolbpf_map__name(m))}
+			em := &evmap{raw: m, name: C.GoString(C.coolbpf_map__name(m))}
 			ev.maps[uintptr(unsafe.Pointer(m))] = em
 			ev.order = append(ev.order, em)
 		}
@@ -159,7 +160,7 @@ func (p *Program) openEvents(perfPages int) error {
 		return nil
 	}
 	var e C.int
-	msg := call(func() { ev.batch = C.gocb_open_events(p.obj, C.size_t(perfPages), &e) })
+	msg := call(func() { ev.batch = C.gocb_open_events(p.obj, C.size_t(perfPages), queueSize, &e) })
 	if ev.batch == nil {
 		return newErr(OpEvents, msg, syscall.Errno(-e), "cannot open the event buffers")
 	}
@@ -313,7 +314,19 @@ type Stream struct {
 	// program is closed, or polling fails (then Err says why).
 	C   <-chan *Event
 	err error
+	p   *Program
+	raw *C.struct_coolbpf_map
 }
+
+// Lost is the events of the stream's map the kernel could not take so
+// far (Map.Lost).
+func (s *Stream) Lost() uint64 { return s.p.mapCount(s.raw, false) }
+
+// Dropped is the events of the stream's map taken from the kernel that
+// the user-space queue (Options.QueueSize) had no room for, so far
+// (Map.Dropped); 0 without a queue. Received + Lost + Dropped is what the
+// program sent.
+func (s *Stream) Dropped() uint64 { return s.p.mapCount(s.raw, true) }
 
 // Err is why the stream ended (nil: its context ended or the program was
 // closed). Read it after C is closed.
@@ -336,7 +349,7 @@ func (p *Program) Events(ctx context.Context, mapName string) (*Stream, error) {
 		return nil, err
 	}
 	ch := make(chan *Event, 256)
-	s := &Stream{C: ch}
+	s := &Stream{C: ch, p: p, raw: m.raw}
 	m.stream = true
 	early := m.queue
 	m.queue = nil

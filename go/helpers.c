@@ -112,11 +112,12 @@ static void gocb_on_lost(void *ctx, struct coolbpf_map *map, int cpu, __u64 coun
 	b->len += sizeof(h);
 }
 
-struct gocb_batch *gocb_open_events(struct coolbpf_object *obj, size_t perf_pages, int *err)
+struct gocb_batch *gocb_open_events(struct coolbpf_object *obj, size_t perf_pages,
+				    size_t queue_size, int *err)
 {
 	struct gocb_batch *b = calloc(1, sizeof(*b));
 	COOLBPF_EVENTS_OPTS(o, .on_event = gocb_on_event, .on_lost = gocb_on_lost, .ctx = b,
-			    .perf_pages = perf_pages);
+			    .perf_pages = perf_pages, .queue_size = queue_size);
 
 	if (!b) {
 		*err = -ENOMEM;

@@ -29,7 +29,8 @@ struct gocb_batch {
 	int err;
 };
 
-struct gocb_batch *gocb_open_events(struct coolbpf_object *obj, size_t perf_pages, int *err);
+struct gocb_batch *gocb_open_events(struct coolbpf_object *obj, size_t perf_pages,
+				    size_t queue_size, int *err);
 void gocb_batch_free(struct gocb_batch *b);
 
 /* open (how: 0 file, 1 source, 2 object in memory) with the opts the

@@ -108,13 +108,27 @@ func (m *Map) MaxEntries() int { return m.maxEntries }
 // MapType is the kernel's BPF_MAP_TYPE_* number.
 func (m *Map) MapType() int { return m.mapType }
 
-// Lost is the events an event map lost so far.
-func (m *Map) Lost() uint64 {
-	if m.p.lock() != nil {
+// Lost is the events of an event map the kernel could not take so far:
+// every failed bpf_ringbuf_reserve/_output and bpf_perf_event_output of a
+// program built with lbc.h, perf's lost-record reports.
+func (m *Map) Lost() uint64 { return m.p.mapCount(m.raw, false) }
+
+// Dropped is the events of an event map taken from the kernel that the
+// user-space queue (Options.QueueSize) had no room for so far: the
+// consumer did not keep up. 0 without a queue.
+func (m *Map) Dropped() uint64 { return m.p.mapCount(m.raw, true) }
+
+// mapCount is coolbpf_map__dropped (dropped) or coolbpf_map__lost of raw,
+// 0 once the program is closed.
+func (p *Program) mapCount(raw *C.struct_coolbpf_map, dropped bool) uint64 {
+	if p.lock() != nil {
 		return 0
 	}
-	defer m.p.mu.Unlock()
-	return uint64(C.coolbpf_map__lost(m.raw))
+	defer p.mu.Unlock()
+	if dropped {
+		return uint64(C.coolbpf_map__dropped(raw))
+	}
+	return uint64(C.coolbpf_map__lost(raw))
 }
 
 func (m *Map) ncpu() int {

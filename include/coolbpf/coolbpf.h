@@ -785,10 +785,12 @@ struct coolbpf_events_opts {
 	 * before); a record the queue has no room for is counted, apart from
 	 * what the kernel lost: coolbpf_map__dropped(). Pages are touched
 	 * only as the queue fills. Once detached, polls take the rest
-	 * straight from the kernel's buffers. */
+	 * straight from the kernel's buffers. COOLBPF_EVENTS_QUEUE_DEFAULT is
+	 * what coolbpf run and the bindings give unless told otherwise. */
 	size_t queue_size;
 	size_t : 0;
 };
+#define COOLBPF_EVENTS_QUEUE_DEFAULT   (256ULL << 20)
 #define COOLBPF_EVENTS_OPTS(NAME, ...) COOLBPF_OPTS(coolbpf_events_opts, NAME, __VA_ARGS__)
 
 /* Open every ring buffer and perf event array map of a loaded object. */

@@ -67,8 +67,17 @@ enum op_code {
 	OP_LIT,	 /* a: offset in lits, b: length */
 	OP_INT,	 /* size bytes at off, is_signed */
 	OP_STR,	 /* char array: b bytes at off */
-	OP_NODE, /* node a at off, through put_value(); pid from pid_node */
+	OP_NODE, /* node a at off, through put_value(); pid, family from carries[b - 1] */
 	OP_BITS, /* node a, b bits at bit offset off, through put_scalar() */
+};
+
+/* What the walk learns from an enclosing struct's members and a node of
+ * it needs (struct_pid(), struct_family()): where they are in the event */
+struct carry {
+	__u32 pid_node; /* the enclosing pid/tgid member's node + 1, 0: none */
+	__u32 pid_off;
+	__u32 family_node; /* the enclosing struct's own family member's + 1 */
+	__u32 family_off;
 };
 
 struct op {
@@ -78,13 +87,13 @@ struct op {
 	__u32 off;
 	__u32 a;
 	__u32 b;
-	__u32 pid_node; /* the enclosing pid/tgid member's node + 1, 0: none */
-	__u32 pid_off;
 };
 
 struct flat {
 	struct op *ops;
 	__u32 nr, cap;
+	struct carry *carries; /* of OP_NODEs under a pid or a family */
+	__u32 nr_carries, cap_carries;
 	struct strbuf lits;
 	bool ok; /* built: events of the full size take it */
 };
@@ -807,20 +816,18 @@ static bool fits(const struct node *n, size_t off, size_t avail);
 
 static void put_typed(struct out *o, const struct node *n, const unsigned char *p)
 {
-	struct strbuf sb = STRBUF_INIT;
-	bool number = typed_format((int)n->first, p, n->size, o->pid, o->w != NULL, &sb);
+	char buf[TYPED_TEXT_MAX];
+	bool number =
+		typed_format((int)n->first, p, n->size, o->pid, o->w != NULL, buf, sizeof(buf));
 
-	if (!sb.buf) {
-		o->err = o->err ? o->err : -ENOMEM;
-	} else if (o->w) {
+	if (o->w) {
 		if (number)
-			jw_raw(o->w, sb.buf);
+			jw_raw(o->w, buf);
 		else
-			jw_string_len(o->w, sb.buf, sb.len);
+			jw_string(o->w, buf);
 	} else {
-		put_text_string(o, (const unsigned char *)sb.buf, sb.len);
+		put_text_string(o, (const unsigned char *)buf, strlen(buf));
 	}
-	strbuf_release(&sb);
 }
 
 /* The value of a struct's "pid" or "tgid" member, the process an
@@ -997,6 +1004,26 @@ static void put_raw_chars(struct out *o, const unsigned char *s, size_t n)
 	strbuf_release(&sb);
 }
 
+/* execsnoop's argv (strings back to back): its NULs shown as spaces;
+ * on the stack (an event's strings are short), a longer one allocated */
+static __attribute__((noinline)) void put_joined(struct out *o, const unsigned char *p, size_t len)
+{
+	char stack[1024], *joined = len <= sizeof(stack) ? stack : malloc(len);
+
+	if (!joined) {
+		o->err = o->err ? o->err : -ENOMEM;
+		return;
+	}
+	for (size_t k = 0; k < len; k++)
+		joined[k] = p[k] ? (char)p[k] : ' ';
+	if (o->w)
+		jw_string_len(o->w, joined, len);
+	else
+		put_text_string(o, (const unsigned char *)joined, len);
+	if (joined != stack)
+		free(joined);
+}
+
 static void put_value(struct out *o, const struct node *n, const unsigned char *p, size_t avail,
 		      bool top)
 {
@@ -1031,22 +1058,14 @@ static void put_value(struct out *o, const struct node *n, const unsigned char *
 		break;
 	case NK_STR: {
 		size_t all = n->size < avail ? n->size : avail;
-		char *joined;
 
 		len = strnlen((const char *)p, all);
 		if (o->raw) {
 			put_raw_chars(o, p, len);
 			break;
 		}
-		if (multi_string_len(p, all, &len) && (joined = malloc(len))) {
-			/* execsnoop's argv: its NULs shown as spaces */
-			for (size_t k = 0; k < len; k++)
-				joined[k] = p[k] ? (char)p[k] : ' ';
-			if (o->w)
-				jw_string_len(o->w, joined, len);
-			else
-				put_text_string(o, (const unsigned char *)joined, len);
-			free(joined);
+		if (multi_string_len(p, all, &len)) {
+			put_joined(o, p, len);
 			break;
 		}
 		if (o->w)
@@ -1128,45 +1147,52 @@ static void flat_lit(struct flat_builder *fb, const char *s, size_t n)
 	}
 }
 
-static void flat_node(struct flat_builder *fb, __u32 idx, __u32 off, __u32 pid_node, __u32 pid_off)
+static void flat_node(struct flat_builder *fb, __u32 idx, __u32 off, const struct carry *carry)
 {
 	struct op *op = flat_op(fb, OP_NODE, off);
+	struct flat *f = fb->f;
 
-	if (op) {
-		op->a = idx;
-		op->pid_node = pid_node;
-		op->pid_off = pid_off;
+	if (!op)
+		return;
+	op->a = idx;
+	if (!carry->pid_node && !carry->family_node)
+		return;
+	if (grow((void **)&f->carries, &f->cap_carries, f->nr_carries + 1, sizeof(*f->carries))) {
+		fb->err = -ENOMEM;
+		return;
 	}
+	f->carries[f->nr_carries++] = *carry;
+	op->b = f->nr_carries;
 }
 
-static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top, __u32 pid_node,
-		       __u32 pid_off);
+static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top,
+		       const struct carry *carry);
 
 static void flat_struct(struct flat_builder *fb, const struct node *n, __u32 off, bool top,
-			__u32 pid_node, __u32 pid_off)
+			const struct carry *outer)
 {
 	const struct decoder *d = fb->d;
 	const struct member *m = d->members + n->first;
 	struct strbuf key = STRBUF_INIT;
+	/* pid/tgid: the struct's own, else the outer one (struct_pid());
+	 * family: the struct's own or none (struct_family()) */
+	struct carry carry = { outer->pid_node, outer->pid_off, 0, 0 };
+	bool own_pid = false;
 
-	/* a "family" member says what its 16-byte integers hold
-	 * (struct_family()): such a struct is the walk's case */
-	for (__u32 i = 0; i < n->nr; i++)
-		if (d->nodes[m[i].node].kind == NK_INT &&
-		    !strcmp(pool_name(d, m[i].name), "family")) {
-			fb->err = -EINVAL;
-			return;
-		}
-	/* the struct's own pid/tgid, as struct_pid() finds it */
 	for (__u32 i = 0; i < n->nr; i++, m++) {
 		const struct node *c = &d->nodes[m->node];
 		const char *name = pool_name(d, m->name);
 
-		if ((!strcmp(name, "pid") || !strcmp(name, "tgid")) && c->kind == NK_INT &&
-		    !m->bits && m->bit_off % 8 == 0 && fits(c, m->bit_off / 8, n->size)) {
-			pid_node = m->node + 1;
-			pid_off = off + m->bit_off / 8;
-			break;
+		if (c->kind != NK_INT || m->bits || m->bit_off % 8 ||
+		    !fits(c, m->bit_off / 8, n->size))
+			continue;
+		if (!own_pid && (!strcmp(name, "pid") || !strcmp(name, "tgid"))) {
+			carry.pid_node = m->node + 1;
+			carry.pid_off = off + m->bit_off / 8;
+			own_pid = true;
+		} else if (!carry.family_node && !strcmp(name, "family")) {
+			carry.family_node = m->node + 1;
+			carry.family_off = off + m->bit_off / 8;
 		}
 	}
 	if (fb->json || !top)
@@ -1208,7 +1234,7 @@ static void flat_struct(struct flat_builder *fb, const struct node *n, __u32 off
 				op->b = m->bits;
 			}
 		} else {
-			flat_value(fb, m->node, off + m->bit_off / 8, false, pid_node, pid_off);
+			flat_value(fb, m->node, off + m->bit_off / 8, false, &carry);
 		}
 	}
 	strbuf_release(&key);
@@ -1216,8 +1242,8 @@ static void flat_struct(struct flat_builder *fb, const struct node *n, __u32 off
 		flat_lit(fb, "}", 1);
 }
 
-static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top, __u32 pid_node,
-		       __u32 pid_off)
+static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top,
+		       const struct carry *carry)
 {
 	const struct node *n = &fb->d->nodes[idx], *e;
 	struct op *op;
@@ -1247,24 +1273,31 @@ static void flat_value(struct flat_builder *fb, __u32 idx, __u32 off, bool top, 
 		for (__u32 i = 0; i < n->nr; i++) {
 			if (i)
 				flat_lit(fb, ", ", 2);
-			flat_value(fb, n->first, off + i * e->size, false, pid_node, pid_off);
+			flat_value(fb, n->first, off + i * e->size, false, carry);
 		}
 		flat_lit(fb, "]", 1);
 		return;
 	case NK_STRUCT:
-		flat_struct(fb, n, off, top, pid_node, pid_off);
+		flat_struct(fb, n, off, top, carry);
 		return;
 	default:
 		break;
 	}
-	flat_node(fb, idx, off, pid_node, pid_off);
+	flat_node(fb, idx, off, carry);
 }
 
 static void flat_release(struct flat *f)
 {
 	free(f->ops);
+	free(f->carries);
 	strbuf_release(&f->lits);
 	memset(f, 0, sizeof(*f));
+}
+
+/* Is there a flat plan for fmt (else every event takes the tree walk)? */
+bool decoder_has_flat(const struct decoder *d, enum coolbpf_format fmt)
+{
+	return fmt != COOLBPF_FMT_JSON_RAW && d->flat[fmt == COOLBPF_FMT_JSON].ok;
 }
 
 /* Without it (out of memory, a member past its struct's end) events take
@@ -1272,8 +1305,9 @@ static void flat_release(struct flat *f)
 static void flat_build(struct decoder *d, struct flat *f, bool json)
 {
 	struct flat_builder fb = { .d = d, .f = f, .json = json };
+	const struct carry none = { 0, 0, 0, 0 };
 
-	flat_value(&fb, d->root, 0, true, 0, 0);
+	flat_value(&fb, d->root, 0, true, &none);
 	if (fb.err)
 		flat_release(f);
 	else
@@ -1424,9 +1458,16 @@ static int flat_run(const struct decoder *d, const struct flat *f, const unsigne
 		case OP_NODE:
 		case OP_BITS:
 			n = &d->nodes[op->a];
-			if (op->pid_node)
-				o.pid = (int)read_scalar(&d->nodes[op->pid_node - 1],
-							 p + op->pid_off);
+			if (op->code == OP_NODE && op->b) {
+				const struct carry *c = &f->carries[op->b - 1];
+
+				if (c->pid_node)
+					o.pid = (int)read_scalar(&d->nodes[c->pid_node - 1],
+								 p + c->pid_off);
+				if (c->family_node)
+					o.family = (int)read_scalar(&d->nodes[c->family_node - 1],
+								    p + c->family_off);
+			}
 			if (json) {
 				jw_init(&w, sb);
 				o.w = &w;
@@ -1437,7 +1478,7 @@ static int flat_run(const struct decoder *d, const struct flat *f, const unsigne
 				put_value(&o, n, p + op->off, n->size, false);
 			else
 				put_scalar(&o, n, load_bits(p, op->off, op->b, n->is_signed));
-			err = json ? jw_error(&w) : o.err;
+			err = o.err ?: (json ? jw_error(&w) : 0);
 			break;
 		}
 	}

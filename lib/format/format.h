@@ -63,6 +63,9 @@ struct btf_type;
 bool btf_is_char(const struct btf *btf, const struct btf_type *t);
 /* Byte size of the decoded type. */
 size_t decoder_type_size(const struct decoder *d);
+/* Do events of the type's full size take the flat plan for fmt (not the
+ * tree walk)? For tests: both must say the same. */
+bool decoder_has_flat(const struct decoder *d, enum coolbpf_format fmt);
 
 /* Append data decoded as text or as one JSON value to sb. 0 or -errno;
  * on error sb is restored to its previous length. */
@@ -173,8 +176,10 @@ int btf_type_cname(const struct btf *btf, __u32 type_id, struct strbuf *sb);
 /*
  * typed.c: lbc.h's typedefs that say what a field holds. typed_kind()
  * walks the typedef chain of type_id for one of their names (with the
- * size it must have); typed_format() appends the field as people read it
- * and says whether that is a number (JSON writes it bare) or a string:
+ * size it must have); typed_format() writes the field as people read it
+ * into out (out_sz bytes, TYPED_TEXT_MAX hold any: truncated past that,
+ * always terminated; no allocation, it runs per event) and says whether
+ * that is a number (JSON writes it bare) or a string:
  *  - lbc_ipv4_t (4 bytes), lbc_ipv6_t (16): "127.0.0.1", "::1"
  *  - lbc_port_t (2, network order): the port in host order, a number
  *  - lbc_ksym_t, lbc_usym_t (8): "name+0xoff", user symbols through the
@@ -203,7 +208,8 @@ enum typed {
 	TYPED_MAX,
 };
 int typed_kind(const struct btf *btf, __u32 type_id);
-bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool json,
-		  struct strbuf *sb);
+#define TYPED_TEXT_MAX 704 /* a symbol (512) + its offset, an IPv6 address, a disk */
+bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool json, char *out,
+		  size_t out_sz);
 
 #endif /* COOLBPF_FORMAT_H */

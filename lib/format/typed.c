@@ -139,13 +139,14 @@ static const char *syscall_name(__s64 nr)
 }
 
 /* A wall-clock time for a CLOCK_MONOTONIC ns (bpf_ktime_get_ns()). */
-static void put_ns(__u64 ns, bool json, struct strbuf *sb)
+static void put_ns(__u64 ns, bool json, char *out, size_t sz)
 {
 	struct timespec mono, real;
 	struct tm tm;
 	char buf[64], zone[8] = "";
 	__s64 wall;
 	time_t sec;
+	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
@@ -154,9 +155,9 @@ static void put_ns(__u64 ns, bool json, struct strbuf *sb)
 	sec = (time_t)(wall / 1000000000LL);
 	localtime_r(&sec, &tm);
 	strftime(buf, sizeof(buf), json ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
-	strbuf_addf(sb, "%s.%06lld", buf, (long long)(wall % 1000000000LL) / 1000);
-	if (json && strftime(zone, sizeof(zone), "%z", &tm) == 5)
-		strbuf_addf(sb, "%.3s:%s", zone, zone + 3);
+	n = snprintf(out, sz, "%s.%06lld", buf, (long long)(wall % 1000000000LL) / 1000);
+	if (json && strftime(zone, sizeof(zone), "%z", &tm) == 5 && n > 0 && (size_t)n < sz)
+		snprintf(out + n, sz - (size_t)n, "%.3s:%s", zone, zone + 3);
 }
 
 /* "sda" for a block device's major:minor, from sysfs; "" if none. */
@@ -199,8 +200,8 @@ static struct coolbpf_syms *usyms(int pid)
 	return usym_cache[i].syms;
 }
 
-bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool json,
-		  struct strbuf *sb)
+bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool json, char *out,
+		  size_t out_sz)
 {
 	char buf[INET6_ADDRSTRLEN + 512];
 	__u16 port;
@@ -211,45 +212,45 @@ bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool js
 	switch (kind) {
 	case TYPED_IPV4:
 	case TYPED_IPV6:
-		inet_ntop(kind == TYPED_IPV4 ? AF_INET : AF_INET6, p, buf, sizeof(buf));
-		strbuf_addstr(sb, buf);
+		if (!inet_ntop(kind == TYPED_IPV4 ? AF_INET : AF_INET6, p, out, (socklen_t)out_sz))
+			out[0] = '\0';
 		return false;
 	case TYPED_PORT:
 		memcpy(&port, p, sizeof(port));
-		strbuf_add_uint(sb, ntohs(port));
+		snprintf(out, out_sz, "%u", ntohs(port));
 		return true;
 	case TYPED_KSYM:
 	case TYPED_USYM:
 		memcpy(&u, p, sizeof(u));
 		if (!u) {
-			strbuf_addstr(sb, "0x0");
+			snprintf(out, out_sz, "0x0");
 		} else if (kind == TYPED_KSYM) {
 			const struct ksyms *ks;
 
 			if (ksyms_kernel(&ks) || ksyms_format(ks, u, buf, sizeof(buf)))
 				snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)u);
-			strbuf_addstr(sb, buf);
+			snprintf(out, out_sz, "%s", buf);
 		} else {
 			struct coolbpf_syms *sy = pid > 0 ? usyms(pid) : NULL;
 
 			if (!sy || coolbpf_syms__resolve(sy, u, buf, sizeof(buf)))
 				snprintf(buf, sizeof(buf), "[unknown] 0x%llx",
 					 (unsigned long long)u);
-			strbuf_addstr(sb, buf);
+			snprintf(out, out_sz, "%s", buf);
 		}
 		return false;
 	case TYPED_NS:
 		memcpy(&u, p, sizeof(u));
-		put_ns(u, json, sb);
+		put_ns(u, json, out, out_sz);
 		return false;
 	case TYPED_ERRNO:
 		s = load_signed(p, size);
 		name = s ? strerrorname_np((int)(s < 0 ? -s : s)) : NULL;
 		if (!name) {
-			strbuf_add_int(sb, s);
+			snprintf(out, out_sz, "%lld", (long long)s);
 			return true;
 		}
-		strbuf_addf(sb, "%s%s", s < 0 ? "-" : "", name);
+		snprintf(out, out_sz, "%s%s", s < 0 ? "-" : "", name);
 		return false;
 	case TYPED_SYSCALL:
 	case TYPED_SIGNAL:
@@ -262,10 +263,10 @@ bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool js
 		else
 			name = s > 0 && s < 65 ? signal_name((int)s, buf, sizeof(buf)) : NULL;
 		if (!name) {
-			strbuf_add_int(sb, s);
+			snprintf(out, out_sz, "%lld", (long long)s);
 			return true;
 		}
-		strbuf_addstr(sb, name);
+		snprintf(out, out_sz, "%s", name);
 		return false;
 	case TYPED_DEV: {
 		__u32 dev;
@@ -276,10 +277,11 @@ bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool js
 		maj = dev >> 20;
 		min = dev & 0xfffff;
 		disk_name(maj, min, buf, sizeof(buf));
-		strbuf_addf(sb, buf[0] ? "%s(%u:%u)" : "%s%u:%u", buf, maj, min);
+		snprintf(out, out_sz, buf[0] ? "%s(%u:%u)" : "%s%u:%u", buf, maj, min);
 		return false;
 	}
 	default:
+		out[0] = '\0';
 		return false;
 	}
 }

@@ -101,6 +101,7 @@ def opts(cls, **kw):
 # map kinds (enum coolbpf_map_kind), formats, hist kinds
 MAP_PLAIN, MAP_RINGBUF, MAP_PERF, MAP_HIST2, MAP_HIST10, MAP_HISTLIN, MAP_STACK, MAP_INTERNAL = range(8)
 FMT_TEXT, FMT_JSON, FMT_JSON_RAW = 0, 1, 2
+EVENTS_QUEUE_DEFAULT = 256 << 20  # COOLBPF_EVENTS_QUEUE_DEFAULT of coolbpf.h
 HIST_LOG2, HIST_LOG10, HIST_LINEAR = 0, 1, 2
 WARN = 0
 
@@ -142,6 +143,8 @@ _PROTOS = {
     "coolbpf_object__consume": (ct.c_int, [P]),
     "coolbpf_map__poll": (ct.c_int, [P, ct.c_int]),
     "coolbpf_map__event_cpu": (ct.c_int, [P]),
+    "coolbpf_map__lost": (ct.c_uint64, [P]),
+    "coolbpf_map__dropped": (ct.c_uint64, [P]),
     "coolbpf_hist_format": (ct.c_int, [P, ct.c_size_t, ct.c_char_p, ct.POINTER(ct.c_uint64),
                                        ct.c_uint, ct.c_int, ct.c_uint64, ct.c_char_p, ct.c_int]),
     "coolbpf_syms__new": (P, [ct.c_int]),

@@ -325,6 +325,14 @@ class CeventThread:
     def cb(self, cpu, data, size):
         self._cb(cpu, self._lbc.getMap(self._event, data, size))
 
+    @property
+    def dropped(self):
+        """(lost, dropped) of this thread's map: records the kernel could
+        not take, records the user-space queue had no room for
+        (EventMap.lost, EventMap.dropped)."""
+        m = self._lbc.maps[self._event]
+        return m.lost, m.dropped
+
     def run(self):
         self._lbc.maps[self._event].open_perf_buffer(self.cb, lost=self.lost)
         self._lbc.maps[self._event].perf_buffer_poll()

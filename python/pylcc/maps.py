@@ -325,7 +325,7 @@ class EventMap(Map):
         self._cur = (None, 0)
         size = prog._p_decoder.type_size(self.value_type_id)
         self.event_size = size if size > 0 else 0
-        self.lost = 0
+        self._seen = (0, 0)  # lost, dropped: what _report_loss() said
 
     def _dispatch(self, addr, size):
         if self._cb is not None:
@@ -337,8 +337,39 @@ class EventMap(Map):
         elif self._queue is not None:
             self._queue.append(self._prog._p_decoder.decode_event(self._cmap, addr, size))
 
+    @property
+    def lost(self):
+        """Records the kernel could not take, so far: lbc.h counts every
+        failed bpf_ringbuf_reserve/_output and bpf_perf_event_output of
+        this map, perf reports its lost records (coolbpf_map__lost())."""
+        return _lib.lib.coolbpf_map__lost(self._cmap)
+
+    @property
+    def dropped(self):
+        """Records taken from the kernel that the user-space queue had no
+        room for (Program's queue_size; coolbpf_map__dropped()): the
+        consumer did not keep up. 0 without a queue. Apart from lost."""
+        return _lib.lib.coolbpf_map__dropped(self._cmap)
+
+    def _report_loss(self):
+        """Say on stderr what was lost or dropped since the last time, as
+        `coolbpf run` does: perf's lost records are said by _on_lost()
+        already, a lost callback of the caller's says it instead."""
+        if self._lost_cb is not None or (self._cb is None and self._queue is None):
+            return
+        lost, dropped = self.lost, self.dropped
+        seen_lost, seen_dropped = self._seen
+        self._seen = (lost, dropped)
+        perf = _lib.lib.coolbpf_map__kind(self._cmap) == _lib.MAP_PERF
+        if lost != seen_lost and not perf:
+            print("pylcc: map '%s': %d events lost so far (the ring buffer was full: make it "
+                  "larger in LBC_RINGBUF)" % (self.name, lost), file=sys.stderr)
+        if dropped != seen_dropped:
+            print("pylcc: map '%s': %d events dropped so far (the user-space queue was full: "
+                  "give a larger queue_size, or consume faster)" % (self.name, dropped),
+                  file=sys.stderr)
+
     def _on_lost(self, cpu, count):
-        self.lost += count
         if self._lost_cb is not None:
             self._lost_cb(cpu, count)
         elif self._cb is not None or self._queue is not None:
@@ -376,6 +407,7 @@ class EventMap(Map):
             r = _lib.lib.coolbpf_map__poll(self._cmap, int(timeout_ms))
         finally:
             prog._p_pollers -= 1
+        prog._p_report_loss(self)
         prog._p_raise_pending(self)
         if r == -errno.EINTR:
             return 0

@@ -78,8 +78,9 @@ class Program:
         self._p_exc = None
         self._p_closing = False
         self._p_pollers = 0
+        self._p_loss_said = 0.0  # when _p_report_loss() last looked
         self._p_perf_pages = perf_pages
-        self._p_queue_size = 256 << 20 if queue_size is None else int(queue_size)
+        self._p_queue_size = _lib.EVENTS_QUEUE_DEFAULT if queue_size is None else int(queue_size)
         if source is None and src is not None and _is_source_text(src):
             source, src = src, None
         if source is None and src is None:
@@ -248,11 +249,30 @@ class Program:
         except BaseException as e:
             self._p_exc = e
 
+    def _p_report_loss(self, m=None):
+        """At most once a second: what each consumed event map (or m) lost
+        or dropped since, on stderr."""
+        now = time.monotonic()
+        if now - self._p_loss_said < 1.0:
+            return
+        self._p_loss_said = now
+        for cand in ([m] if m is not None else self.maps.values()):
+            if isinstance(cand, EventMap):
+                cand._report_loss()
+
+    def dropped(self):
+        """{map name: (lost, dropped)} of every event map: records the
+        kernel could not take, records the user-space queue had no room
+        for (EventMap.lost, EventMap.dropped)."""
+        return {m.name: (m.lost, m.dropped) for m in self.maps.values()
+                if isinstance(m, EventMap)}
+
     def poll(self, timeout_ms=-1):
         """Wait up to timeout_ms (-1: forever) and deliver ready events to the
         maps' open_perf_buffer callbacks / events() iterators. Returns how many."""
         self._p_open_events()
         r = _lib.lib.coolbpf_object__poll(self._p_obj, int(timeout_ms))
+        self._p_report_loss()
         self._p_raise_pending()
         if r == -errno.EINTR:
             return 0

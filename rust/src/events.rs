@@ -181,16 +181,22 @@ impl Drop for Inner {
 pub(crate) struct EventState {
     obj: NonNull<ffi::coolbpf_object>,
     perf_pages: usize,
+    queue_size: usize,
     // boxed: its address is the C callbacks' ctx
     inner: Box<Inner>,
     open: bool,
 }
 
 impl EventState {
-    pub(crate) fn new(obj: NonNull<ffi::coolbpf_object>, perf_pages: usize) -> EventState {
+    pub(crate) fn new(
+        obj: NonNull<ffi::coolbpf_object>,
+        perf_pages: usize,
+        queue_size: usize,
+    ) -> EventState {
         EventState {
             obj,
             perf_pages,
+            queue_size,
             inner: Box::new(Inner {
                 maps: Vec::new(),
                 buf: RefCell::new(ffi::coolbpf_buf { data: std::ptr::null_mut(), len: 0, cap: 0 }),
@@ -229,6 +235,7 @@ impl EventState {
         o.on_lost = Some(on_lost);
         o.ctx = &*self.inner as *const Inner as *mut c_void;
         o.perf_pages = self.perf_pages;
+        o.queue_size = self.queue_size;
         let m = error::mark();
         let r = unsafe { ffi::coolbpf_object__open_events(obj, &o) };
         if r < 0 {
@@ -402,6 +409,17 @@ impl<'p> Events<'p> {
     pub fn timeout(mut self, d: Duration) -> Self {
         self.deadline = Some(Instant::now() + d);
         self
+    }
+    /// Events of this map the kernel could not take, so far (the map's
+    /// [`lost`](crate::Map::lost)).
+    pub fn lost(&self) -> u64 {
+        unsafe { ffi::coolbpf_map__lost(self.prog.events.inner.maps[self.idx].ptr) }
+    }
+    /// Events of this map taken from the kernel that the user-space queue
+    /// had no room for, so far ([`Builder::queue_size`](crate::Builder::queue_size));
+    /// 0 without a queue. Received + lost + dropped is what the program sent.
+    pub fn dropped(&self) -> u64 {
+        unsafe { ffi::coolbpf_map__dropped(self.prog.events.inner.maps[self.idx].ptr) }
     }
     /// Each event as a type of the caller's.
     pub fn typed<T: DeserializeOwned>(self) -> impl Iterator<Item = Result<T>> + 'p {

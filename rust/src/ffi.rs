@@ -212,6 +212,7 @@ extern "C" {
     pub fn coolbpf_map__key_type_id(map: *const coolbpf_map) -> u32;
     pub fn coolbpf_map__value_type_id(map: *const coolbpf_map) -> u32;
     pub fn coolbpf_map__lost(map: *const coolbpf_map) -> u64;
+    pub fn coolbpf_map__dropped(map: *const coolbpf_map) -> u64;
     pub fn coolbpf_map__hist_step(map: *const coolbpf_map) -> u64;
     pub fn coolbpf_object__btf(obj: *const coolbpf_object) -> *const btf;
     pub fn coolbpf_map__lookup(

@@ -30,7 +30,9 @@ mod syms;
 pub use error::{set_logger, Error, Level, Result};
 pub use events::{Event, Events};
 pub use maps::{Bucket, Entry, Format, HistKind, Histogram, Keys, Map, MapBytes, MapKind};
-pub use program::{probe_hook, Attach, AttachInfo, Builder, Hook, Link, Program};
+pub use program::{
+    probe_hook, Attach, AttachInfo, Builder, Hook, Link, Program, EVENTS_QUEUE_DEFAULT,
+};
 pub use serde_json::Value;
 pub use syms::Syms;
 

@@ -202,9 +202,17 @@ impl<'p> Map<'p> {
     pub fn map_type(&self) -> i32 {
         unsafe { ffi::bpf_map__type(ffi::coolbpf_map__bpf(self.ptr)) }
     }
-    /// Events lost by an event map so far.
+    /// Events of an event map the kernel could not take, so far: every
+    /// failed `bpf_ringbuf_reserve`/`_output`/`bpf_perf_event_output` of a
+    /// program built with lbc.h, perf's lost-record reports.
     pub fn lost(&self) -> u64 {
         unsafe { ffi::coolbpf_map__lost(self.ptr) }
+    }
+    /// Events of an event map taken from the kernel that the user-space
+    /// queue ([`Builder::queue_size`](crate::Builder::queue_size)) had no
+    /// room for: the consumer did not keep up. 0 without a queue.
+    pub fn dropped(&self) -> u64 {
+        unsafe { ffi::coolbpf_map__dropped(self.ptr) }
     }
 
     fn ncpu(&self) -> usize {

@@ -61,8 +61,14 @@ pub struct Builder {
     attach: bool,
     optional: Vec<String>,
     perf_pages: usize,
+    queue_size: usize,
     sets: Vec<(String, String)>,
 }
+
+/// Bytes of each event map's user-space queue unless
+/// [`Builder::queue_size`] says otherwise: the library's
+/// `COOLBPF_EVENTS_QUEUE_DEFAULT`, what `coolbpf run` and pylcc use.
+pub const EVENTS_QUEUE_DEFAULT: usize = 256 << 20;
 
 impl Builder {
     fn new(input: Input) -> Builder {
@@ -82,6 +88,7 @@ impl Builder {
             attach: true,
             optional: Vec::new(),
             perf_pages: 0,
+            queue_size: EVENTS_QUEUE_DEFAULT,
             sets: Vec::new(),
         }
     }
@@ -175,6 +182,19 @@ impl Builder {
     /// Pages per CPU for perf buffers (a power of two; default 64).
     pub fn perf_pages(mut self, pages: usize) -> Self {
         self.perf_pages = pages;
+        self
+    }
+    /// Bytes of each event map's queue in user space (default
+    /// [`EVENTS_QUEUE_DEFAULT`], 256 MiB, pages touched only as it fills;
+    /// at least 4096). A drain thread of libcoolbpf copies records out of
+    /// the kernel's buffers into it as they come, while the program's
+    /// thread decodes; a record it has no room for is counted
+    /// ([`Events::dropped`](crate::Events::dropped), `Map::dropped`), apart
+    /// from what the kernel lost. 0: no queue, no thread: events straight
+    /// from the kernel's buffers at each poll (what was lost while the
+    /// caller did not poll is the kernel's loss).
+    pub fn queue_size(mut self, bytes: usize) -> Self {
+        self.queue_size = bytes;
         self
     }
 
@@ -275,7 +295,7 @@ impl Builder {
         let mut prog = Program {
             obj,
             name,
-            events: EventState::new(obj, self.perf_pages),
+            events: EventState::new(obj, self.perf_pages, self.queue_size),
             syms: RefCell::new(HashMap::new()),
             _not_sync: PhantomData,
         };

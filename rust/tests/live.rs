@@ -164,8 +164,10 @@ fn callback_errors_and_panics_reach_poll() {
 
 #[test]
 fn lost_events_are_counted() {
-    let p = maps_prog();
-    // nobody reads the one-page ring buffer: most of these cannot fit
+    // no queue: nobody reads the one-page ring buffer while these run,
+    // so most of them cannot fit
+    let p =
+        target(Program::builder_source(progs().join("maps.bpf.c")).queue_size(0).open().unwrap());
     getppid_n(500);
     let small = p.map("small").unwrap();
     assert_eq!(small.kind(), MapKind::Ringbuf);
@@ -173,8 +175,40 @@ fn lost_events_are_counted() {
     assert!((300..500).contains(&lost), "lost {}", lost);
     assert!(p.lost_events() >= lost);
     // what fitted is there
-    let kept = p.events_of("small").unwrap().timeout(Duration::from_millis(500)).count() as u64;
+    let evs = p.events_of("small").unwrap().timeout(Duration::from_millis(500));
+    let kept = evs.count() as u64;
     assert_eq!(kept + lost, 500);
+    assert_eq!(small.dropped(), 0, "no queue, nothing dropped");
+}
+
+#[test]
+fn queue_is_the_default_and_its_drops_are_counted_apart() {
+    // the default queue: a drain thread empties the kernel's buffers as
+    // events come, so the one-page ring buffer keeps up with this pace
+    // far better than with no queue
+    let p = maps_prog();
+    getppid_n(500);
+    let mut small = p.events_of("small").unwrap().timeout(Duration::from_millis(500));
+    let kept = small.by_ref().count() as u64;
+    assert_eq!(kept + small.lost() + small.dropped(), 500);
+    assert_eq!(small.dropped(), 0, "256 MiB hold 500 events");
+
+    // a 4 KiB queue behind a 256 KiB ring buffer that holds all 500: the
+    // drain thread takes them all, the queue keeps what fits, the rest
+    // is dropped, none lost in the kernel
+    let p = target(
+        Program::builder_source(progs().join("maps.bpf.c")).queue_size(4096).open().unwrap(),
+    );
+    getppid_n(500);
+    std::thread::sleep(Duration::from_millis(200)); // the drain thread's turn
+    let mut evs = p.events_of("events").unwrap().timeout(Duration::from_millis(500));
+    let seqs: Vec<u64> = evs.by_ref().map(|e| e.unwrap().u64("seq").unwrap()).collect();
+    let (lost, dropped) = (evs.lost(), evs.dropped());
+    assert_eq!(lost, 0);
+    assert!(dropped > 0 && seqs.len() < 200, "kept {}, dropped {}", seqs.len(), dropped);
+    assert_eq!(seqs.len() as u64 + dropped, 500);
+    assert_eq!(p.map("events").unwrap().dropped(), dropped);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order, none twice");
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -496,8 +530,15 @@ fn set_globals_before_load_reach_the_kernel() {
         .map(Result::unwrap)
         .find(|e| e.pid == me)
         .expect("an event of this process");
-    assert_eq!((ev.target_pid, ev.small, ev.mode.as_str(), ev.comm.as_str()), (me, 42, "MODE_NONE", "rust"));
+    assert_eq!(
+        (ev.target_pid, ev.small, ev.mode.as_str(), ev.comm.as_str()),
+        (me, 42, "MODE_NONE", "rust")
+    );
     let err = Program::builder_source(&params).set("small", 256).open().unwrap_err();
     assert!(matches!(err, Error::Invalid(_)));
-    assert!(err.to_string().contains("small (unsigned char, in .rodata): 256 is out of range"), "{}", err);
+    assert!(
+        err.to_string().contains("small (unsigned char, in .rodata): 256 is out of range"),
+        "{}",
+        err
+    );
 }

@@ -68,7 +68,7 @@ grep -qF "events=struct nosuch: the object's DWARF has no type 'struct nosuch'" 
 	ok "--event-type naming no type says so" || bad "--event-type nosuch" "$T/err"
 bounded 30 "$COOLBPF" run --event-type events $D/twins.bpf.c >"$T/out" 2>"$T/err"
 rc=$?
-[ $rc = 2 ] && grep -qF "give MAP=TYPE" "$T/err" && ok "--event-type without '=': usage error (exit 2)" ||
+[ $rc = 2 ] && grep -qF "takes MAP=TYPE" "$T/err" && ok "--event-type without '=': usage error (exit 2)" ||
 	bad "--event-type usage (exit $rc)" "$T/err"
 
 echo "histograms by shape, .bss results, scratch maps left out"

@@ -108,6 +108,21 @@ expect_usage "bad bool" "cannot set verbose (bool, in .rodata): 'maybe' is not a
 expect_usage "string too long" "'0123456789abcdef' is 16 bytes: the array holds 15 and a NUL" -- run --set comm=0123456789abcdef "$T/params.o"
 expect_usage "not settable" "cannot set pair: 'pair' is a struct pair, which cannot be set from the command line; $settable" -- run --set pair=1 "$T/params.o"
 expect_usage "no =" "--set takes NAME=VALUE, not 'small'" -- run --set small "$T/params.o"
+expect_usage "--set =V: no name" "--set takes NAME=VALUE, not '=3'" -- run --set =3 "$T/params.o"
+expect_usage "--map-size without =" "--map-size takes MAP=ENTRIES, not 'counts'" -- run --map-size counts "$T/params.o"
+expect_usage "--event-type without =" "--event-type takes MAP=TYPE (e.g. events='struct event'), not 'events'" -- run --event-type events "$T/params.o"
+many=()
+for i in $(seq 65); do many+=(--set "small=$i"); done
+expect_usage "65 --set: the limit named" "too many --set options (at most 64)" -- run "${many[@]}" "$T/params.o"
+many=()
+for i in $(seq 65); do many+=(-D "N$i"); done
+expect_usage "65 -D: the limit named" "too many -D options (at most 64)" -- compile "${many[@]}" tests/data/params.bpf.c -o "$T/many.o"
+echo "coolbpf run --perf-pages: a count of pages, a power of two"
+expect_usage "--perf-pages 3" "invalid --perf-pages '3': expected a power of two" -- run --perf-pages 3 "$T/params.o"
+expect_usage "--perf-pages 4K (bytes, not pages)" "invalid --perf-pages '4K': expected a count from 1 to 1048576, a power of two (a plain number: no K, M, G)" -- run --perf-pages 4K "$T/params.o"
+expect_usage "--perf-pages 0" "invalid --perf-pages '0': expected a count from 1 to 1048576" -- run --perf-pages 0 "$T/params.o"
+expect_usage "--perf-pages -8" "invalid --perf-pages '-8': expected a count" -- run --perf-pages -8 "$T/params.o"
+expect_usage "--perf-pages past the bound" "invalid --perf-pages '2097152': expected a count from 1 to 1048576" -- run --perf-pages 2097152 "$T/params.o"
 bounded 60 "$COOLBPF" run --json --set nope=1 "$T/params.o" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc = 2 ] && python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).read()); assert "nope" in e["error"]' "$T/err" &&

@@ -294,6 +294,71 @@ static void test_multi_strings_and_addresses_by_family(void **state)
 					 "\"addr\": \"10.0.0.7\", \"family\": 2}");
 }
 
+struct sock_ev {
+	__u32 pid;
+	__u16 family;
+	unsigned __int128 saddr;
+	unsigned __int128 daddr;
+};
+
+struct outer_ev {
+	unsigned __int128 raw; /* no family beside it: a hex number */
+	struct sock_ev sk;
+	struct sock_ev pair[2];
+};
+
+/* A struct with a family member stays on the flat plan (its addresses by
+ * the family read from each event), and says what the walk says: the
+ * family is the struct's own, not an enclosing one's */
+static void test_family_struct_takes_flat_plan_same_as_walk(void **state)
+{
+	struct outer_ev v = { 0 };
+	int i128 = btf__add_int(btf, "unsigned __int128", 16, 0);
+	int sk = ADD_STRUCT("sock_ev", struct sock_ev), id, arr;
+	struct decoder *d;
+
+	(void)state;
+	FIELD(struct sock_ev, pid, t_u32);
+	FIELD(struct sock_ev, family, t_u16);
+	FIELD(struct sock_ev, saddr, i128);
+	FIELD(struct sock_ev, daddr, i128);
+	arr = btf__add_array(btf, t_u32, sk, 2);
+	id = ADD_STRUCT("outer_ev", struct outer_ev);
+	FIELD(struct outer_ev, raw, i128);
+	FIELD(struct outer_ev, sk, sk);
+	FIELD(struct outer_ev, pair, arr);
+	d = decoder_new(btf, (__u32)id);
+	assert_non_null(d);
+	assert_true(decoder_has_flat(d, COOLBPF_FMT_TEXT));
+	assert_true(decoder_has_flat(d, COOLBPF_FMT_JSON));
+	decoder_free(d);
+
+	((unsigned char *)&v.raw)[0] = 1;
+	v.sk.pid = 7;
+	v.sk.family = 2;
+	memcpy(&v.sk.saddr, "\x7f\0\0\x01", 4);
+	memcpy(&v.sk.daddr, "\x0a\0\0\x07", 4);
+	v.pair[0].family = 10;
+	((unsigned char *)&v.pair[0].saddr)[15] = 1;
+	v.pair[1].family = 0; /* neither: hex numbers */
+	((unsigned char *)&v.pair[1].saddr)[0] = 0xff;
+	/* JSON() also runs the walk (decoder_json) and compares */
+	assert_string_equal(
+		JSON(id, v),
+		"{\"raw\": \"0x1\", \"sk\": {\"pid\": 7, \"family\": 2, \"saddr\": \"127.0.0.1\", "
+		"\"daddr\": \"10.0.0.7\"}, \"pair\": [{\"pid\": 0, \"family\": 10, "
+		"\"saddr\": \"::1\", \"daddr\": \"::\"}, {\"pid\": 0, \"family\": 0, "
+		"\"saddr\": \"0xff\", \"daddr\": \"0x0\"}]}");
+	assert_string_equal(TEXT(id, v),
+			    "raw=0x1 sk={pid=7 family=2 saddr=127.0.0.1 daddr=10.0.0.7} "
+			    "pair=[{pid=0 family=10 saddr=::1 daddr=::}, "
+			    "{pid=0 family=0 saddr=0xff daddr=0x0}]");
+	/* the same struct on its own, family changing event by event */
+	v.sk.family = 10;
+	assert_string_equal(JSON(sk, v.sk), "{\"pid\": 7, \"family\": 10, \"saddr\": \"7f00:1::\", "
+					    "\"daddr\": \"a00:7::\"}");
+}
+
 static void test_char_by_encoding_and_through_typedef_const(void **state)
 {
 	char v[6] = "x=y";
@@ -750,6 +815,7 @@ int main(void)
 		T(test_bool_char_int128_pointer),
 		T(test_char_arrays_are_strings_u8_arrays_lists),
 		T(test_multi_strings_and_addresses_by_family),
+		T(test_family_struct_takes_flat_plan_same_as_walk),
 		T(test_char_by_encoding_and_through_typedef_const),
 		T(test_modifiers_and_type_tag_resolved),
 		T(test_nested_structs_arrays_of_structs_multidim),
