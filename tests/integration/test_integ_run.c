@@ -499,36 +499,13 @@ static void wait_dropped_settle(struct coolbpf_map *m)
  */
 static void test_queue_full_after_start_over_drops_in_order(void **state)
 {
-	static const char src[] = "#include \"lbc.h\"\n"
-				  "struct rec { u64 seq; u64 fill[7]; };\n"
-				  "LBC_RINGBUF(rb, struct rec, 4 << 20);\n"
-				  "u64 seq;\n"
-				  "SEC(\"tp/syscalls/sys_enter_getpgid\")\n"
-				  "int fill(struct trace_event_raw_sys_enter *ctx)\n"
-				  "{\n"
-				  "\tstruct rec *e;\n"
-				  "\tif (ctx->args[0] != 0x5eee)\n"
-				  "\t\treturn 0;\n"
-				  "\te = lbc_ringbuf_reserve(rb, sizeof(*e));\n"
-				  "\tif (!e)\n"
-				  "\t\treturn 0;\n"
-				  "\t__builtin_memset(e, 0, sizeof(*e));\n"
-				  "\te->seq = __sync_fetch_and_add(&seq, 1);\n"
-				  "\tbpf_ringbuf_submit(e, 0);\n"
-				  "\treturn 0;\n"
-				  "}\n"
-				  "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
-	COOLBPF_OBJECT_OPTS(oo, .name = "startover", .compile = &env_compile);
-	struct coolbpf_object *obj = coolbpf_object__open_source(src, sizeof(src) - 1, &oo);
+	struct coolbpf_object *obj = open_load_attach("tests/data/startover.bpf.c");
 	struct seq_check c = { 0 };
 	struct coolbpf_map *rb;
 	double end;
 	long first;
 
 	(void)state;
-	assert_non_null(obj);
-	assert_int_equal(coolbpf_object__load(obj), 0);
-	assert_int_equal(coolbpf_object__attach(obj), 0);
 	COOLBPF_EVENTS_OPTS(eo, .on_event = check_seq, .ctx = &c, .queue_size = 2 << 20);
 	assert_int_equal(coolbpf_object__open_events(obj, &eo), 0);
 	rb = coolbpf_object__map(obj, "rb");
