@@ -34,12 +34,9 @@ struct rec {
 
 struct ev_queue {
 	char *buf;
-	size_t cap; /* a multiple of 8 */
-	__u64 head; /* consumer's; atomics on both */
-	__u64 tail; /* producer's */
-	/* producer's: its last start-over, from an empty queue at skip_from
-	 * (where the consumer's head stays until it reads the wrap) */
-	__u64 skip_from, skip_to;
+	size_t cap;  /* a multiple of 8 */
+	__u64 head;  /* consumer's; atomics on both */
+	__u64 tail;  /* producer's */
 	int waiting; /* the consumer found it empty: the producer signals */
 	int efd;
 };
@@ -63,7 +60,6 @@ static struct ev_queue *queue_new(size_t size)
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	q->waiting = 1;
-	q->skip_from = UINT64_MAX;
 	if (q->buf == MAP_FAILED || q->efd < 0) {
 		if (q->buf != MAP_FAILED)
 			munmap(q->buf, q->cap);
@@ -91,8 +87,6 @@ static bool queue_push(struct ev_queue *q, int kind, int cpu, const void *data, 
 	__u64 head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE), tail = q->tail;
 	struct rec r = { .size = (__u32)size, .kind = (__u16)kind, .cpu = (__s16)cpu };
 
-	if (head == q->skip_from)
-		head = q->skip_to; /* the consumer has nothing to read before it */
 	pos = (size_t)(tail % q->cap);
 	to_end = q->cap - pos;
 	total = need > to_end ? to_end + need : need; /* a record never wraps */
@@ -100,9 +94,11 @@ static bool queue_push(struct ev_queue *q, int kind, int cpu, const void *data, 
 		return false;
 	if (head == tail && pos >= QUEUE_RESTART && need <= pos) {
 		/* empty: start over at the beginning, so a queue that keeps
-		 * up touches (keeps resident) only its first pages */
-		q->skip_from = tail;
-		q->skip_to = tail + to_end;
+		 * up touches (keeps resident) only its first pages. The bytes
+		 * skipped count as used until the consumer has read the wrap:
+		 * the producer must not write over it meanwhile (it once did,
+		 * when the head stood at the wrap: the consumer then read
+		 * records out of order, some twice) */
 		total = to_end + need;
 	}
 	if (total > need) {

@@ -456,6 +456,86 @@ static void test_ringbuf_overflow_is_counted_as_lost(void **state)
 	coolbpf_object__close(obj);
 }
 
+struct seq_check {
+	long got;
+	long out_of_order; /* records not one after the last: read twice or garbage */
+	__u64 next;
+};
+
+static int check_seq(void *ctx, struct coolbpf_map *map, const void *data, size_t size)
+{
+	struct seq_check *c = ctx;
+	__u64 seq;
+
+	(void)map;
+	memcpy(&seq, data, sizeof(seq));
+	if (size != 64 || seq < c->next)
+		c->out_of_order++;
+	c->next = seq + 1;
+	c->got++;
+	return 0;
+}
+
+static void wait_dropped_settle(struct coolbpf_map *m)
+{
+	double end = now() + 10;
+	__u64 last = UINT64_MAX;
+
+	while (now() < end) {
+		__u64 d = coolbpf_map__dropped(m);
+
+		if (d && d == last)
+			return;
+		last = d;
+		usleep(200 * 1000);
+	}
+}
+
+/*
+ * The drain thread's queue starts over at its beginning when it is empty
+ * past 1 MB, leaving a wrap mark where it was. Filled again before the
+ * consumer read that mark, it must drop rather than write over it (it
+ * once did: the consumer then read records out of order, some twice).
+ */
+static void test_queue_full_after_start_over_drops_in_order(void **state)
+{
+	struct coolbpf_object *obj = open_load_attach("tests/data/startover.bpf.c");
+	struct seq_check c = { 0 };
+	struct coolbpf_map *rb;
+	double end;
+	long first;
+
+	(void)state;
+	COOLBPF_EVENTS_OPTS(eo, .on_event = check_seq, .ctx = &c, .queue_size = 2 << 20);
+	assert_int_equal(coolbpf_object__open_events(obj, &eo), 0);
+	rb = coolbpf_object__map(obj, "rb");
+	/* 15000 records of 64 + 8 bytes: the queue, read as they come, is
+	 * empty 1,080,000 bytes in, past the start-over mark */
+	for (int i = 0; i < 15000; i++)
+		getpgid(0x5eee);
+	for (end = now() + 10; c.got < 15000 && now() < end;)
+		coolbpf_object__poll(obj, 100);
+	assert_int_equal(c.got, 15000);
+	/* nobody reads now: the next record starts over at 0, and only what
+	 * fits before the mark may be queued (15000), the rest dropped */
+	for (int i = 0; i < 30000; i++)
+		getpgid(0x5eee);
+	wait_dropped_settle(rb);
+	first = c.got;
+	for (end = now() + 10; now() < end;) {
+		long before = c.got;
+
+		coolbpf_object__poll(obj, 300);
+		if (c.got == before && c.got + (long)coolbpf_map__dropped(rb) >= 45000)
+			break;
+	}
+	assert_int_equal(c.out_of_order, 0);
+	assert_int_equal(coolbpf_map__lost(rb), 0);
+	assert_int_equal(c.got - first + (long)coolbpf_map__dropped(rb), 30000);
+	assert_int_equal(coolbpf_map__dropped(rb), 15000);
+	coolbpf_object__close(obj);
+}
+
 /* mirrors the start of tests/data/params.bpf.c's struct ev */
 struct params_event {
 	int pid;
@@ -607,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_missing_tracepoint_fails_attach_and_detaches_all),
 		cmocka_unit_test(test_optional_programs_are_left_out_with_a_reason),
 		cmocka_unit_test(test_ringbuf_overflow_is_counted_as_lost),
+		cmocka_unit_test(test_queue_full_after_start_over_drops_in_order),
 		cmocka_unit_test(test_set_global_reaches_the_kernel_and_errors_say_why),
 		cmocka_unit_test(test_map_clear_and_time_stamped_format),
 	};
