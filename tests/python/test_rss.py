@@ -73,3 +73,15 @@ def test_evtool_peak_rss_under_10_mb(peaks):
         pytest.skip("the goal is for Debian's python3.11, not %s" % sys.executable)
     tool, _ = peaks
     assert tool < GOAL_KB, "evtool.py peaked at %d kB, over %d kB" % (tool, GOAL_KB)
+
+
+def test_libcoolbpf_maps_no_json_library_before_a_remote_compile():
+    """libjansson reads coolbpfd's replies only: dlopen'ed by a remote compile"""
+    code = ("from pylcc import _lib\n"
+            "print(' '.join(sorted({l.split()[-1] for l in open('/proc/self/maps') "
+            "if '.so' in l})))")
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "python"))
+    maps = subprocess.run([sys.executable, "-S", "-c", code], env=env, check=True,
+                          capture_output=True, text=True).stdout.split()
+    assert any("libcoolbpf" in m for m in maps), maps
+    assert not [m for m in maps if "jansson" in m], maps
