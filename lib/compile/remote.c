@@ -19,7 +19,6 @@
  * A failed remote compile never falls back to a local one silently: the
  * message says what happened and how to compile locally.
  */
-#include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -235,21 +234,12 @@ static pthread_once_t jansson_once = PTHREAD_ONCE_INIT;
 
 static void jansson_load(void)
 {
-	void *h = dlopen("libjansson.so.4", RTLD_NOW | RTLD_LOCAL);
+	static const char *const names[] = { "json_loadb", "json_object_get", "json_string_value",
+					     "json_delete", NULL };
+	void **const fns[] = { (void **)&jansson.loadb, (void **)&jansson.object_get,
+			       (void **)&jansson.string_value, (void **)&jansson.del };
 
-	if (!h) {
-		snprintf(jansson.err, sizeof(jansson.err), "%s", dlerror());
-		return;
-	}
-	*(void **)&jansson.object_get = dlsym(h, "json_object_get");
-	*(void **)&jansson.string_value = dlsym(h, "json_string_value");
-	*(void **)&jansson.del = dlsym(h, "json_delete");
-	*(void **)&jansson.loadb = dlsym(h, "json_loadb");
-	if (!jansson.object_get || !jansson.string_value || !jansson.del || !jansson.loadb) {
-		snprintf(jansson.err, sizeof(jansson.err), "libjansson.so.4 lacks json_* symbols");
-		jansson.loadb = NULL;
-	}
-	/* never dlclose: loaded once for the process */
+	dl_resolve("libjansson.so.4", names, fns, jansson.err, sizeof(jansson.err));
 }
 
 /* NULL when libjansson is there, else why not */
