@@ -36,10 +36,14 @@ class _Declared(ct.CDLL):
         self._protos = protos
 
     def __getattr__(self, name):
-        f = super().__getattr__(name)  # CDLL caches it as an attribute
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        f = self[name]  # a new function object, not yet cached
         proto = self._protos.get(name)
         if proto is not None:
             f.restype, f.argtypes = proto
+        # cached only once declared: another thread never calls it half-typed
+        setattr(self, name, f)
         return f
 
 
