@@ -31,6 +31,9 @@ WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wmissing-prototyp
 BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 	-Iinclude -Ilib -MMD -MP $(SANITIZE)
 LDLIBS := -lbpf -lelf -lz -lmd -ljansson
+# what libcoolbpf itself links: libjansson (coolbpfd's replies) is
+# dlopen'ed by the remote compile that needs it (lib/compile/remote.c)
+LIB_LDLIBS := $(filter-out -ljansson,$(LDLIBS))
 LDFLAGS += $(SANITIZE)
 
 # lib/, one folder per concept, each floor built on the ones before it
@@ -136,7 +139,7 @@ $(PRELOAD_LIB): lib/object/nobpf.c include/coolbpf/nobpf.h
 $(SHARED_LIB): $(LIB_OBJS) lib/libcoolbpf.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libcoolbpf.so.$(SOVERSION) \
-		-Wl,--version-script=lib/libcoolbpf.map -o $@ $(LIB_OBJS) $(LDLIBS)
+		-Wl,--version-script=lib/libcoolbpf.map -o $@ $(LIB_OBJS) $(LIB_LDLIBS)
 	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so.$(SOVERSION)
 	ln -sf libcoolbpf.so.$(VERSION) $(BUILD)/lib/libcoolbpf.so
 

@@ -220,6 +220,12 @@ int run_filter(const char *const argv[], int in_fd, struct strbuf *out, size_t o
 
 /* http.c: HTTP(S) through libcurl, dlopen'd on first use ---------------- */
 
+/* dlopen soname (never closed) and resolve names[i] into *fns[i] for each
+ * of the NULL-terminated names: 0, or -1 with why in err (and every *fns[i]
+ * NULL). For the libraries only some runs need (libcurl, libjansson). */
+int dl_resolve(const char *soname, const char *const names[], void **const fns[], char *err,
+	       size_t err_size);
+
 #define HTTP_BODY_MAX (256u * 1024 * 1024)
 
 struct http_req {

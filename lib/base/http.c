@@ -32,29 +32,42 @@ static struct {
 } curl;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
-static void curl_load(void)
+int dl_resolve(const char *soname, const char *const names[], void **const fns[], char *err,
+	       size_t err_size)
 {
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	size_t i;
 
 	if (!h) {
-		snprintf(curl.err, sizeof(curl.err), "%s", dlerror());
-		return;
+		snprintf(err, err_size, "%s", dlerror());
+		return -1;
 	}
-	*(void **)&curl.global_init = dlsym(h, "curl_global_init");
-	*(void **)&curl.easy_init = dlsym(h, "curl_easy_init");
-	*(void **)&curl.easy_setopt = dlsym(h, "curl_easy_setopt");
-	*(void **)&curl.easy_perform = dlsym(h, "curl_easy_perform");
-	*(void **)&curl.easy_getinfo = dlsym(h, "curl_easy_getinfo");
-	*(void **)&curl.easy_cleanup = dlsym(h, "curl_easy_cleanup");
-	*(void **)&curl.slist_append = dlsym(h, "curl_slist_append");
-	*(void **)&curl.slist_free_all = dlsym(h, "curl_slist_free_all");
-	if (!curl.global_init || !curl.easy_init || !curl.easy_setopt || !curl.easy_perform ||
-	    !curl.easy_getinfo || !curl.easy_cleanup || !curl.slist_append ||
-	    !curl.slist_free_all) {
-		snprintf(curl.err, sizeof(curl.err), "libcurl.so.4 lacks curl_easy_* symbols");
-		curl.easy_init = NULL;
-		return;
+	for (i = 0; names[i]; i++) {
+		*fns[i] = dlsym(h, names[i]);
+		if (!*fns[i]) {
+			snprintf(err, err_size, "%s lacks %s", soname, names[i]);
+			while (i)
+				*fns[--i] = NULL;
+			return -1;
+		}
 	}
+	return 0; /* never dlclose: the library may keep global state */
+}
+
+static void curl_load(void)
+{
+	static const char *const names[] = {
+		"curl_global_init",  "curl_easy_init",	    "curl_easy_setopt",
+		"curl_easy_perform", "curl_easy_getinfo",   "curl_easy_cleanup",
+		"curl_slist_append", "curl_slist_free_all", NULL
+	};
+	void **const fns[] = { (void **)&curl.global_init,  (void **)&curl.easy_init,
+			       (void **)&curl.easy_setopt,  (void **)&curl.easy_perform,
+			       (void **)&curl.easy_getinfo, (void **)&curl.easy_cleanup,
+			       (void **)&curl.slist_append, (void **)&curl.slist_free_all };
+
+	if (dl_resolve("libcurl.so.4", names, fns, curl.err, sizeof(curl.err)))
+		return;
 	/* once, before any thread makes a handle (not thread-safe in older curl) */
 	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(curl.err, sizeof(curl.err), "curl_global_init failed");

@@ -6,7 +6,9 @@
  * included), so the rest of the library cannot tell the difference.
  *
  * The request goes through lib/base's http.c, which loads libcurl only
- * when a server is used.
+ * when a server is used; the reply's JSON is read by libjansson, loaded
+ * the same way (a library that every program linking libcoolbpf, a pylcc
+ * tool's Python included, would otherwise map for nothing).
  *
  * A server sees only the request's source. The quoted includes that
  * resolve on this machine (next to the including file, then in the -I
@@ -18,6 +20,7 @@
  * message says what happened and how to compile locally.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -218,11 +221,39 @@ struct reply {
 	bool cached;
 };
 
+/* libjansson, resolved on the first remote compile: the four calls the
+ * reply needs (json_decref is an inline over json_delete) */
+static struct {
+	json_t *(*loadb)(const char *, size_t, size_t, json_error_t *);
+	json_t *(*object_get)(const json_t *, const char *);
+	const char *(*string_value)(const json_t *);
+	void (*del)(json_t *);
+	char err[256];
+} jansson;
+static pthread_once_t jansson_once = PTHREAD_ONCE_INIT;
+
+static void jansson_load(void)
+{
+	static const char *const names[] = { "json_loadb", "json_object_get", "json_string_value",
+					     "json_delete", NULL };
+	void **const fns[] = { (void **)&jansson.loadb, (void **)&jansson.object_get,
+			       (void **)&jansson.string_value, (void **)&jansson.del };
+
+	dl_resolve("libjansson.so.4", names, fns, jansson.err, sizeof(jansson.err));
+}
+
+/* NULL when libjansson is there, else why not */
+static const char *jansson_unavailable(void)
+{
+	pthread_once(&jansson_once, jansson_load);
+	return jansson.loadb ? NULL : jansson.err;
+}
+
 /* The reply, parsed with jansson as coolbpfd parses requests; fields
  * that are absent or not strings stay NULL. */
 static int dup_field(json_t *o, const char *key, char **out)
 {
-	const char *s = json_string_value(json_object_get(o, key));
+	const char *s = jansson.string_value(jansson.object_get(o, key));
 
 	*out = s ? strdup(s) : NULL;
 	return s && !*out ? -ENOMEM : 0;
@@ -230,7 +261,7 @@ static int dup_field(json_t *o, const char *key, char **out)
 
 static int parse_reply(const char *body, size_t len, struct reply *r)
 {
-	json_t *o = json_loadb(body, len, 0, NULL);
+	json_t *o = jansson.loadb(body, len, 0, NULL);
 	int err = -EINVAL;
 
 	if (json_is_object(o)) {
@@ -239,9 +270,10 @@ static int parse_reply(const char *body, size_t len, struct reply *r)
 			      dup_field(o, "sha256", &r->sha256) ?:
 			      dup_field(o, "log", &r->log)	 ?:
 								   dup_field(o, "error", &r->error);
-		r->cached = json_is_true(json_object_get(o, "cached"));
+		r->cached = json_is_true(jansson.object_get(o, "cached"));
 	}
-	json_decref(o);
+	if (o)
+		jansson.del(o); /* ours alone: json_loadb's reference */
 	return err;
 }
 
@@ -367,6 +399,11 @@ int remote_compile(const char *server, const struct compile_job *job,
 	if (http_unavailable()) {
 		pr_warn("remote compile needs libcurl (%s): install libcurl4; %s\n",
 			http_unavailable(), LOCAL_HINT);
+		return cb_err(-ENOPKG);
+	}
+	if (jansson_unavailable()) {
+		pr_warn("remote compile needs libjansson (%s): install libjansson4; %s\n",
+			jansson_unavailable(), LOCAL_HINT);
 		return cb_err(-ENOPKG);
 	}
 	err = inline_source(server, job, &src);

@@ -27,6 +27,26 @@ def _candidates():
         yield found
 
 
+class _Declared(ct.CDLL):
+    """A library whose functions take their prototype (of protos) when
+    first used, not all at load: a tool pays for the calls it makes."""
+
+    def __init__(self, path, protos):
+        super().__init__(path, use_errno=True)
+        self._protos = protos
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        f = self[name]  # a new function object, not yet cached
+        proto = self._protos.get(name)
+        if proto is not None:
+            f.restype, f.argtypes = proto
+        # cached only once declared: another thread never calls it half-typed
+        setattr(self, name, f)
+        return f
+
+
 def _load():
     tried = []
     for path in _candidates():
@@ -34,7 +54,7 @@ def _load():
             tried.append(path + " (missing)")
             continue
         try:
-            return ct.CDLL(path, use_errno=True), path
+            return _Declared(path, _PROTOS), path
         except OSError as e:
             tried.append("%s (%s)" % (path, e))
     raise LccError("cannot find libcoolbpf: run `make`, or `make install`, or set "
@@ -166,18 +186,9 @@ _BPF_PROTOS = {
 }
 
 
-def _declare(dll, protos):
-    for name, (res, args) in protos.items():
-        f = getattr(dll, name)
-        f.restype = res
-        f.argtypes = args
-
-
 lib, path = _load()
-_declare(lib, _PROTOS)
 # libcoolbpf links libbpf.so.1: the same copy is already in the process
-bpf = ct.CDLL("libbpf.so.1", use_errno=True)
-_declare(bpf, _BPF_PROTOS)
+bpf = _Declared("libbpf.so.1", _BPF_PROTOS)
 libc = ct.CDLL(None, use_errno=True)
 libc.syscall.restype = ct.c_long
 libc.close.argtypes = [ct.c_int]
