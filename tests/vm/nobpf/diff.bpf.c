@@ -3,7 +3,14 @@
  * kernel's bpf() and through coolbpf_nobpf on the same kernel, on the same
  * input (opens of /tmp/nbdiff-*), its maps and events must be the same.
  * Every map kind the module has that gives a deterministic answer: hash,
- * array, per-CPU array, LRU hash, ring buffer and perf event output. */
+ * array, per-CPU array, LRU hash, ring buffer and perf event output; and a
+ * kprobe/kretprobe pair on do_sys_openat2 (every kernel from 5.6) whose
+ * entry marks the thread opening a /tmp/nbdiff-* file and whose return
+ * counts those opens by their result (map delete, a kretprobe's return
+ * value).
+ * NBDIFF_NO_FETCH (tests/vm/run-nobpf-diff, for kernels before 5.12, whose
+ * verifier has no fetching atomics): the sequence number is read, then
+ * added to without fetching (BPF_XADD); -smp 1 guests, so the same. */
 #include "lbc.h"
 
 struct name {
@@ -21,6 +28,8 @@ LBC_HASH(by_name, struct name, u64, 64);
 LBC_LRU_HASH(lru_by_name, struct name, u64, 64);
 LBC_ARRAY(total, u32, u64, 2);
 LBC_PERCPU_ARRAY(per_cpu, u32, u64, 1);
+LBC_HASH(opening, u64, u64, 64);
+LBC_HASH(open_results, s64, u64, 8);
 
 static const char prefix[] = "/tmp/nbdiff-";
 
@@ -42,7 +51,12 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 	n = bpf_map_lookup_elem(&total, &k0);
 	if (!n)
 		return 0;
+#ifdef NBDIFF_NO_FETCH
+	e.seq = *n;
+	__sync_fetch_and_add(n, 1);
+#else
 	e.seq = __sync_fetch_and_add(n, 1);
+#endif
 	n = bpf_map_lookup_elem(&total, &k1);
 	if (n)
 		*n += len; /* a plain store through a map value */
@@ -61,6 +75,47 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 		bpf_map_update_elem(&lru_by_name, &e.name, &one, BPF_ANY);
 	bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0);
 	bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, &e, sizeof(e));
+	return 0;
+}
+
+/* is the string at user address p one of /tmp/nbdiff-*? */
+static __always_inline int ours(const void *p)
+{
+	char s[sizeof(prefix)] = {};
+
+	if (bpf_probe_read_user_str(s, sizeof(s), p) != sizeof(s))
+		return 0;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(prefix) - 1; i++)
+		if (s[i] != prefix[i])
+			return 0;
+	return 1;
+}
+
+SEC("kprobe/do_sys_openat2")
+int BPF_KPROBE(on_openat2, int dfd, const char *filename)
+{
+	u64 id = bpf_get_current_pid_tgid(), one = 1;
+
+	if (ours(filename))
+		bpf_map_update_elem(&opening, &id, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/do_sys_openat2")
+int BPF_KRETPROBE(on_openat2_return, long ret)
+{
+	u64 id = bpf_get_current_pid_tgid(), one = 1, *n;
+	s64 r = ret;
+
+	if (!bpf_map_lookup_elem(&opening, &id))
+		return 0;
+	bpf_map_delete_elem(&opening, &id);
+	n = bpf_map_lookup_elem(&open_results, &r);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&open_results, &r, &one, BPF_NOEXIST);
 	return 0;
 }
 
