@@ -7,7 +7,9 @@
  * kprobe/kretprobe pair on do_sys_openat2 (every kernel from 5.6) whose
  * entry marks the thread opening a /tmp/nbdiff-* file and whose return
  * counts those opens by their result (map delete, a kretprobe's return
- * value).
+ * value); a raw tracepoint (sys_enter) counting the same opens per
+ * syscall in a per-CPU hash; a uprobe on libc's getpid counting the
+ * calls of the thread diff-cases names "nbdiffpid".
  * NBDIFF_NO_FETCH (tests/vm/run-nobpf-diff, for kernels before 5.12, whose
  * verifier has no fetching atomics): the sequence number is read, then
  * added to without fetching (BPF_XADD); -smp 1 guests, so the same. */
@@ -15,6 +17,10 @@
 
 struct name {
 	char s[32];
+};
+
+struct comm {
+	char s[16];
 };
 
 struct ev {
@@ -30,6 +36,8 @@ LBC_ARRAY(total, u32, u64, 2);
 LBC_PERCPU_ARRAY(per_cpu, u32, u64, 1);
 LBC_HASH(opening, u64, u64, 64);
 LBC_HASH(open_results, s64, u64, 8);
+LBC_PERCPU_HASH(raw_opens, s64, u64, 8);
+LBC_HASH(getpids, struct comm, u64, 8);
 
 static const char prefix[] = "/tmp/nbdiff-";
 
@@ -116,6 +124,44 @@ int BPF_KRETPROBE(on_openat2_return, long ret)
 		__sync_fetch_and_add(n, 1);
 	else
 		bpf_map_update_elem(&open_results, &r, &one, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int on_sys_enter(u64 *ctx) /* struct pt_regs *regs, long id */
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	s64 id = (s64)ctx[1];
+	u64 one = 1, *n;
+
+	if (id != 257 /* x86-64 openat */ || !ours((void *)PT_REGS_PARM2_CORE(regs)))
+		return 0;
+	n = bpf_map_lookup_elem(&raw_opens, &id);
+	if (n)
+		*n += 1;
+	else
+		bpf_map_update_elem(&raw_opens, &id, &one, BPF_NOEXIST);
+	return 0;
+}
+
+static const char pidcomm[] = "nbdiffpid";
+
+SEC("uprobe//lib/x86_64-linux-gnu/libc.so.6:getpid")
+int on_getpid(struct pt_regs *ctx)
+{
+	struct comm c = {};
+	u64 one = 1, *n;
+
+	bpf_get_current_comm(c.s, sizeof(c.s));
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(pidcomm); i++)
+		if (c.s[i] != pidcomm[i])
+			return 0;
+	n = bpf_map_lookup_elem(&getpids, &c);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&getpids, &c, &one, BPF_NOEXIST);
 	return 0;
 }
 
