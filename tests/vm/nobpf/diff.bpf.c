@@ -41,6 +41,32 @@ LBC_HASH(getpids, struct comm, u64, 8);
 
 static const char prefix[] = "/tmp/nbdiff-";
 
+/* the first N bytes of A and B are the same (N a constant: unrolled) */
+static __always_inline int same(const char *a, const char *b, int n)
+{
+#pragma unroll
+	for (int i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static __always_inline int has_prefix(const char *s)
+{
+	return same(s, prefix, sizeof(prefix) - 1);
+}
+
+/* MAP[KEY] += 1, atomically, from 1 when it is not there */
+static __always_inline void bump(void *map, const void *key)
+{
+	u64 one = 1, *n = bpf_map_lookup_elem(map, key);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(map, key, &one, BPF_NOEXIST);
+}
+
 SEC("tp/syscalls/sys_enter_openat")
 int on_openat(struct trace_event_raw_sys_enter *ctx)
 {
@@ -50,12 +76,8 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 	int len;
 
 	len = bpf_probe_read_user_str(e.name.s, sizeof(e.name.s), (void *)ctx->args[1]);
-	if (len <= (int)sizeof(prefix) - 1)
+	if (len <= (int)sizeof(prefix) - 1 || !has_prefix(e.name.s))
 		return 0;
-#pragma unroll
-	for (int i = 0; i < (int)sizeof(prefix) - 1; i++)
-		if (e.name.s[i] != prefix[i])
-			return 0;
 	n = bpf_map_lookup_elem(&total, &k0);
 	if (!n)
 		return 0;
@@ -71,11 +93,7 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 	n = bpf_map_lookup_elem(&per_cpu, &k0);
 	if (n)
 		*n += 1;
-	n = bpf_map_lookup_elem(&by_name, &e.name);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&by_name, &e.name, &one, BPF_NOEXIST);
+	bump(&by_name, &e.name);
 	n = bpf_map_lookup_elem(&lru_by_name, &e.name);
 	if (n)
 		*n += 1;
@@ -91,13 +109,7 @@ static __always_inline int ours(const void *p)
 {
 	char s[sizeof(prefix)] = {};
 
-	if (bpf_probe_read_user_str(s, sizeof(s), p) != sizeof(s))
-		return 0;
-#pragma unroll
-	for (int i = 0; i < (int)sizeof(prefix) - 1; i++)
-		if (s[i] != prefix[i])
-			return 0;
-	return 1;
+	return bpf_probe_read_user_str(s, sizeof(s), p) == sizeof(s) && has_prefix(s);
 }
 
 SEC("kprobe/do_sys_openat2")
@@ -113,17 +125,13 @@ int BPF_KPROBE(on_openat2, int dfd, const char *filename)
 SEC("kretprobe/do_sys_openat2")
 int BPF_KRETPROBE(on_openat2_return, long ret)
 {
-	u64 id = bpf_get_current_pid_tgid(), one = 1, *n;
+	u64 id = bpf_get_current_pid_tgid();
 	s64 r = ret;
 
 	if (!bpf_map_lookup_elem(&opening, &id))
 		return 0;
 	bpf_map_delete_elem(&opening, &id);
-	n = bpf_map_lookup_elem(&open_results, &r);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&open_results, &r, &one, BPF_NOEXIST);
+	bump(&open_results, &r);
 	return 0;
 }
 
@@ -132,15 +140,9 @@ int on_sys_enter(u64 *ctx) /* struct pt_regs *regs, long id */
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	s64 id = (s64)ctx[1];
-	u64 one = 1, *n;
 
-	if (id != 257 /* x86-64 openat */ || !ours((void *)PT_REGS_PARM2_CORE(regs)))
-		return 0;
-	n = bpf_map_lookup_elem(&raw_opens, &id);
-	if (n)
-		*n += 1;
-	else
-		bpf_map_update_elem(&raw_opens, &id, &one, BPF_NOEXIST);
+	if (id == 257 /* x86-64 openat */ && ours((void *)PT_REGS_PARM2_CORE(regs)))
+		bump(&raw_opens, &id);
 	return 0;
 }
 
@@ -150,18 +152,10 @@ SEC("uprobe//lib/x86_64-linux-gnu/libc.so.6:getpid")
 int on_getpid(struct pt_regs *ctx)
 {
 	struct comm c = {};
-	u64 one = 1, *n;
 
 	bpf_get_current_comm(c.s, sizeof(c.s));
-#pragma unroll
-	for (int i = 0; i < (int)sizeof(pidcomm); i++)
-		if (c.s[i] != pidcomm[i])
-			return 0;
-	n = bpf_map_lookup_elem(&getpids, &c);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&getpids, &c, &one, BPF_NOEXIST);
+	if (same(c.s, pidcomm, sizeof(pidcomm)))
+		bump(&getpids, &c);
 	return 0;
 }
 
