@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What the module needs from the kernel that changes between versions.
- * Written and tested against 6.1 (and built against Debian's 5.10/6.12
- * headers); the 3.10/4.x spellings are named here, not tested. */
+ * Written and tested against 6.1, loaded and compared with the kernel's
+ * own bpf() on Debian's 5.10 and 6.12 (tests/vm/run-nobpf-diff); the
+ * 3.10/4.x spellings are named here, not tested. */
 #ifndef NOBPF_COMPAT_H
 #define NOBPF_COMPAT_H
 
