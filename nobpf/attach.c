@@ -210,8 +210,9 @@ static void link_replay(struct nb_link *l, struct perf_event_attr *attr, const c
 		addr = nb_lookup_symbol(func);
 		if (!addr)
 			return;
-		l->attr.config1 = 0;	/* kprobe_func */
-		l->attr.config2 = addr; /* kprobe_addr; probe_offset stays */
+		/* kprobe_func none: config2 is kprobe_addr, no longer probe_offset */
+		l->attr.config1 = 0;
+		l->attr.config2 = addr + attr->config2;
 		l->replay = true;
 	}
 }
