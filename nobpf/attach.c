@@ -4,13 +4,19 @@
  * again by the module as a kernel counter on every online CPU, with an
  * overflow handler that runs the program: on the tracepoint's record as it
  * is (the trace_event_raw_* layout), or on the probe's pt_regs. The link is
- * an fd; closing it releases the counters. CPUs that come online later are
- * not covered (docs/NOBPF.md). */
+ * an fd; closing it releases the counters. A CPU that comes online later
+ * (or again: perf drops a CPU's events when it goes offline) gets its
+ * counter from a work item the hotplug callback queues; uprobes excepted
+ * (docs/NOBPF.md). Raw tracepoints are not per CPU. */
 #include <linux/anon_inodes.h>
+#include <linux/cpuhotplug.h>
 #include <linux/file.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/perf_event.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
 #include "nobpf.h"
 
@@ -21,8 +27,19 @@ struct nb_link {
 	bool tracepoint;
 	u64 cookie;
 	struct tracepoint *tp; /* a raw tracepoint's, or the perf events below */
+	struct module *tp_mod; /* the module defining it, referenced */
+	/* perf events: one per online CPU; the attr again for a CPU that
+	 * comes online (replay: it names no user memory) */
+	struct perf_event_attr attr;
+	bool replay, hp_added;
+	struct mutex lock; /* ev[] */
+	struct hlist_node hp;
+	struct work_struct online_work;
+	struct cpumask pending; /* CPUs that came online, counters to renew */
 	struct perf_event *ev[NR_CPUS];
 };
+
+static int nb_cpuhp_state = -1;
 
 static void nb_overflow(struct perf_event *ev, struct perf_sample_data *data, struct pt_regs *regs)
 {
@@ -48,6 +65,13 @@ static void link_free(struct nb_link *l)
 	if (l->tp) {
 		tracepoint_probe_unregister(l->tp, nb_raw_probe, l);
 		tracepoint_synchronize_unregister();
+	}
+	if (l->tp_mod)
+		module_put(l->tp_mod);
+	if (l->hp_added) {
+		/* no callback queues the work after this, none runs after that */
+		cpuhp_state_remove_instance_nocalls(nb_cpuhp_state, &l->hp);
+		cancel_work_sync(&l->online_work);
 	}
 	for_each_possible_cpu(cpu) if (l->ev[cpu]) perf_event_release_kernel(l->ev[cpu]);
 	/* handlers run with preemption off: none is left after this */
@@ -99,6 +123,100 @@ int nb_link_info(struct file *f, void __user *uinfo, u32 *len)
 	return copy_to_user(uinfo, &info, n) ? -EFAULT : 0;
 }
 
+/* a CPU's counter; -ENODEV: the CPU is offline (perf checks under its
+ * context's lock, so a CPU going down meanwhile is not missed: its
+ * callback comes after) */
+static struct perf_event *link_counter(struct nb_link *l, struct perf_event_attr *attr, int cpu)
+{
+	return perf_event_create_kernel_counter(attr, cpu, NULL, nb_overflow, l);
+}
+
+/* a CPU came online: its old counter (if any) was taken off when it went
+ * down and never comes back; a new one. In a work item: creating a
+ * counter may register a kprobe, which takes the hotplug lock the
+ * callback runs under. */
+static void link_online_work(struct work_struct *w)
+{
+	struct nb_link *l = container_of(w, struct nb_link, online_work);
+	int cpu;
+
+	mutex_lock(&l->lock);
+	if (!l->replay)
+		cpumask_clear(&l->pending);
+	for_each_cpu(cpu, &l->pending)
+	{
+		struct perf_event *ev;
+
+		cpumask_clear_cpu(cpu, &l->pending);
+		if (l->ev[cpu])
+			perf_event_release_kernel(l->ev[cpu]);
+		l->ev[cpu] = NULL;
+		ev = link_counter(l, &l->attr, cpu);
+		if (!IS_ERR(ev))
+			l->ev[cpu] = ev;
+		else if (PTR_ERR(ev) != -ENODEV)
+			pr_warn_ratelimited(
+				"coolbpf_nobpf: link %u: no counter on CPU %d come online: %ld\n",
+				l->id, cpu, PTR_ERR(ev));
+	}
+	mutex_unlock(&l->lock);
+}
+
+static int nb_cpu_online(unsigned int cpu, struct hlist_node *node)
+{
+	struct nb_link *l = hlist_entry(node, struct nb_link, hp);
+
+	cpumask_set_cpu(cpu, &l->pending);
+	queue_work(system_long_wq, &l->online_work);
+	return 0;
+}
+
+int nb_attach_init(void)
+{
+	int st = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "coolbpf_nobpf:online", nb_cpu_online,
+					 NULL);
+
+	if (st < 0)
+		return st;
+	nb_cpuhp_state = st;
+	return 0;
+}
+
+void nb_attach_exit(void)
+{
+	cpuhp_remove_multi_state(nb_cpuhp_state);
+}
+
+/* the attr again for later CPUs: a kprobe names its function by a user
+ * pointer (only the attaching process can read it), so it is given by
+ * address instead; a uprobe's binary path is a user pointer too, and has
+ * no such form: uprobe links cover the CPUs online at attach */
+static void link_replay(struct nb_link *l, struct perf_event_attr *attr, const char *pmu)
+{
+	char func[KSYM_NAME_LEN];
+	unsigned long addr;
+
+	l->attr = *attr;
+	if (attr->type == PERF_TYPE_TRACEPOINT) {
+		l->replay = true;
+	} else if (!strcmp(pmu, "kprobe")) {
+		if (!attr->config1) {
+			l->replay = true; /* already by address */
+			return;
+		}
+		if (strncpy_from_user(func, u64_to_user_ptr(attr->config1), sizeof(func)) <= 0)
+			return;
+		func[sizeof(func) - 1] = 0;
+		addr = nb_lookup_symbol(func);
+		if (!addr)
+			return;
+		/* kprobe_func none: config2 is kprobe_addr, no longer probe_offset */
+		l->attr.config1 = 0;
+		l->attr.config2 = addr + attr->config2;
+		l->replay = true;
+	}
+}
+
 int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr, u64 cookie)
 {
 	struct nb_link *l;
@@ -122,6 +240,8 @@ int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr,
 	l->prog_file = get_file(pf);
 	l->cookie = cookie;
 	l->tracepoint = attr->type == PERF_TYPE_TRACEPOINT;
+	mutex_init(&l->lock);
+	INIT_WORK(&l->online_work, link_online_work);
 	attr->size = sizeof(*attr);
 	attr->sample_period = 1;
 	attr->freq = 0;
@@ -129,20 +249,34 @@ int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr,
 	attr->disabled = 0;
 	attr->inherit = 0;
 	attr->wakeup_events = 1;
-	cpus_read_lock();
+	/* the callback first: a CPU coming online from here on gets its
+	 * counter from the work (which waits for this loop: l->lock) */
+	if (nb_cpuhp_state >= 0 && !cpuhp_state_add_instance_nocalls(nb_cpuhp_state, &l->hp))
+		l->hp_added = true;
+	mutex_lock(&l->lock);
 	for_each_online_cpu(cpu)
 	{
-		struct perf_event *ev =
-			perf_event_create_kernel_counter(attr, cpu, NULL, nb_overflow, l);
+		struct perf_event *ev = link_counter(l, attr, cpu);
 
 		if (IS_ERR(ev)) {
+			if (PTR_ERR(ev) == -ENODEV)
+				continue; /* went offline meanwhile */
 			err = PTR_ERR(ev);
 			break;
 		}
+		if (!n)
+			link_replay(l, attr, ev->pmu->name ?: "");
 		l->ev[cpu] = ev;
 		n++;
 	}
-	cpus_read_unlock();
+	if (!l->replay)
+		cpumask_clear(&l->pending); /* nothing to renew them with */
+	mutex_unlock(&l->lock);
+	if (!l->replay && l->hp_added) {
+		cpuhp_state_remove_instance_nocalls(nb_cpuhp_state, &l->hp);
+		cancel_work_sync(&l->online_work);
+		l->hp_added = false;
+	}
 	if (err || !n) {
 		link_free(l);
 		return err ?: -ENODEV;
@@ -177,6 +311,7 @@ static void nb_raw_probe(void *data, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64
 struct tp_find {
 	const char *name;
 	struct tracepoint *tp;
+	struct module *mod; /* referenced, for a module's tracepoint */
 };
 
 static void tp_match(struct tracepoint *tp, void *priv)
@@ -187,7 +322,46 @@ static void tp_match(struct tracepoint *tp, void *priv)
 		f->tp = tp;
 }
 
-/* BPF_RAW_TRACEPOINT_OPEN: a tracepoint of the kernel proper, by name */
+/* tracepoints of modules: no exported walk over them, but a tracepoint
+ * module notifier is told of every loaded module with tracepoints when it
+ * registers; the module found is held until the link goes */
+static DEFINE_MUTEX(tp_find_lock);
+static struct tp_find *tp_finding;
+
+static int tp_module_match(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct tp_module *tm = data;
+	struct tp_find *f = READ_ONCE(tp_finding);
+	unsigned int i;
+
+	if (val != MODULE_STATE_COMING || !f || f->tp)
+		return NOTIFY_OK;
+	for (i = 0; i < tm->mod->num_tracepoints; i++) {
+		struct tracepoint *tp = tracepoint_ptr_deref(&tm->mod->tracepoints_ptrs[i]);
+
+		if (!strcmp(tp->name, f->name) && try_module_get(tm->mod)) {
+			f->tp = tp;
+			f->mod = tm->mod;
+			break;
+		}
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block tp_module_nb = { .notifier_call = tp_module_match };
+
+static void tp_find_in_modules(struct tp_find *f)
+{
+	mutex_lock(&tp_find_lock);
+	WRITE_ONCE(tp_finding, f);
+	if (!register_tracepoint_module_notifier(&tp_module_nb))
+		unregister_tracepoint_module_notifier(&tp_module_nb);
+	WRITE_ONCE(tp_finding, NULL);
+	mutex_unlock(&tp_find_lock);
+}
+
+/* BPF_RAW_TRACEPOINT_OPEN: a tracepoint of the kernel or of a loaded
+ * module, by name */
 int nb_raw_tp_open(union bpf_attr *attr)
 {
 	char name[128];
@@ -210,16 +384,22 @@ int nb_raw_tp_open(union bpf_attr *attr)
 	if (np->type != BPF_PROG_TYPE_RAW_TRACEPOINT)
 		goto out;
 	for_each_kernel_tracepoint(tp_match, &find);
+	if (!find.tp)
+		tp_find_in_modules(&find);
 	err = -ENOENT;
 	if (!find.tp)
 		goto out;
 	err = -ENOMEM;
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
+	if (!l) {
+		if (find.mod)
+			module_put(find.mod);
 		goto out;
+	}
 	l->id = nb_new_id();
 	l->np = np;
 	l->prog_file = get_file(pf);
+	l->tp_mod = find.mod;
 	err = tracepoint_probe_register(find.tp, nb_raw_probe, l);
 	if (err) {
 		link_free(l);

@@ -16,6 +16,7 @@
 
 #include "coolbpf_nobpf.h"
 #include "nobpf.h"
+#include "trace.h"
 
 static atomic_t nb_ids = ATOMIC_INIT(0);
 
@@ -186,7 +187,26 @@ static int nb_link_create(union bpf_attr *attr)
 	return -EOPNOTSUPP;
 }
 
+/* the module's own tracepoint: every bpf() command through it and its
+ * result, as u64 (raw tracepoint programs read ctx[0], ctx[1]); no trace
+ * event, a raw tracepoint of a module (tests/vm/nobpf/modtp.bpf.c) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0)
+DEFINE_TRACE(coolbpf_nobpf_cmd, TP_PROTO(u64 cmd, s64 ret), TP_ARGS(cmd, ret));
+#else
+DEFINE_TRACE(coolbpf_nobpf_cmd);
+#endif
+
+static long nb_bpf_cmd(struct coolbpf_nobpf_call *c);
+
 static long nb_bpf(struct coolbpf_nobpf_call *c)
+{
+	long ret = nb_bpf_cmd(c);
+
+	trace_coolbpf_nobpf_cmd(c->cmd, ret);
+	return ret;
+}
+
+static long nb_bpf_cmd(struct coolbpf_nobpf_call *c)
 {
 	union bpf_attr attr;
 	union bpf_attr __user *uattr = u64_to_user_ptr(c->attr);
@@ -290,15 +310,25 @@ static int __init nb_init(void)
 
 	if (err)
 		return err;
+	err = nb_attach_init();
+	if (err) {
+		nb_helpers_exit();
+		return err;
+	}
 	err = misc_register(&nb_dev);
-	if (!err)
+	if (err) {
+		nb_attach_exit();
+		nb_helpers_exit();
+	} else {
 		pr_info("coolbpf_nobpf: /dev/coolbpf ready (bpf() through a module; see docs/NOBPF.md)\n");
+	}
 	return err;
 }
 
 static void __exit nb_exit(void)
 {
 	misc_deregister(&nb_dev);
+	nb_attach_exit();
 	nb_helpers_exit();
 }
 

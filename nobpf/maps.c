@@ -27,6 +27,35 @@ struct nb_elem {
 	u8 data[]; /* key (rounded to 8), value(s) */
 };
 
+/* A map's lock is not taken twice on one CPU: a program run by a probe
+ * inside a locked section (a kprobe on a function the map code calls
+ * there, an NMI) gets -EBUSY or NULL instead of spinning on itself, as the
+ * kernel's hash maps do with their map_locked count. Other CPUs wait. */
+static DEFINE_PER_CPU(int, nb_map_locked);
+
+static bool map_lock(struct nb_map *m, unsigned long *flags)
+{
+	local_irq_save(*flags);
+	if (unlikely(__this_cpu_inc_return(nb_map_locked) != 1))
+		goto busy;
+	if (!in_nmi())
+		raw_spin_lock(&m->lock);
+	else if (!raw_spin_trylock(&m->lock))
+		goto busy;
+	return true;
+busy:
+	__this_cpu_dec(nb_map_locked);
+	local_irq_restore(*flags);
+	return false;
+}
+
+static void map_unlock(struct nb_map *m, unsigned long flags)
+{
+	raw_spin_unlock(&m->lock);
+	__this_cpu_dec(nb_map_locked);
+	local_irq_restore(flags);
+}
+
 static bool is_hash(u32 t)
 {
 	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
@@ -113,22 +142,18 @@ void *nb_ringbuf_reserve(struct nb_map *m, u64 size)
 		return NULL;
 	len = round_up(size + RB_HDR, 8);
 	cons = smp_load_acquire(m->consumer_pos);
-	if (in_nmi()) {
-		if (!raw_spin_trylock_irqsave(&m->lock, flags))
-			return NULL;
-	} else {
-		raw_spin_lock_irqsave(&m->lock, flags);
-	}
+	if (!map_lock(m, &flags))
+		return NULL;
 	prod = *m->producer_pos;
 	if (prod + len - cons > m->rb_mask + 1) {
-		raw_spin_unlock_irqrestore(&m->lock, flags);
+		map_unlock(m, flags);
 		return NULL;
 	}
 	hdr = m->rb_data + (prod & m->rb_mask);
 	hdr[0] = size | RB_BUSY;
 	hdr[1] = ((void *)hdr - m->rb_base) >> PAGE_SHIFT;
 	smp_store_release(m->producer_pos, prod + len);
-	raw_spin_unlock_irqrestore(&m->lock, flags);
+	map_unlock(m, flags);
 	return hdr + 2;
 }
 
@@ -184,7 +209,7 @@ static int rb_mmap(struct nb_map *m, struct vm_area_struct *vma)
 
 int nb_stack_get(struct nb_map *m, struct pt_regs *regs, u64 flags)
 {
-	unsigned long ips[127];
+	unsigned long ips[127], irq;
 	u32 skip = flags & BPF_F_SKIP_FIELD_MASK, n, id, i;
 	u64 *slot;
 
@@ -199,14 +224,20 @@ int nb_stack_get(struct nb_map *m, struct pt_regs *regs, u64 flags)
 		return -EFAULT;
 	id = jhash2((u32 *)ips, n * sizeof(long) / 4, 0) % m->max_entries;
 	slot = m->mem + (size_t)id * m->elem_size;
+	/* two CPUs on one bucket: one stack in it, whole */
+	if (!map_lock(m, &irq))
+		return -EBUSY;
 	if (slot[0] && !(flags & BPF_F_REUSE_STACKID)) {
 		/* a different stack in the bucket: the kernel's answer */
 		for (i = 0; i < n; i++)
-			if (slot[i] != ips[i])
+			if (slot[i] != ips[i]) {
+				map_unlock(m, irq);
 				return -EEXIST;
+			}
 	}
 	for (i = 0; i < m->stack_depth; i++)
 		slot[i] = i < n ? ips[i] : 0;
+	map_unlock(m, irq);
 	return id;
 }
 
@@ -293,9 +324,10 @@ void *nb_map_lookup(struct nb_map *m, const void *key)
 	default:
 		if (!is_hash(m->type))
 			return NULL;
-		raw_spin_lock_irqsave(&m->lock, flags);
+		if (!map_lock(m, &flags))
+			return NULL;
 		e = hash_find(m, key, NULL, NULL);
-		raw_spin_unlock_irqrestore(&m->lock, flags);
+		map_unlock(m, flags);
 		if (!e)
 			return NULL;
 		if (is_percpu(m->type))
@@ -336,14 +368,15 @@ static int hash_update(struct nb_map *m, const void *key, const void *value, u64
 	struct nb_elem *e;
 	void *v;
 
-	raw_spin_lock_irqsave(&m->lock, irq);
+	if (!map_lock(m, &irq))
+		return -EBUSY;
 	e = hash_find(m, key, &b, NULL);
 	if (e && (flags & 3) == BPF_NOEXIST) {
-		raw_spin_unlock_irqrestore(&m->lock, irq);
+		map_unlock(m, irq);
 		return -EEXIST;
 	}
 	if (!e && (flags & 3) == BPF_EXIST) {
-		raw_spin_unlock_irqrestore(&m->lock, irq);
+		map_unlock(m, irq);
 		return -ENOENT;
 	}
 	if (!e) {
@@ -354,7 +387,7 @@ static int hash_update(struct nb_map *m, const void *key, const void *value, u64
 		else if (i != NB_NIL)
 			m->free_head = elem(m, i)->next;
 		if (i == NB_NIL) {
-			raw_spin_unlock_irqrestore(&m->lock, irq);
+			map_unlock(m, irq);
 			return -E2BIG;
 		}
 		e = elem(m, i);
@@ -374,7 +407,7 @@ static int hash_update(struct nb_map *m, const void *key, const void *value, u64
 			memcpy(v + i * vr, value + i * vr, m->value_size);
 	else
 		memcpy(v + smp_processor_id() * vr, value, m->value_size);
-	raw_spin_unlock_irqrestore(&m->lock, irq);
+	map_unlock(m, irq);
 	return 0;
 }
 
@@ -425,10 +458,11 @@ int nb_map_delete(struct nb_map *m, const void *key)
 
 	if (!is_hash(m->type))
 		return -EINVAL;
-	raw_spin_lock_irqsave(&m->lock, irq);
+	if (!map_lock(m, &irq))
+		return -EBUSY;
 	e = hash_find(m, key, &b, &prev);
 	if (!e) {
-		raw_spin_unlock_irqrestore(&m->lock, irq);
+		map_unlock(m, irq);
 		return -ENOENT;
 	}
 	i = ((void *)e - m->mem) / m->elem_size;
@@ -440,7 +474,7 @@ int nb_map_delete(struct nb_map *m, const void *key)
 	e->next = m->free_head;
 	m->free_head = i;
 	m->count--;
-	raw_spin_unlock_irqrestore(&m->lock, irq);
+	map_unlock(m, irq);
 	return 0;
 }
 
@@ -671,11 +705,12 @@ static int copy_value(struct nb_map *m, const void *key, void *out)
 	default:
 		if (!is_hash(m->type))
 			return -EINVAL;
-		raw_spin_lock_irqsave(&m->lock, irq);
+		if (!map_lock(m, &irq))
+			return -EBUSY;
 		e = hash_find(m, key, NULL, NULL);
 		if (e)
 			memcpy(out, elem_value(m, e), user_value_size(m));
-		raw_spin_unlock_irqrestore(&m->lock, irq);
+		map_unlock(m, irq);
 		return e ? 0 : -ENOENT;
 	}
 }
@@ -826,7 +861,9 @@ int nb_map_next_key_user(union bpf_attr *attr)
 		goto out;
 	}
 	/* hash: bucket order, then chain order; a missing key starts over */
-	raw_spin_lock_irqsave(&m->lock, irq);
+	err = -EBUSY;
+	if (!map_lock(m, &irq))
+		goto out;
 	err = -ENOENT;
 	b = 0;
 	i = NB_NIL;
@@ -846,7 +883,7 @@ int nb_map_next_key_user(union bpf_attr *attr)
 		memcpy(val, elem(m, i)->data, m->key_size);
 		err = 0;
 	}
-	raw_spin_unlock_irqrestore(&m->lock, irq);
+	map_unlock(m, irq);
 	if (!err && copy_to_user(u64_to_user_ptr(attr->next_key), val, m->key_size))
 		err = -EFAULT;
 out:

@@ -133,5 +133,7 @@ int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr,
 int nb_link_info(struct file *f, void __user *info, u32 *len);
 bool nb_is_link(struct file *f);
 int nb_raw_tp_open(union bpf_attr *attr);
+int nb_attach_init(void);
+void nb_attach_exit(void);
 
 #endif

@@ -165,10 +165,15 @@ static void plans_choose(struct coolbpf_object *obj)
 	bool kernel_btf = access(SYS_BTF, R_OK) == 0;
 
 	for (size_t i = 0; i < obj->nr_plans; i++) {
-		/* a lone tp_btf is not turned into raw_tp here: libbpf 1.1 still
-		 * resolves its BTF id and crashes without kernel BTF */
 		struct prog_plan *a = &obj->plans[i], *b, *typed, *untyped;
 
+		/* a lone tp_btf without kernel BTF: opened as raw_tp already
+		 * (object.c's section handler), attached as one */
+		if (!kernel_btf && a->hook == HOOK_TP_BTF && a->alt < 0 && a->enabled) {
+			a->to_raw_tp = true;
+			snprintf(a->note, sizeof(a->note), "loaded as raw_tp: no kernel BTF");
+			continue;
+		}
 		if (a->alt < (int)i)
 			continue;
 		b = &obj->plans[a->alt];

@@ -3,12 +3,14 @@
  * Open and close: read or compile the program, choose the BTF for CO-RE
  * (lib/btf's resolver), open it with libbpf, and the object's accessors.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "object.h"
 
@@ -21,8 +23,22 @@ const char *object_verifier_log(void)
 	return verifier_log;
 }
 
+/* Without kernel BTF (/sys/kernel/btf/vmlinux; the nobpf guest, old
+ * kernels) a tp_btf program cannot name its target by BTF id, and libbpf
+ * (1.1) resolves one for every SEC("tp_btf/...") even after its type is
+ * changed to raw_tp. libbpf's own section handlers come after registered
+ * ones: on such a kernel tp_btf sections open as raw tracepoints (the same
+ * u64 arguments), and load.c attaches them by name. */
+static void tp_btf_as_raw_tp(void)
+{
+	if (access(SYS_BTF, R_OK) != 0 &&
+	    libbpf_register_prog_handler("tp_btf+", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, NULL) < 0)
+		pr_warn("cannot make tp_btf sections raw tracepoints: tp_btf programs will not load\n");
+}
+
 static int object_open_bpf(struct coolbpf_object *obj)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = obj->name);
 	int err;
 
@@ -52,6 +68,7 @@ static int object_open_bpf(struct coolbpf_object *obj)
 			return cb_err(err);
 		}
 	}
+	pthread_once(&once, tp_btf_as_raw_tp);
 	obj->bpf = bpf_object__open_mem(obj->elf, obj->elf_sz, &oo);
 	if (!obj->bpf) {
 		char msg[128];

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A kretprobe and a uprobe through coolbpf_nobpf: returns of
- * do_nanosleep, and calls of libc's getpid, counted (tests/vm/nobpf/cases
- * triggers both). */
+/* A kretprobe, a uprobe and a uretprobe through coolbpf_nobpf: returns of
+ * do_nanosleep, calls of libc's getpid, and getpid's returns, by whether
+ * the value returned is the caller's pid (tests/vm/nobpf/cases triggers
+ * them). */
 #include "lbc.h"
 
-LBC_ARRAY(counts, u32, u64, 2);
+/* 0: do_nanosleep returns, 1: getpid calls, 2: getpid returns of the
+ * caller's pid, 3: of anything else */
+LBC_ARRAY(counts, u32, u64, 4);
 
 static __always_inline void count(u32 k)
 {
@@ -25,6 +28,15 @@ SEC("uprobe//lib/x86_64-linux-gnu/libc.so.6:getpid")
 int on_getpid(struct pt_regs *ctx)
 {
 	count(1);
+	return 0;
+}
+
+SEC("uretprobe//lib/x86_64-linux-gnu/libc.so.6:getpid")
+int on_getpid_return(struct pt_regs *ctx)
+{
+	u32 ret = (u32)PT_REGS_RC(ctx);
+
+	count(ret == bpf_get_current_pid_tgid() >> 32 ? 2 : 3);
 	return 0;
 }
 
