@@ -10,13 +10,8 @@
 LBC_ARRAY(after, u32, u64, 4);
 LBC_ARRAY(victim, u32, u64, 1);
 
-static __always_inline void mark(u32 k)
-{
-	u64 *v = bpf_map_lookup_elem(&after, &k);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
-}
+/* lbc.h's counter: slot k of after += 1 */
+#define mark(k) incr_hist(&after, k)
 
 /* a load through NULL reads 0, as BPF_PROBE_MEM does */
 SEC("tp/sched/sched_process_exec")

@@ -9,13 +9,8 @@
  * commands, 2: map creates that gave an fd */
 LBC_ARRAY(cmds, u32, u64, 3);
 
-static __always_inline void count(u32 k)
-{
-	u64 *n = bpf_map_lookup_elem(&cmds, &k);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
+/* lbc.h's counter: slot k of cmds += 1 */
+#define count(k) incr_hist(&cmds, k)
 
 SEC("raw_tp/coolbpf_nobpf_cmd")
 int on_cmd(u64 *ctx)

@@ -9,13 +9,8 @@
  * caller's pid, 3: of anything else */
 LBC_ARRAY(counts, u32, u64, 4);
 
-static __always_inline void count(u32 k)
-{
-	u64 *n = bpf_map_lookup_elem(&counts, &k);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
+/* lbc.h's counter: slot k of counts += 1 */
+#define count(k) incr_hist(&counts, k)
 
 SEC("kretprobe/do_nanosleep")
 int on_nanosleep_return(struct pt_regs *ctx)

@@ -24,13 +24,8 @@ LBC_HASH(churn, u32, u64, 8);
 LBC_ARRAY(total, u32, u64, 4);
 LBC_STACK(stacks, 64);
 
-static __always_inline void add(u32 k)
-{
-	u64 *n = bpf_map_lookup_elem(&total, &k);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
+/* lbc.h's counter: slot k of total += 1 */
+#define add(k) incr_hist(&total, k)
 
 SEC("kprobe/__x64_sys_getppid")
 int on_getppid(struct pt_regs *ctx)
