@@ -229,16 +229,18 @@ static void link_replay(struct nb_link *l, struct perf_event_attr *attr, const c
 
 /* ---- uprobes ---------------------------------------------------------- */
 
-/* in the probed task, preemptible: the program runs on one CPU throughout,
- * as the perf path ran it */
+/* in the probed task, preemptible: the program runs on one CPU throughout
+ * and in an RCU read section, as the perf path ran it */
 static int nb_uprobe_run(struct uprobe_consumer *uc, struct pt_regs *regs)
 {
 	struct nb_link *l = container_of(uc, struct nb_link, up.uc);
 
+	rcu_read_lock();
 	preempt_disable();
 	this_cpu_ptr(&nb_run)->cookie = l->cookie;
 	nb_prog_run(l->np, regs, regs);
 	preempt_enable();
+	rcu_read_unlock();
 	return 0; /* keep the breakpoint */
 }
 
