@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Attach: the event user space asked perf_event_open for (a tracepoint, a
- * kprobe/kretprobe or uprobe/uretprobe of the kprobe/uprobe PMU) is opened
- * again by the module as a kernel counter on every online CPU, with an
- * overflow handler that runs the program: on the tracepoint's record as it
- * is (the trace_event_raw_* layout), or on the probe's pt_regs. The link is
- * an fd; closing it releases the counters. A CPU that comes online later
- * (or again: perf drops a CPU's events when it goes offline) gets its
- * counter from a work item the hotplug callback queues; uprobes excepted
- * (docs/NOBPF.md). Raw tracepoints are not per CPU. */
+ * kprobe/kretprobe of the kprobe PMU) is opened again by the module as a
+ * kernel counter on every online CPU, with an overflow handler that runs
+ * the program: on the tracepoint's record as it is (the trace_event_raw_*
+ * layout), or on the probe's pt_regs. The link is an fd; closing it
+ * releases the counters. A CPU that comes online later (or again: perf
+ * drops a CPU's events when it goes offline) gets its counter from a work
+ * item the hotplug callback queues. A uprobe/uretprobe of the uprobe PMU
+ * is registered with the kernel's uprobe_register instead (the binary's
+ * inode held while the link lasts): nothing per CPU, so every CPU, online
+ * now or later, is covered. Raw tracepoints are not per CPU either. */
 #include <linux/anon_inodes.h>
 #include <linux/cpuhotplug.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/namei.h>
 #include <linux/perf_event.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
@@ -36,6 +39,10 @@ struct nb_link {
 	struct hlist_node hp;
 	struct work_struct online_work;
 	struct cpumask pending; /* CPUs that came online, counters to renew */
+	/* a uprobe of uprobe_register: its binary, held */
+	struct path upath;
+	struct nb_uprobe up;
+	bool up_registered;
 	struct perf_event *ev[NR_CPUS];
 };
 
@@ -68,6 +75,10 @@ static void link_free(struct nb_link *l)
 	}
 	if (l->tp_mod)
 		module_put(l->tp_mod);
+	if (l->up_registered)
+		nb_uprobe_unregister(&l->up);
+	if (l->upath.dentry)
+		path_put(&l->upath);
 	if (l->hp_added) {
 		/* no callback queues the work after this, none runs after that */
 		cpuhp_state_remove_instance_nocalls(nb_cpuhp_state, &l->hp);
@@ -189,8 +200,7 @@ void nb_attach_exit(void)
 
 /* the attr again for later CPUs: a kprobe names its function by a user
  * pointer (only the attaching process can read it), so it is given by
- * address instead; a uprobe's binary path is a user pointer too, and has
- * no such form: uprobe links cover the CPUs online at attach */
+ * address instead (uprobes are not per CPU: nb_attach_uprobe) */
 static void link_replay(struct nb_link *l, struct perf_event_attr *attr, const char *pmu)
 {
 	char func[KSYM_NAME_LEN];
@@ -215,6 +225,91 @@ static void link_replay(struct nb_link *l, struct perf_event_attr *attr, const c
 		l->attr.config2 = addr + attr->config2;
 		l->replay = true;
 	}
+}
+
+/* ---- uprobes ---------------------------------------------------------- */
+
+/* in the probed task, preemptible: the program runs on one CPU throughout
+ * and in an RCU read section, as the perf path ran it */
+static int nb_uprobe_run(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	struct nb_link *l = container_of(uc, struct nb_link, up.uc);
+
+	rcu_read_lock();
+	preempt_disable();
+	this_cpu_ptr(&nb_run)->cookie = l->cookie;
+	nb_prog_run(l->np, regs, regs);
+	preempt_enable();
+	rcu_read_unlock();
+	return 0; /* keep the breakpoint */
+}
+
+static int nb_uretprobe_run(struct uprobe_consumer *uc, unsigned long func, struct pt_regs *regs)
+{
+	return nb_uprobe_run(uc, regs);
+}
+
+/* the uprobe PMU's type (dynamic): known once one event of it was made */
+static int nb_uprobe_type = -1, nb_kprobe_type = -1;
+
+/* is attr an event of the uprobe PMU? Its type is a number perf gave it at
+ * boot, named only by its pmu: an event of that type is made once
+ * (disabled, on one CPU) to read the name, and the answer kept */
+static bool nb_is_uprobe(struct perf_event_attr *attr)
+{
+	struct perf_event_attr a = *attr;
+	struct perf_event *ev;
+	bool up;
+
+	if (attr->type == PERF_TYPE_TRACEPOINT || (int)attr->type == READ_ONCE(nb_kprobe_type))
+		return false;
+	if ((int)attr->type == READ_ONCE(nb_uprobe_type))
+		return true;
+	a.size = sizeof(a);
+	a.disabled = 1;
+	ev = perf_event_create_kernel_counter(&a, cpumask_first(cpu_online_mask), NULL, NULL, NULL);
+	if (IS_ERR(ev))
+		return false; /* nb_attach's counters get the error again */
+	up = ev->pmu->name && !strcmp(ev->pmu->name, "uprobe");
+	if (up)
+		WRITE_ONCE(nb_uprobe_type, attr->type);
+	else if (ev->pmu->name && !strcmp(ev->pmu->name, "kprobe"))
+		WRITE_ONCE(nb_kprobe_type, attr->type);
+	perf_event_release_kernel(ev);
+	return up;
+}
+
+/* the uprobe PMU's attr, as libbpf writes it: config1 the binary's path
+ * (a user pointer), config2 the file offset, config bit 0 a uretprobe,
+ * config bits 32-63 the reference counter's offset (0: none). The pid
+ * is not looked at: every process that maps the binary is probed. */
+static int nb_attach_uprobe(struct nb_link *l, struct perf_event_attr *attr)
+{
+	struct inode *inode;
+	char *name;
+	int err;
+
+	name = strndup_user(u64_to_user_ptr(attr->config1), PATH_MAX);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	err = kern_path(name, LOOKUP_FOLLOW, &l->upath);
+	kfree(name);
+	if (err)
+		return err;
+	if (!d_is_reg(l->upath.dentry))
+		return -EINVAL;
+	inode = d_real_inode(l->upath.dentry);
+	l->up.inode = inode;
+	l->up.offset = attr->config2;
+	if (attr->config & 1)
+		l->up.uc.ret_handler = nb_uretprobe_run;
+	else
+		l->up.uc.handler = nb_uprobe_run;
+	err = nb_uprobe_register(&l->up, attr->config >> 32);
+	if (err)
+		return err;
+	l->up_registered = true;
+	return 0;
 }
 
 int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr, u64 cookie)
@@ -249,6 +344,10 @@ int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr,
 	attr->disabled = 0;
 	attr->inherit = 0;
 	attr->wakeup_events = 1;
+	if (nb_is_uprobe(attr)) {
+		err = nb_attach_uprobe(l, attr);
+		goto done;
+	}
 	/* the callback first: a CPU coming online from here on gets its
 	 * counter from the work (which waits for this loop: l->lock) */
 	if (nb_cpuhp_state >= 0 && !cpuhp_state_add_instance_nocalls(nb_cpuhp_state, &l->hp))
@@ -277,9 +376,12 @@ int nb_attach(struct nb_prog *np, struct file *pf, struct perf_event_attr *attr,
 		cancel_work_sync(&l->online_work);
 		l->hp_added = false;
 	}
-	if (err || !n) {
+	if (!err && !n)
+		err = -ENODEV;
+done:
+	if (err) {
 		link_free(l);
-		return err ?: -ENODEV;
+		return err;
 	}
 	/* the program lives as long as the link */
 	fd = anon_inode_getfd("coolbpf-link", &nb_link_fops, l, O_RDWR | O_CLOEXEC);

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uprobes.h>
 
 /* copy_from_kernel_nofault: 5.8; probe_kernel_read before */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 8, 0)
@@ -89,6 +90,40 @@ static inline void nb_sample_raw(struct perf_sample_data *sd, struct perf_raw_re
 	sd->raw = raw;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
 	sd->sample_flags |= PERF_SAMPLE_RAW;
+#endif
+}
+
+/* a uprobe of the kernel's own (uprobe_register): until 6.12 by (inode,
+ * offset), with uprobe_register_refctr for a reference counter (5.1; the
+ * same with 0); from 6.12 uprobe_register takes the counter and returns
+ * the struct uprobe, which unregistering takes, in two steps (nosync, then
+ * sync: no handler runs after it). 3.10-4.x: uprobe_register without
+ * the counter (not tried). */
+struct nb_uprobe {
+	struct inode *inode;
+	loff_t offset;
+	struct uprobe *uprobe;
+	struct uprobe_consumer uc;
+};
+
+static inline int nb_uprobe_register(struct nb_uprobe *u, loff_t ref_ctr_offset)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	u->uprobe = uprobe_register(u->inode, u->offset, ref_ctr_offset, &u->uc);
+	return PTR_ERR_OR_ZERO(u->uprobe);
+#else
+	return uprobe_register_refctr(u->inode, u->offset, ref_ctr_offset, &u->uc);
+#endif
+}
+
+/* synchronous: no handler of it runs once this returns */
+static inline void nb_uprobe_unregister(struct nb_uprobe *u)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	uprobe_unregister_nosync(u->uprobe, &u->uc);
+	uprobe_unregister_sync();
+#else
+	uprobe_unregister(u->inode, u->offset, &u->uc);
 #endif
 }
 
