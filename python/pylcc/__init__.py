@@ -11,8 +11,8 @@ interpreter's RSS)."""
 from .errors import AttachError, CompileError, LccError, LoadError
 
 _WHERE = {"Program": "program", "Syms": "program", "Struct": "decode",
-          "Histogram": "maps", "Map": "maps", "TableMap": "maps", "ArrayMap": "maps",
-          "HistMap": "maps", "StackMap": "maps", "EventMap": "maps"}
+          "Histogram": "tables", "Map": "maps", "TableMap": "tables", "ArrayMap": "tables",
+          "HistMap": "tables", "StackMap": "tables", "EventMap": "maps"}
 
 __all__ = ["Program", "Syms", "Struct", "Histogram", "Map", "TableMap", "ArrayMap",
            "HistMap", "StackMap", "EventMap", "LccError", "CompileError", "LoadError",

@@ -1,6 +1,7 @@
 """The original pylcc's map class names, for programs that import them,
 and its cffi value converter (CffiTrans: give it your cffi.FFI())."""
-from .maps import ArrayMap, EventMap, HistMap, Map, StackMap, TableMap  # noqa: F401
+from .maps import EventMap, Map  # noqa: F401
+from .tables import ArrayMap, HistMap, StackMap, TableMap  # noqa: F401
 
 CeventBase = Map
 CtableBase = TableMap

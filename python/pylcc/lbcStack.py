@@ -6,7 +6,7 @@
 Kernel frames are bare symbol names, as the original gave; the symbolizer
 is libcoolbpf's (kallsyms, and a process's ELF symbols through
 /proc/PID/maps). StackMap.stack() gives the "sym+0xoff" forms."""
-from .maps import bare_frame
+from .tables import bare_frame
 from .program import Syms
 
 

@@ -1,20 +1,15 @@
-"""Typed views of an object's maps. Method names follow the original pylcc
+"""Typed views of an object's maps (the table kinds in tables.py). Method names follow the original pylcc
 (get, getKeys, getKeyValue, getThenClear, clear, showHist, getArr,
 open_perf_buffer, perf_buffer_poll, event); snake_case ones are the modern API."""
 import ctypes as ct
 import errno
 import os
-import struct
 import sys
 
 from . import _lib
-from .decode import loads
 from .errors import LccError
 
 # enum bpf_map_type values that change behaviour here
-_ARRAY_TYPES = (2, 6)           # ARRAY, PERCPU_ARRAY: keys cannot be deleted
-
-
 class Map:
     """Any map: name, sizes, kind, BTF type ids and raw access."""
 
@@ -34,284 +29,6 @@ class Map:
 
     def __repr__(self):
         return "<%s %r>" % (type(self).__name__, self.name)
-
-
-class TableMap(Map):
-    """Hash, array, LRU and per-CPU maps: keys and values decoded from BTF.
-    Per-CPU maps give a list with one value per possible CPU."""
-
-    def __init__(self, prog, cmap):
-        super().__init__(prog, cmap)
-        self._ncpu = _lib.bpf.libbpf_num_possible_cpus() if self.percpu else 1
-        self._stride = (self.value_size + 7) & ~7 if self.percpu else self.value_size
-
-    # -- bytes <-> Python ---------------------------------------------------
-    def _key_bytes(self, key):
-        raw = getattr(key, "_lcc_raw", None)
-        if raw is not None:
-            return raw
-        if isinstance(key, (bytes, bytearray)):
-            if len(key) != self.key_size:
-                raise ValueError("map '%s': key must be %d bytes, not %d"
-                                 % (self.name, self.key_size, len(key)))
-            return bytes(key)
-        if isinstance(key, int) and self.key_size <= 8:
-            return (key & ((1 << (8 * self.key_size)) - 1)).to_bytes(self.key_size, "little")
-        raise TypeError("map '%s': give the key as an int, as bytes, or as a key "
-                        "returned by getKeys()/items()" % self.name)
-
-    def _value_bytes(self, value):
-        if isinstance(value, (bytes, bytearray)):
-            one = bytes(value)
-        elif isinstance(value, int) and self.value_size <= 8:
-            one = (value & ((1 << (8 * self.value_size)) - 1)).to_bytes(self.value_size, "little")
-        else:
-            raise TypeError("map '%s': give the value as an int or as bytes" % self.name)
-        if len(one) != self.value_size:
-            raise ValueError("map '%s': value must be %d bytes" % (self.name, self.value_size))
-        return (one + bytes(self._stride - len(one))) * self._ncpu
-
-    def _key(self, raw):
-        k = self._prog._p_decoder.decode(self.key_type_id, raw)
-        if isinstance(k, dict):
-            k._lcc_raw = bytes(raw)
-        return k
-
-    def _value(self, buf):
-        dec = self._prog._p_decoder
-        if not self.percpu:
-            return dec.decode(self.value_type_id, buf.raw[:self.value_size])
-        raw = buf.raw
-        return [dec.decode(self.value_type_id, raw[i * self._stride:i * self._stride + self.value_size])
-                for i in range(self._ncpu)]
-
-    def _vbuf(self):
-        return ct.create_string_buffer(self._stride * self._ncpu)
-
-    def _raw_keys(self):
-        L = _lib.lib
-        keys, prev = [], None
-        nxt = ct.create_string_buffer(self.key_size)
-        while True:
-            r = L.coolbpf_map__next_key(self._cmap, prev, nxt)
-            if r == -errno.ENOENT:
-                return keys
-            if r < 0:
-                raise LccError("map '%s': cannot iterate keys: %s" % (self.name, os.strerror(-r)), -r)
-            keys.append(nxt.raw)
-            prev = ct.c_char_p(keys[-1])
-            if len(keys) > (1 << 24):
-                raise LccError("map '%s': key iteration does not end" % self.name)
-
-    def _lookup(self, kraw):
-        v = self._vbuf()
-        r = _lib.lib.coolbpf_map__lookup(self._cmap, kraw, v)
-        if r == -errno.ENOENT:
-            return None
-        if r < 0:
-            raise LccError("map '%s': lookup failed: %s" % (self.name, os.strerror(-r)), -r)
-        return v
-
-    # -- original pylcc methods -----------------------------------------------
-    def get(self):
-        """{key: value} of every entry."""
-        out = {}
-        for k in self._raw_keys():
-            v = self._lookup(k)
-            if v is not None:
-                out[self._key(k)] = self._value(v)
-        return out
-
-    def getKeys(self):
-        return [self._key(k) for k in self._raw_keys()]
-
-    def getKeyValue(self, key):
-        """The value of key, or None when absent."""
-        v = self._lookup(self._key_bytes(key))
-        return None if v is None else self._value(v)
-
-    def getThenClear(self):
-        """get(), removing what was read (array entries are zeroed)."""
-        out = {}
-        for k in self._raw_keys():
-            v = self._lookup(k)
-            if v is None:
-                continue
-            out[self._key(k)] = self._value(v)
-            self._remove(k)
-        return out
-
-    def clear(self):
-        """Remove every entry (array entries are zeroed: arrays cannot shrink)."""
-        for k in self._raw_keys():
-            self._remove(k)
-
-    def _remove(self, kraw):
-        L = _lib.lib
-        if self.map_type in _ARRAY_TYPES:
-            r = L.coolbpf_map__update(self._cmap, kraw, bytes(self._stride * self._ncpu), 0)
-        else:
-            r = L.coolbpf_map__delete(self._cmap, kraw)
-            if r == -errno.ENOENT:
-                r = 0
-        if r < 0:
-            raise LccError("map '%s': cannot clear an entry: %s" % (self.name, os.strerror(-r)), -r)
-
-    # -- modern API ---------------------------------------------------------------
-    def items(self):
-        return list(self.get().items())
-
-    def keys(self):
-        return self.getKeys()
-
-    def values(self):
-        return list(self.get().values())
-
-    def __getitem__(self, key):
-        v = self.getKeyValue(key)
-        if v is None:
-            raise KeyError(key)
-        return v
-
-    def __setitem__(self, key, value):
-        r = _lib.lib.coolbpf_map__update(self._cmap, self._key_bytes(key), self._value_bytes(value), 0)
-        if r < 0:
-            raise LccError("map '%s': update failed: %s" % (self.name, os.strerror(-r)), -r)
-
-    def __delitem__(self, key):
-        r = _lib.lib.coolbpf_map__delete(self._cmap, self._key_bytes(key))
-        if r == -errno.ENOENT:
-            raise KeyError(key)
-        if r < 0:
-            raise LccError("map '%s': delete failed: %s" % (self.name, os.strerror(-r)), -r)
-
-    def __contains__(self, key):
-        return self.getKeyValue(key) is not None
-
-    def __iter__(self):
-        return iter(self.getKeys())
-
-    def __len__(self):
-        return len(self._raw_keys())
-
-
-class ArrayMap(TableMap):
-    """BPF_MAP_TYPE_ARRAY: get(size) is a list, as in the original pylcc."""
-
-    def get(self, size=10):
-        return [self.getKeyValue(i) for i in range(size)]
-
-    def items(self):
-        return [(i, self.getKeyValue(i)) for i in range(self._max_entries())]
-
-    def values(self):
-        return [v for _, v in self.items()]
-
-    def _max_entries(self):
-        return len(self._raw_keys())
-
-
-class Histogram:
-    """A histogram read from a LBC_HIST2/LBC_HIST10/LBC_HIST_LINEAR map.
-    ``counts``: every slot; ``buckets``: (low, high, count) from the first
-    to the last non-empty slot; str() is BCC's print_log2_hist layout."""
-
-    def __init__(self, name, counts, kind, step=0):
-        self.name = name
-        self.counts = list(counts)
-        self._kind = kind
-        self._step = step
-        self.buckets = [(b["low"], b["high"], b["count"])
-                        for b in loads(self._format(_lib.FMT_JSON))["hist"]]
-
-    def _format(self, fmt, val_type=None):
-        slots = (ct.c_uint64 * len(self.counts))(*self.counts)
-        args = (self.name.encode(), slots, len(self.counts), self._kind, self._step,
-                val_type.encode() if val_type else None, fmt)
-        n = _lib.lib.coolbpf_hist_format(None, 0, *args)
-        if n < 0:
-            raise LccError("histogram '%s': %s" % (self.name, os.strerror(-n)), -n)
-        buf = ct.create_string_buffer(n + 1)
-        _lib.lib.coolbpf_hist_format(buf, n + 1, *args)
-        return buf.value.decode()
-
-    def text(self, val_type="value"):
-        return self._format(_lib.FMT_TEXT, val_type)
-
-    def show(self, val_type="value", file=None):
-        print(self.text(val_type), end="", file=file or sys.stdout)
-
-    def __str__(self):
-        return self.text()
-
-    @property
-    def total(self):
-        return sum(self.counts)
-
-
-class HistMap(ArrayMap):
-    """LBC_HIST2 / LBC_HIST10 / LBC_HIST_LINEAR maps."""
-
-    _KINDS = {_lib.MAP_HIST2: _lib.HIST_LOG2, _lib.MAP_HIST10: _lib.HIST_LOG10,
-              _lib.MAP_HISTLIN: _lib.HIST_LINEAR}
-
-    def __init__(self, prog, cmap):
-        super().__init__(prog, cmap)
-        self._hkind = self._KINDS[self.kind]
-        self._step = _lib.lib.coolbpf_map__hist_step(cmap)
-        self._slots = self._max_entries()
-
-    def get(self, size=None):
-        """Counts of the first size slots (default: all: 64 for log2, 20 for log10)."""
-        n = self._slots if size is None else min(size, self._slots)
-        return [self.getKeyValue(i) or 0 for i in range(n)]
-
-    def hist(self):
-        return Histogram(self.name, self.get(), self._hkind, self._step)
-
-    def showHist(self, head="dummy", array=None, val_type="value"):
-        """Print head, then the histogram like BCC's print_log2_hist."""
-        print(head)
-        counts = self.get() if array is None else [c or 0 for c in array]
-        Histogram(self.name, counts, self._hkind, self._step).show(val_type)
-
-
-def bare_frame(frame):
-    """'name+0x1f [mod]' -> 'name': the original pylcc's frames."""
-    return frame.split("+", 1)[0].split(" ", 1)[0]
-
-
-class StackMap(TableMap):
-    """Stack trace maps: ids from bpf_get_stackid() to addresses and symbols."""
-
-    def _value(self, buf):
-        n = self.value_size // 8
-        return list(struct.unpack("<%dQ" % n, buf.raw[:n * 8]))
-
-    def getArr(self, stack_id):
-        """The stack's addresses (the map's full depth, zero-padded), or None."""
-        if stack_id is None or stack_id < 0:
-            return None
-        return self.getKeyValue(stack_id)
-
-    def stack(self, stack_id, pid=0):
-        """Symbolized frames, innermost first: ["__schedule+0x2b1", ...].
-        pid > 0 also resolves that process's user-space addresses."""
-        addrs = self.getArr(stack_id) or []
-        syms = self._prog._p_syms(pid)
-        return [syms.resolve(a) for a in addrs if a]
-
-    def getStacks(self, stack_id, sLen=-1, pid=0, offsets=False):
-        """The original's: bare symbol names, innermost first, up to sLen
-        (-1: all); TypeError for a stack id not in the map (as the
-        original, whose callers catch it). offsets=True: the
-        "sym+0xoff" frames of stack(); pid > 0: user frames too."""
-        if self.getArr(stack_id) is None:
-            raise TypeError("stack id %r is not in stack map '%s'" % (stack_id, self.name))
-        frames = self.stack(stack_id, pid)
-        if not offsets:
-            frames = [bare_frame(f) for f in frames]
-        return frames if sLen < 0 else frames[:sLen]
 
 
 class EventMap(Map):
@@ -432,16 +149,28 @@ class EventMap(Map):
         return self._prog.events(self.name, timeout=timeout, count=count)
 
 
+_TABLES = ("TableMap", "ArrayMap", "Histogram", "HistMap", "StackMap", "bare_frame")
+
+
+def __getattr__(name):
+    # the table kinds live in tables.py, loaded by the first that is asked for
+    if name in _TABLES:
+        from . import tables
+        return getattr(tables, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
 def make_map(prog, cmap):
     kind = _lib.lib.coolbpf_map__kind(cmap)
     if kind in (_lib.MAP_PERF, _lib.MAP_RINGBUF):
         return EventMap(prog, cmap)
+    if kind == _lib.MAP_INTERNAL:
+        return None
+    from .tables import ArrayMap, HistMap, StackMap, TableMap
     if kind in HistMap._KINDS:
         return HistMap(prog, cmap)
     if kind == _lib.MAP_STACK:
         return StackMap(prog, cmap)
-    if kind == _lib.MAP_INTERNAL:
-        return None
     if _lib.bpf.bpf_map__type(_lib.lib.coolbpf_map__bpf(cmap)) == 2:
         return ArrayMap(prog, cmap)
     return TableMap(prog, cmap)
