@@ -66,7 +66,7 @@ def test_evtool_peak_rss_stays_near_python_with_ctypes(peaks):
         "/proc/PID/smaps; bench/bindings/rss)" % (tool, tool - floor, floor, OVER_FLOOR_KB))
 
 
-@pytest.mark.xfail(strict=True, reason="not reached yet: 10.6 MB on python3.11 (bench/REPORT.md, "
+@pytest.mark.xfail(strict=True, reason="not reached yet: 10.55 MB on python3.11 (bench/REPORT.md, "
                    "bindings: how light Python is); drop this mark when it passes")
 def test_evtool_peak_rss_under_10_mb(peaks):
     if os.path.realpath(sys.executable) != "/usr/bin/python3.11":
