@@ -227,16 +227,13 @@ bool typed_format(int kind, const unsigned char *p, __u32 size, int pid, bool js
 		} else if (kind == TYPED_KSYM) {
 			const struct ksyms *ks;
 
-			if (ksyms_kernel(&ks) || ksyms_format(ks, u, buf, sizeof(buf)))
-				snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)u);
-			snprintf(out, out_sz, "%s", buf);
+			if (ksyms_kernel(&ks) || ksyms_format(ks, u, out, out_sz))
+				snprintf(out, out_sz, "0x%llx", (unsigned long long)u);
 		} else {
 			struct coolbpf_syms *sy = pid > 0 ? usyms(pid) : NULL;
 
-			if (!sy || coolbpf_syms__resolve(sy, u, buf, sizeof(buf)))
-				snprintf(buf, sizeof(buf), "[unknown] 0x%llx",
-					 (unsigned long long)u);
-			snprintf(out, out_sz, "%s", buf);
+			if (!sy || coolbpf_syms__resolve(sy, u, out, out_sz))
+				snprintf(out, out_sz, "[unknown] 0x%llx", (unsigned long long)u);
 		}
 		return false;
 	case TYPED_NS:
