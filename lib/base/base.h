@@ -171,6 +171,9 @@ int read_file(const char *path, void **data, size_t *len);
  * device (/dev/zero says size 0 and never ends). */
 int read_file_max(const char *path, size_t max, void **data, size_t *len);
 int read_fd_max(int fd, size_t max, void **data, size_t *len);
+/* Hex SHA-256 of a file read_file_max() would take (the same bounds and
+ * errors), streamed: nothing of its size is held in memory. */
+int sha256_file_max(const char *path, size_t max, char out[65]);
 /* Write atomically: temp file in the same directory, then rename. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* Finish a temp file written through fd: mode 0644, close, rename to path;

@@ -11,21 +11,28 @@
 
 #include "base.h"
 
+/* A bounded read is of a file or a pipe: a device (/dev/zero) has no end,
+ * and a file over the bound is refused before a byte is read. */
+static int bounded_input(int fd, size_t max, struct stat *st)
+{
+	if (fstat(fd, st))
+		return -errno;
+	if (max < SIZE_MAX - 2 && (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)))
+		return cb_err(-EINVAL);
+	if (S_ISREG(st->st_mode) && (unsigned long long)st->st_size > max)
+		return cb_err(-EFBIG);
+	return 0;
+}
+
 int read_fd_max(int fd, size_t max, void **data, size_t *len)
 {
 	struct stat st;
 	size_t cap, n = 0;
 	char *buf;
-	int err;
+	int err = bounded_input(fd, max, &st);
 
-	if (fstat(fd, &st))
-		return -errno;
-	/* a bounded read is of a file or a pipe: a device (/dev/zero) has no
-	 * end, and a file over the bound is refused before a byte is read */
-	if (max < SIZE_MAX - 2 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
-		return cb_err(-EINVAL);
-	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max)
-		return cb_err(-EFBIG);
+	if (err)
+		return err;
 	/* sysfs files report size 4096 or 0: read until EOF, never past max,
 	 * whatever the size says */
 	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
@@ -85,6 +92,41 @@ int read_file_max(const char *path, size_t max, void **data, size_t *len)
 		return -errno;
 	err = read_fd_max(fd, max, data, len);
 	close(fd);
+	return err ? cb_err(err) : 0;
+}
+
+int sha256_file_max(const char *path, size_t max, char out[65])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	struct sha256_ctx *ctx = NULL;
+	char buf[16384];
+	size_t n = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	err = bounded_input(fd, max, &st);
+	if (!err && !(ctx = sha256_ctx_new()))
+		err = -ENOMEM;
+	while (!err) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = -errno;
+		else if (r == 0)
+			break;
+		else if ((n += (size_t)r) > max)
+			err = -EFBIG;
+		else
+			sha256_ctx_update(ctx, buf, (size_t)r);
+	}
+	close(fd);
+	if (ctx)
+		sha256_ctx_final_hex(ctx, out); /* also frees it */
+	if (err)
+		out[0] = '\0';
 	return err ? cb_err(err) : 0;
 }
 

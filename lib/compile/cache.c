@@ -88,19 +88,6 @@ void cache_object_key(const char *mkey, const char *manifest, char out[65])
 	sha256_ctx_final_hex(ctx, out);
 }
 
-static int hash_file(const char *path, char out[65])
-{
-	void *data;
-	size_t len;
-	int err = read_file_max(path, COMPILE_INPUT_MAX, &data, &len);
-
-	if (err)
-		return err;
-	sha256_hex(data, len, out);
-	free(data);
-	return 0;
-}
-
 /* Next file name of a make rule's prerequisites ("\ " escapes a space,
  * "$$" a dollar, backslash-newline continues the line). */
 static const char *deps_next(const char *p, struct strbuf *name)
@@ -160,7 +147,7 @@ int cache_manifest_from_deps(const char *deps, const char *cwd, const char *skip
 			continue;
 		if (strchr(path.buf, '\n'))
 			continue; /* cannot be listed; such a file never matches again */
-		err = hash_file(path.buf, hex);
+		err = sha256_file_max(path.buf, COMPILE_INPUT_MAX, hex);
 		if (err == -EINVAL || err == -EFBIG) {
 			pr_warn("compile: '%s' includes '%s': %s (an #include must be a regular file "
 				"of at most %u MiB)\n",
@@ -205,7 +192,8 @@ static bool manifest_matches(char *text)
 		if (!nl || nl - line < 66 || line[64] != ' ')
 			return false;
 		*nl = '\0';
-		ok = hash_file(line + 65, hex) == 0 && !memcmp(hex, line, 64);
+		ok = sha256_file_max(line + 65, COMPILE_INPUT_MAX, hex) == 0 &&
+		     !memcmp(hex, line, 64);
 		*nl = '\n';
 		if (!ok)
 			return false;

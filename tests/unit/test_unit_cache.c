@@ -201,6 +201,30 @@ static void test_manifest_refuses_unbounded_includes(void **state)
 	strbuf_release(&man);
 }
 
+/* a header hashed in 16 KB reads (bpf_helper_defs.h is 171 KB) hashes
+ * as its whole bytes do; one byte past the bound is refused */
+static void test_file_hash_streams(void **state)
+{
+	size_t len = 100003;
+	char *data = malloc(len + 1), path[PATH_MAX], whole[65], streamed[65];
+
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)('a' + (i * 7 + i / 251) % 26);
+	data[len] = '\0';
+	put("long.h", data);
+	path_in(path, sizeof(path), "long.h");
+	sha256_hex(data, len, whole);
+	assert_int_equal(sha256_file_max(path, len, streamed), 0);
+	assert_string_equal(streamed, whole);
+	assert_int_equal(sha256_file_max(path, len - 1, streamed), -EFBIG);
+	assert_int_equal(sha256_file_max("/dev/zero", len, streamed), -EINVAL);
+	assert_int_equal(sha256_file_max("/nonexistent/zz.h", len, streamed), -ENOENT);
+	unlink(path);
+	free(data);
+}
+
 static void test_lookup_rechecks_included_files(void **state)
 {
 	struct strbuf deps = STRBUF_INIT, man = STRBUF_INIT;
@@ -777,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_key_changes_with_every_input),
 		cmocka_unit_test(test_manifest_lists_included_files),
 		cmocka_unit_test(test_manifest_refuses_unbounded_includes),
+		cmocka_unit_test(test_file_hash_streams),
 		cmocka_unit_test(test_lookup_rechecks_included_files),
 		cmocka_unit_test(test_store_visible_only_complete),
 		cmocka_unit_test(test_lookup_refuses_damaged_entries),
