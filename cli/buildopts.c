@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Options that coolbpf compile and coolbpf run share for programs written
- * for another build: --cflags (and $COOLBPF_CFLAGS) and --event-type.
+ * for another build: --cflags (and $COOLBPF_CFLAGS) and --event-type, and
+ * the lists of their -D and -I.
  */
 #include <argp.h>
 #include <stdio.h>
@@ -58,8 +59,19 @@ static int event_type_add(struct cli_build *b, const char *arg)
 			    &b->nr_event_types, CLI_BUILD_MAX, arg);
 }
 
+int cli_build_cpp(struct cli_build *b, int key, const char *arg)
+{
+	return key == 'D' ?
+		       cli_list_add("-D", NULL, b->defines, &b->nr_defines, CLI_BUILD_MAX, arg) :
+		       cli_list_add("-I", NULL, b->includes, &b->nr_includes, CLI_BUILD_MAX, arg);
+}
+
 void cli_build_apply(struct cli_build *b, struct coolbpf_compile_opts *o)
 {
+	if (b->nr_defines)
+		o->defines = b->defines;
+	if (b->nr_includes)
+		o->include_dirs = b->includes;
 	if (b->nr_cflags)
 		o->cflags = (const char *const *)b->cflags;
 	if (b->nr_event_types)

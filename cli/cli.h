@@ -86,7 +86,9 @@ void cli_exit_signals(sigset_t *set);
 struct cli_build {
 	char *cflags[CLI_BUILD_MAX + 1];
 	const char *event_types[CLI_BUILD_MAX + 1];
-	int nr_cflags, nr_event_types;
+	const char *defines[CLI_BUILD_MAX + 1];
+	const char *includes[CLI_BUILD_MAX + 1];
+	int nr_cflags, nr_event_types, nr_defines, nr_includes;
 };
 /* What --cflags and --event-type gave: an argp child of run and compile
  * (they exit 2 on a bad value). */
@@ -95,7 +97,10 @@ struct argp;
 extern const struct argp cli_build_argp;
 /* $COOLBPF_CFLAGS, before --cflags: -1 after saying what is wrong. */
 int cli_build_env(struct cli_build *b);
-/* Point o's cflags and event_types at b's. */
+/* -D NAME[=VAL] or -I DIR (key 'D' or 'I'), options of the verb's own
+ * list: -1 after saying what is wrong. */
+int cli_build_cpp(struct cli_build *b, int key, const char *arg);
+/* Point o's cflags, event_types, defines and include_dirs at b's. */
 void cli_build_apply(struct cli_build *b, struct coolbpf_compile_opts *o);
 void cli_build_release(struct cli_build *b);
 

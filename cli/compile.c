@@ -63,14 +63,9 @@ static const char doc[] =
 	"  coolbpf compile --arch arm64 --kernel 6.1.0-57-arm64 tool.bpf.c\n"
 	"  coolbpf inspect tool.bpf.o                    # the kernels it carries\n";
 
-#define MAX_LIST 64
-
 static struct compile_args {
 	const char *src, *out;
 	struct coolbpf_compile_opts opts;
-	const char *defines[MAX_LIST + 1];
-	const char *includes[MAX_LIST + 1];
-	int nr_defines, nr_includes;
 	/* --kernel, every one: the first is the compile's target */
 	char **kernels;
 	size_t nr_kernels;
@@ -180,10 +175,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'D':
 	case 'I':
-		if (key == 'D' ? cli_list_add("-D", NULL, args.defines, &args.nr_defines, MAX_LIST,
-					      arg) :
-				 cli_list_add("-I", NULL, args.includes, &args.nr_includes,
-					      MAX_LIST, arg))
+		if (cli_build_cpp(&cli_build, key, arg))
 			exit(2);
 		break;
 	case 'v':
@@ -219,8 +211,6 @@ int cli_compile(int argc, char **argv, const char *doc_text, const struct argp *
 		return 2;
 	*src = args.src;
 	*out = args.out;
-	args.opts.defines = args.defines;
-	args.opts.include_dirs = args.includes;
 	if (coolbpf_compile_opts__from_env(&args.opts)) {
 		status = 2;
 		goto out;

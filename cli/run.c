@@ -31,9 +31,6 @@ static struct run_args {
 	const char *server;
 	const char *kernel;
 	const char *pin_dir;
-	const char *defines[MAX_LIST + 1];
-	const char *includes[MAX_LIST + 1];
-	int nr_defines, nr_includes;
 	const char *sets[MAX_LIST + 1];
 	int nr_sets;
 	/* a tool of coolbpf build: its program, built in (NULL: run's FILE) */
@@ -187,10 +184,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-%c is a compile option, and %s is compiled already%s",
 				   key, args.tool->name,
 				   key == 'D' ? ": set its parameters with --set NAME=VALUE" : "");
-		if (key == 'D' ? cli_list_add("-D", NULL, args.defines, &args.nr_defines, MAX_LIST,
-					      arg) :
-				 cli_list_add("-I", NULL, args.includes, &args.nr_includes,
-					      MAX_LIST, arg))
+		if (cli_build_cpp(&cli_build, key, arg))
 			exit(2);
 		break;
 	case 'v':
@@ -493,7 +487,7 @@ static int check_defines(const struct coolbpf_object *obj)
 {
 	struct coolbpf_buf b = COOLBPF_BUF_INIT;
 
-	if (!args.nr_defines || is_source(args.path))
+	if (!cli_build.nr_defines || is_source(args.path))
 		return 0;
 	settable_names(obj, &b);
 	coolbpf_buf__reset(&compile_err);
@@ -501,7 +495,7 @@ static int check_defines(const struct coolbpf_object *obj)
 		&compile_err,
 		"-D %s defines a macro for a compile, and '%s' is compiled already: set "
 		"its globals with --set NAME=VALUE (settable: %s), or run the .bpf.c",
-		args.defines[0], args.path, b.data);
+		cli_build.defines[0], args.path, b.data);
 	coolbpf_buf__release(&b);
 	if (!args.json)
 		cli_err("%s", compile_err.data);
@@ -799,8 +793,8 @@ int run_tool(int argc, char **argv, const struct run_tool *tool)
 	if (args.json)
 		json_log_setup();
 	/* --btf is the compile's target BTF and the load's CO-RE BTF alike */
-	COOLBPF_COMPILE_OPTS(copts, .defines = args.defines, .include_dirs = args.includes,
-			     .server = args.server, .kernel = args.kernel, .btf_path = args.btf);
+	COOLBPF_COMPILE_OPTS(copts, .server = args.server, .kernel = args.kernel,
+			     .btf_path = args.btf);
 	COOLBPF_OBJECT_OPTS(oopts, .btf_path = args.btf, .compile = &copts);
 	if (coolbpf_compile_opts__from_env(&copts))
 		return 2;
