@@ -379,6 +379,7 @@ int remote_compile(const char *server, const struct compile_job *job,
 	const char *kernel = OPTS_GET(opts, kernel, NULL);
 	const char *token = OPTS_GET(opts, server_token, NULL);
 	const char *hdrs[3] = { "Content-Type: application/json" };
+	const char *why, *need = "libcurl", *pkg = "libcurl4";
 	struct http_resp resp = { 0 };
 	struct reply r = { 0 };
 	int err;
@@ -396,14 +397,15 @@ int remote_compile(const char *server, const struct compile_job *job,
 			server, LOCAL_HINT);
 		return cb_err(-EINVAL);
 	}
-	if (http_unavailable()) {
-		pr_warn("remote compile needs libcurl (%s): install libcurl4; %s\n",
-			http_unavailable(), LOCAL_HINT);
-		return cb_err(-ENOPKG);
+	/* both loaded on first use: say which one is missing, and why */
+	if (!(why = http_unavailable())) {
+		need = "libjansson";
+		pkg = "libjansson4";
+		why = jansson_unavailable();
 	}
-	if (jansson_unavailable()) {
-		pr_warn("remote compile needs libjansson (%s): install libjansson4; %s\n",
-			jansson_unavailable(), LOCAL_HINT);
+	if (why) {
+		pr_warn("remote compile needs %s (%s): install %s; %s\n", need, why, pkg,
+			LOCAL_HINT);
 		return cb_err(-ENOPKG);
 	}
 	err = inline_source(server, job, &src);

@@ -110,6 +110,18 @@ check "--server exits 1 (got $rc)" [ $rc = 1 ]
 check "--server message: $err" has "$err" "Couldn't connect to server; to compile locally, unset COOLBPF_SERVER or drop --server"
 check "--server did not compile locally" [ ! -e "$work/x.o" ]
 
+# --- --server without libcurl (loaded on first use): named, with the fix.
+# libcurl hidden by /dev/null bound over it in a mount namespace of its own
+curl=$(readlink -f /usr/lib/x86_64-linux-gnu/libcurl.so.4)
+bounded 60 unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$curl" \
+	"$COOLBPF" compile --server http://127.0.0.1:1 "$work/hello.bpf.c" -o "$work/x.o" \
+	>"$work/out" 2>"$work/err"
+rc=$? err=$(<"$work/err")
+check "--server, libcurl unloadable: exit 1 (got $rc)" [ $rc = 1 ]
+check "--server, libcurl unloadable: named, with why and the fix: $err" \
+	bash -c 'grep -qE "remote compile needs libcurl \(/[^ ]*libcurl\.so\.4: file too short\): install libcurl4; to compile locally" <<<"$1"' _ "$err"
+check "--server, libcurl unloadable: nothing compiled" [ ! -e "$work/x.o" ]
+
 # --- usage
 run compile
 check "no FILE is a usage error (got $rc)" [ $rc = 2 ]
