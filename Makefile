@@ -77,17 +77,29 @@ BINS := $(BUILD)/bin/coolbpf $(BUILD)/bin/coolbpfd $(BUILD)/bin/pingtrace
 # pkg-config) and the Rust crate: PKG_CONFIG_PATH=$(BUILD)/lib/pkgconfig
 UNINSTALLED_PC := $(BUILD)/lib/pkgconfig/libcoolbpf-uninstalled.pc
 
+# pylcc's extension (python/pylcc/_coolbpf.c) for Debian's python3, next
+# to the library it dlopens; Python.h is python3-dev's (bootstrap). Not for
+# a cross build: its Python would be the target's.
+PYTHON := /usr/bin/python3
+ifeq ($(CROSS_COMPILE),)
+PY_EXT := $(BUILD)/lib/_coolbpf$(shell $(PYTHON) -c \
+	"import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
+PY_INCLUDE := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" \
+	2>/dev/null)
+endif
+
 # every C file of the project (BPF sides included), for format and checks
 C_FILES := $(sort $(wildcard include/coolbpf/*.h bpf/*.h lib/*/*.[ch] cli/*.[ch] server/*.[ch] \
 	tools/*/*.[ch] bench/*.c bench/*/*.c tests/*/*.c tests/*/*.h tests/vm/progs/*.[ch] \
-	examples/*.c tests/data/*.c go/*.[ch] tests/vm/nobpf/*.c))
+	examples/*.c tests/data/*.c go/*.[ch] tests/vm/nobpf/*.c python/pylcc/*.c))
 # the module is kernel C: formatted the same, not preprocessed by check-source
 FORMAT_FILES := $(C_FILES) $(sort $(wildcard nobpf/*.[ch]))
 
 .PHONY: all bootstrap test check fuzz test-unit test-integration test-cli test-asan install \
 	clean bench format check-format check-source
 
-all: bootstrap $(BINS) $(RUNNER) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC) $(PRELOAD_LIB)
+all: bootstrap $(BINS) $(RUNNER) $(STATIC_LIB) $(SHARED_LIB) $(UNINSTALLED_PC) $(PRELOAD_LIB) \
+	$(PY_EXT)
 
 bootstrap:
 	@scripts/bootstrap
@@ -114,6 +126,11 @@ $(BUILD)/obj/%.o: %.S bpf/lbc.h | bootstrap
 	$(CC) $(SANITIZE) -c $< -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# not linked with libcoolbpf: it dlopens the copy pylcc found ($$COOLBPF_LIB first)
+$(PY_EXT): python/pylcc/_coolbpf.c include/coolbpf/coolbpf.h | bootstrap
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -I$(PY_INCLUDE) -fvisibility=default -shared -o $@ $< $(LDFLAGS) -ldl
 
 $(BUILD)/obj/libcoolbpf.o: $(LIB_OBJS)
 	$(LD) -r -o $@.tmp $(LIB_OBJS)
@@ -310,6 +327,7 @@ install: all
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc
 	install -m 0644 python/pylcc/*.py $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc/
+	$(if $(PY_EXT),install -m 0644 $(PY_EXT) $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc/)
 	# byte-code now: an import that compiles its module has the compiler's
 	# memory in the tool's peak RSS (bench/bindings/rss)
 	-python3 -m compileall -q $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/pylcc

@@ -1,8 +1,6 @@
 """Decoded values: libcoolbpf decodes bytes by their BTF type into JSON,
 which becomes Python objects here (structs with attribute access)."""
-import ctypes as ct
 import os
-from _thread import _local
 
 from . import _lib
 from .errors import LccError
@@ -103,7 +101,7 @@ def _c_hook(d):
 
 
 class Decoder:
-    """Decodes bytes of one object's BTF types; one growing buffer.
+    """Decodes bytes of one object's BTF types.
 
     c_values: the values as the original pylcc gave them on Python 3 (char
     arrays as bytes, enums as numbers, structs printed as dicts); else
@@ -111,21 +109,13 @@ class Decoder:
 
     def __init__(self, btf, c_values=False):
         self._btf = btf
-        self._local = _local()  # one buffer a thread: CeventThreads decode at once
         self._fmt = _lib.FMT_JSON_RAW if c_values else _lib.FMT_JSON
         self._hook = _c_hook if c_values else Struct
 
-    def _run(self, fn, *args):
-        buf = getattr(self._local, "buf", None)
-        if buf is None:
-            buf = self._local.buf = ct.create_string_buffer(4096)
-        while True:
-            n = fn(*args, buf, len(buf))
-            if n < 0:
-                raise LccError("cannot decode: %s" % os.strerror(-n), -n)
-            if n < len(buf):
-                return loads(buf.value.decode("utf-8", "replace"), object_hook=self._hook)
-            buf = self._local.buf = ct.create_string_buffer(n + 1)
+    def _loads(self, text):
+        if isinstance(text, int):
+            raise LccError("cannot decode: %s" % os.strerror(-text), -text)
+        return loads(text.decode("utf-8", "replace"), object_hook=self._hook)
 
     def type_size(self, type_id):
         return _lib.bpf.btf__resolve_size(self._btf, type_id) if type_id else -1
@@ -135,9 +125,14 @@ class Decoder:
         if size is None:
             size = len(data)
         if not type_id:
-            raw = data if isinstance(data, (bytes, bytearray)) else ct.string_at(data, size)
+            if isinstance(data, (bytes, bytearray)):
+                raw = data
+            else:
+                raw = _lib.ct().ct.string_at(data, size)
             return int.from_bytes(raw[:size], "little") if size in (1, 2, 4, 8) else bytes(raw[:size])
-        return self._run(_lib.lib.coolbpf_decode, self._btf, type_id, data, size, self._fmt)
+        if isinstance(data, bytearray):
+            data = bytes(data)
+        return self._loads(_lib.decode(self._btf, type_id, data, size, self._fmt))
 
     def decode_event(self, cmap, data, size):
-        return self._run(_lib.lib.coolbpf_map__decode_event, cmap, data, size, self._fmt)
+        return self._loads(_lib.decode_event(cmap, data, size, self._fmt))

@@ -199,7 +199,7 @@ class ClbcBase(Program):
         # destroyed at close() like the object's
         import ctypes as ct
         from . import _lib
-        bpf = _lib.bpf
+        bpf = _lib.ct().bpf
         for fn, res, args in (("bpf_object__find_program_by_name", ct.c_void_p,
                                [ct.c_void_p, ct.c_char_p]),
                               (call, ct.c_void_p, [ct.c_void_p, ct.c_int]),
@@ -222,7 +222,7 @@ class ClbcBase(Program):
         if self.__dict__.get("_p_libbpf_links"):
             from . import _lib
             for link in self._p_libbpf_links:
-                _lib.bpf.bpf_link__destroy(link)
+                _lib.ct().bpf.bpf_link__destroy(link)
             self._p_libbpf_links = []
         super().close()
 

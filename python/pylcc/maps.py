@@ -1,7 +1,6 @@
 """Typed views of an object's maps (the table kinds in tables.py). Method names follow the original pylcc
 (get, getKeys, getKeyValue, getThenClear, clear, showHist, getArr,
 open_perf_buffer, perf_buffer_poll, event); snake_case ones are the modern API."""
-import ctypes as ct
 import errno
 import os
 import sys
@@ -135,7 +134,7 @@ class EventMap(Map):
     def event(self, data, size=None):
         """Decode one event: the data of an open_perf_buffer callback (an
         address), or bytes."""
-        if isinstance(data, ct.c_void_p):
+        if type(data).__name__ == "c_void_p":  # a ctypes pointer (ctypes not imported here)
             data = data.value
         if isinstance(data, (bytes, bytearray, memoryview)):
             raw = bytes(data)

@@ -190,7 +190,7 @@ def perf_event_open(attr, pid=-1, cpu=0, group_fd=-1, flags=0):
     if nr is None:
         raise AttachError("perf_event_open: unknown syscall number on %s" % os.uname().machine)
     ct.set_errno(0)
-    fd = _lib.libc.syscall(nr, ct.byref(attr), ct.c_int(pid), ct.c_int(cpu),
+    fd = _lib.ct().libc.syscall(nr, ct.byref(attr), ct.c_int(pid), ct.c_int(cpu),
                            ct.c_int(group_fd), ct.c_ulong(flags))
     if fd < 0:
         err = ct.get_errno()

@@ -1,6 +1,5 @@
 """Program: compile (or read), load and attach one BPF object, and reach its
 maps and events. The modern API; lbcBase.ClbcBase is the original one on top."""
-import ctypes as ct
 import errno
 import os
 import time
@@ -14,31 +13,25 @@ from .maps import EventMap, make_map
 class Syms:
     """Kernel symbols, plus a process's ELF symbols for pid > 0."""
 
+    _h = None
+
     def __init__(self, pid=0):
-        self._h = _lib.lib.coolbpf_syms__new(pid)
+        ctm = self._ct = _lib.ct()
+        self._h = ctm.lib.coolbpf_syms__new(pid)
         if not self._h:
-            raise LccError("cannot read symbols: %s" % os.strerror(ct.get_errno()))
-        self._buf = ct.create_string_buffer(512)
+            raise LccError("cannot read symbols: %s" % os.strerror(ctm.ct.get_errno()))
+        self._buf = ctm.ct.create_string_buffer(512)
 
     def resolve(self, addr):
-        _lib.lib.coolbpf_syms__resolve(self._h, addr, self._buf, len(self._buf))
+        self._ct.lib.coolbpf_syms__resolve(self._h, addr, self._buf, len(self._buf))
         return self._buf.value.decode("utf-8", "replace")
 
     def close(self):
         if self._h:
-            _lib.lib.coolbpf_syms__free(self._h)
+            self._ct.lib.coolbpf_syms__free(self._h)
             self._h = None
 
     __del__ = close
-
-
-def _cstrs(items):
-    if not items:
-        return None
-    arr = (ct.c_char_p * (len(items) + 1))()
-    for i, s in enumerate(items):
-        arr[i] = s.encode()
-    return arr
 
 
 def _is_source_text(src):
@@ -93,30 +86,20 @@ class Program:
 
         if isinstance(defines, dict):
             defines = [k if v is None else "%s=%s" % (k, v) for k, v in defines.items()]
-        self._p_keep = []           # ctypes objects the opts point at
-        copts = _lib.opts(_lib.CompileOpts,
-                          kernel=kernel.encode() if kernel else None,
-                          btf_path=btf.encode() if btf else None,
-                          defines=self._p_hold(_cstrs(list(defines or []))),
-                          include_dirs=self._p_hold(_cstrs(list(include_dirs or []))),
-                          cache_dir=cache_dir.encode() if cache_dir else None,
-                          server=server.encode() if server else None,
-                          no_cache=no_cache)
-        oopts = _lib.opts(_lib.ObjectOpts, name=name.encode(),
-                          btf_path=btf.encode() if btf else None,
-                          compile=ct.pointer(copts))
-        # the environment (COOLBPF_SERVER, COOLBPF_CACHE_DIR, ...): read at
-        # this entry point, as the CLI does at its own
-        _lib.lib.coolbpf_compile_opts__from_env(ct.byref(copts))
-        _lib.lib.coolbpf_object_opts__from_env(ct.byref(oopts))
+        def b(x):
+            return x.encode() if x else None
+
         mark = _lib.warn_mark()
-        if source is not None:
-            data = source.encode() if isinstance(source, str) else bytes(source)
-            obj = _lib.lib.coolbpf_object__open_source(data, len(data), ct.byref(oopts))
-        else:
-            obj = _lib.lib.coolbpf_object__open_file(os.fsencode(src), ct.byref(oopts))
+        # the environment (COOLBPF_SERVER, COOLBPF_CACHE_DIR, ...) is read
+        # there, at this entry point, as the CLI does at its own
+        obj = _lib.open_object(
+            None if source is None else
+            source.encode() if isinstance(source, str) else bytes(source),
+            None if source is not None else os.fsencode(src), name.encode(), b(btf), b(kernel),
+            [d.encode() for d in defines or []], [i.encode() for i in include_dirs or []],
+            b(cache_dir), b(server), bool(no_cache))
         if not obj:
-            err = ct.get_errno()
+            err = _lib.get_errno()
             msg = _lib.errmsg_since(mark, err, "cannot open '%s'" % (src or name))
             cls = CompileError if msg.startswith(("cannot compile", "compile")) else LoadError
             raise cls(msg, err)
@@ -153,10 +136,6 @@ class Program:
         if attach:
             self.attach()
 
-    def _p_hold(self, x):
-        self._p_keep.append(x)
-        return x
-
     # -- lifecycle ----------------------------------------------------------------
     def attach(self):
         """Attach every program by its section (all or nothing)."""
@@ -174,10 +153,10 @@ class Program:
     def _p_attach_infos(self):
         out = []
         for i in range(_lib.lib.coolbpf_object__attach_count(self._p_obj)):
-            ai = _lib.lib.coolbpf_object__attach_info(self._p_obj, i).contents
-            d = {f: (getattr(ai, f).decode() if getattr(ai, f) else None)
-                 for f in ("prog", "section", "kind", "target", "note")}
-            d["err"] = ai.err
+            ai = _lib.attach_info(self._p_obj, i)
+            d = {f: (v.decode() if v else None)
+                 for f, v in zip(("prog", "section", "kind", "target", "note"), ai)}
+            d["err"] = ai[5]
             out.append(d)
         return out
 
@@ -213,17 +192,15 @@ class Program:
     def _p_open_events(self):
         if self._p_events_open:
             return
-        self._p_ev_cb = _lib.EVENT_FN(self._p_on_event)
-        self._p_lost_cb = _lib.LOST_FN(self._p_on_lost)
-        eo = _lib.opts(_lib.EventsOpts, on_event=self._p_ev_cb, on_lost=self._p_lost_cb,
-                       perf_pages=self._p_perf_pages or 0, queue_size=self._p_queue_size)
         mark = _lib.warn_mark()
-        r = _lib.lib.coolbpf_object__open_events(self._p_obj, ct.byref(eo))
+        # _p_ev_keep: the callbacks, alive as long as the object
+        r, self._p_ev_keep = _lib.open_events(self._p_obj, self._p_on_event, self._p_on_lost,
+                                              self._p_perf_pages or 0, self._p_queue_size)
         if r < 0:
             raise LccError(_lib.errmsg_since(mark, r, "cannot open event buffers"), -r)
         self._p_events_open = True
 
-    def _p_on_event(self, ctx, cmap, data, size):
+    def _p_on_event(self, cmap, data, size):
         m = self._p_by_ptr[cmap]
         try:
             m._dispatch(data, size)
@@ -243,7 +220,7 @@ class Program:
             e, self._p_exc = self._p_exc, None
             raise e
 
-    def _p_on_lost(self, ctx, cmap, cpu, count):
+    def _p_on_lost(self, cmap, cpu, count):
         try:
             self._p_by_ptr[cmap]._on_lost(cpu, count)
         except BaseException as e:
@@ -339,7 +316,8 @@ class Program:
     def _p_attach(self, prog, kind, target=None, **kw):
         prog = self._s(prog)
         keep = []
-        ao = _lib.opts(_lib.AttachOpts, kind=kind, pid=-1, cpu=-1, perf_group_fd=-1)
+        ctm = _lib.ct()
+        ao = ctm.opts(ctm.AttachOpts, kind=kind, pid=-1, cpu=-1, perf_group_fd=-1)
         if target is not None:
             keep.append(self._s(target).encode())
             ao.target = keep[-1]
@@ -349,11 +327,11 @@ class Program:
                 v = keep[-1]
             setattr(ao, k, v)
         mark = _lib.warn_mark()
-        ct.set_errno(0)
-        link = _lib.lib.coolbpf_object__attach_program(self._p_obj, prog.encode(),
-                                                         ct.byref(ao))
+        ctm.ct.set_errno(0)
+        link = ctm.lib.coolbpf_object__attach_program(self._p_obj, prog.encode(),
+                                                       ctm.ct.byref(ao))
         if not link:
-            err = ct.get_errno() or errno.EINVAL
+            err = ctm.ct.get_errno() or errno.EINVAL
             raise AttachError(_lib.errmsg_since(mark, err, "cannot attach program '%s'"
                                                 % prog), err)
         self._p_links.append(link)
@@ -387,6 +365,7 @@ class Program:
         if isinstance(attr, dict):
             from .perfEvent import PerfEventAttr
             attr = PerfEventAttr.from_dict(attr)
+        ct = _lib.ct().ct
         return self._p_attach(prog, _lib.ATTACH_PERF_EVENT, None,
                               perf_attr=ct.cast(ct.pointer(attr), ct.c_void_p), pid=pid,
                               cpu=cpu, perf_group_fd=group_fd, perf_flags=flags)

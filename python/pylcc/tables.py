@@ -12,6 +12,8 @@ from .decode import loads
 from .errors import LccError
 from .maps import Map
 
+_ct = _lib.ct()  # map access by key and histograms' text: through ctypes
+
 _ARRAY_TYPES = (2, 6)           # ARRAY, PERCPU_ARRAY: keys cannot be deleted
 
 
@@ -68,7 +70,7 @@ class TableMap(Map):
         return ct.create_string_buffer(self._stride * self._ncpu)
 
     def _raw_keys(self):
-        L = _lib.lib
+        L = _ct.lib
         keys, prev = [], None
         nxt = ct.create_string_buffer(self.key_size)
         while True:
@@ -84,7 +86,7 @@ class TableMap(Map):
 
     def _lookup(self, kraw):
         v = self._vbuf()
-        r = _lib.lib.coolbpf_map__lookup(self._cmap, kraw, v)
+        r = _ct.lib.coolbpf_map__lookup(self._cmap, kraw, v)
         if r == -errno.ENOENT:
             return None
         if r < 0:
@@ -126,7 +128,7 @@ class TableMap(Map):
             self._remove(k)
 
     def _remove(self, kraw):
-        L = _lib.lib
+        L = _ct.lib
         if self.map_type in _ARRAY_TYPES:
             r = L.coolbpf_map__update(self._cmap, kraw, bytes(self._stride * self._ncpu), 0)
         else:
@@ -153,12 +155,12 @@ class TableMap(Map):
         return v
 
     def __setitem__(self, key, value):
-        r = _lib.lib.coolbpf_map__update(self._cmap, self._key_bytes(key), self._value_bytes(value), 0)
+        r = _ct.lib.coolbpf_map__update(self._cmap, self._key_bytes(key), self._value_bytes(value), 0)
         if r < 0:
             raise LccError("map '%s': update failed: %s" % (self.name, os.strerror(-r)), -r)
 
     def __delitem__(self, key):
-        r = _lib.lib.coolbpf_map__delete(self._cmap, self._key_bytes(key))
+        r = _ct.lib.coolbpf_map__delete(self._cmap, self._key_bytes(key))
         if r == -errno.ENOENT:
             raise KeyError(key)
         if r < 0:
@@ -207,11 +209,11 @@ class Histogram:
         slots = (ct.c_uint64 * len(self.counts))(*self.counts)
         args = (self.name.encode(), slots, len(self.counts), self._kind, self._step,
                 val_type.encode() if val_type else None, fmt)
-        n = _lib.lib.coolbpf_hist_format(None, 0, *args)
+        n = _ct.lib.coolbpf_hist_format(None, 0, *args)
         if n < 0:
             raise LccError("histogram '%s': %s" % (self.name, os.strerror(-n)), -n)
         buf = ct.create_string_buffer(n + 1)
-        _lib.lib.coolbpf_hist_format(buf, n + 1, *args)
+        _ct.lib.coolbpf_hist_format(buf, n + 1, *args)
         return buf.value.decode()
 
     def text(self, val_type="value"):
@@ -237,7 +239,7 @@ class HistMap(ArrayMap):
     def __init__(self, prog, cmap):
         super().__init__(prog, cmap)
         self._hkind = self._KINDS[self.kind]
-        self._step = _lib.lib.coolbpf_map__hist_step(cmap)
+        self._step = _ct.lib.coolbpf_map__hist_step(cmap)
         self._slots = self._max_entries()
 
     def get(self, size=None):

@@ -36,6 +36,23 @@ def test_original_api_imports_no_heavy_module():
     assert mapped
 
 
+def test_a_tool_imports_no_ctypes_through_the_extension():
+    """pylcc's extension (_coolbpf.c, built by make) carries a tool's calls:
+    ctypes (0.7 MB resident) is left for map access by key, symbols and
+    attach by hand"""
+    code = ("import sys\nfrom pylcc.lbcBase import ClbcBase, CeventThread\nfrom pylcc import _lib\n"
+            "print(_lib.backend.name, 'ctypes' in sys.modules)")
+    env = dict(os.environ, PYTHONPATH=PY)
+    env.pop("PYLCC_CTYPES", None)
+    out = subprocess.run([sys.executable, "-S", "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    assert out == ["extension", "False"], out
+    env["PYLCC_CTYPES"] = "1"
+    out = subprocess.run([sys.executable, "-S", "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    assert out == ["ctypes", "True"], out
+
+
 def test_lazy_names_resolve():
     import pylcc
     assert pylcc.Program.__name__ == "Program"
