@@ -81,11 +81,13 @@ UNINSTALLED_PC := $(BUILD)/lib/pkgconfig/libcoolbpf-uninstalled.pc
 # to the library it dlopens; Python.h is python3-dev's (bootstrap). Not for
 # a cross build: its Python would be the target's.
 PYTHON := /usr/bin/python3
+# (a make that bootstraps python3 itself builds it the next time)
 ifeq ($(CROSS_COMPILE),)
-PY_EXT := $(BUILD)/lib/_coolbpf$(shell $(PYTHON) -c \
+PY_EXT_SUFFIX := $(shell $(PYTHON) -c \
 	"import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
 PY_INCLUDE := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" \
 	2>/dev/null)
+PY_EXT := $(if $(PY_EXT_SUFFIX),$(BUILD)/lib/_coolbpf$(PY_EXT_SUFFIX))
 endif
 
 # every C file of the project (BPF sides included), for format and checks
