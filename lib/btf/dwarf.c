@@ -67,7 +67,9 @@ static uint64_t rd(struct cursor *c, size_t n)
 		c->p = c->end;
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
+	/* a field wider than 8 bytes (a crafted address size) is passed
+	 * over, its low 8 bytes kept: no shift of 64 or more */
+	for (size_t i = 0; i < n && i < sizeof(v); i++)
 		v |= (uint64_t)c->p[i] << (8 * i);
 	c->p += n;
 	return v;
@@ -93,21 +95,21 @@ static uint64_t uleb(struct cursor *c)
 
 static int64_t sleb(struct cursor *c)
 {
-	int64_t v = 0;
+	uint64_t v = 0; /* unsigned: a shift into bit 63 is defined */
 	unsigned int shift = 0;
 	unsigned char b = 0;
 
 	while (c->p < c->end) {
 		b = *c->p++;
 		if (shift < 64)
-			v |= (int64_t)(b & 0x7f) << shift;
+			v |= (uint64_t)(b & 0x7f) << shift;
 		shift += 7;
 		if (!(b & 0x80))
 			break;
 	}
 	if (shift < 64 && (b & 0x40))
-		v |= -((int64_t)1 << shift);
-	return v;
+		v |= ~(uint64_t)0 << shift;
+	return (int64_t)v;
 }
 
 static void skip(struct cursor *c, uint64_t n)
