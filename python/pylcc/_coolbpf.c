@@ -170,16 +170,6 @@ static PyObject *from_str(const char *s)
 			return NULL;                             \
 		return conv(p_##name(p));                        \
 	}
-#define PTR_TO_VOID(name)                                        \
-	static PyObject *w_##name(PyObject *self, PyObject *arg) \
-	{                                                        \
-		void *p;                                         \
-		(void)self;                                      \
-		if (!to_ptr(arg, &p))                            \
-			return NULL;                             \
-		p_##name(p);                                     \
-		Py_RETURN_NONE;                                  \
-	}
 /* calls that may run callbacks or wait: without the GIL */
 #define PTR_INT_TO_INT_NOGIL(name)                                  \
 	static PyObject *w_##name(PyObject *self, PyObject *args)   \
@@ -198,6 +188,7 @@ static PyObject *from_str(const char *s)
 #define BOOL(x) PyBool_FromLong((long)(x))
 #define PTR(x)	from_ptr(x)
 #define STR(x)	from_str(x)
+#define VOID(x) ((x), Py_INCREF(Py_None), Py_None)
 
 PTR_TO(coolbpf_object__load, INT)
 PTR_TO(coolbpf_object__attach, INT)
@@ -220,7 +211,7 @@ PTR_TO(coolbpf_map__lost, UINT)
 PTR_TO(coolbpf_map__dropped, UINT)
 PTR_TO(coolbpf_map__percpu, BOOL)
 PTR_TO(bpf_map__type, INT)
-PTR_TO_VOID(coolbpf_object__detach)
+PTR_TO(coolbpf_object__detach, VOID)
 PTR_INT_TO_INT_NOGIL(coolbpf_object__poll)
 PTR_INT_TO_INT_NOGIL(coolbpf_map__poll)
 
