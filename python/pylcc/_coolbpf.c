@@ -2,10 +2,11 @@
 /*
  * pylcc's way into libcoolbpf without ctypes: ctypes alone costs a tool
  * about 0.7 MB resident (bench/bindings/rss), more than the rest of pylcc.
- * The functions a tool's path calls (open, load, attach, maps, events,
- * decode), each with the Python-visible types the ctypes declarations of
- * pylcc/_ct.py give them: pointers are ints (None for NULL), strings are
- * bytes. pylcc/_lib.py loads this module when it is built next to the
+ * The functions a tool's path calls (open, load, attach, maps, their
+ * elements by key, histograms' text, events, decode), each with the
+ * Python-visible types the ctypes declarations of pylcc/_ct.py give
+ * them: pointers are ints (None for NULL), strings are bytes; map
+ * elements and texts are bytes too. pylcc/_lib.py loads this module when it is built next to the
  * library (make: build/lib; make install: the pylcc package), else
  * declares the same calls with ctypes.
  *
@@ -67,6 +68,11 @@
 	X(coolbpf_map__poll)              \
 	X(coolbpf_map__event_cpu)         \
 	X(coolbpf_map__decode_event)      \
+	X(coolbpf_map__lookup)            \
+	X(coolbpf_map__update)            \
+	X(coolbpf_map__delete)            \
+	X(coolbpf_map__next_key)          \
+	X(coolbpf_hist_format)            \
 	X(coolbpf_decode)                 \
 	X(coolbpf_probe_hook)             \
 	X(coolbpf_mount_fs)               \
@@ -496,30 +502,41 @@ static PyObject *m_open_events(PyObject *self, PyObject *args)
 }
 
 /*
- * The decoders' text (JSON) as bytes. The caller's buffer is on the
- * stack; a larger text is decoded again into one of its size.
+ * A text of the library's (decoders' JSON, histograms) into res as bytes,
+ * or as -errno; NULL with an exception when memory runs out. call writes
+ * buf, cap bytes at most, and gives the length its whole text needs: the
+ * first buffer is on the stack, a longer text is made again into one of
+ * its size.
  */
-#define DECODE(call)                                                                  \
-	do {                                                                          \
-		char stack[4096], *buf = stack;                                       \
-		size_t cap = sizeof(stack);                                           \
-		PyObject *res;                                                        \
-		int n;                                                                \
-		for (;;) {                                                            \
-			n = (call);                                                   \
-			if (n < 0 || (size_t)n < cap)                                 \
-				break;                                                \
-			if (buf != stack)                                             \
-				free(buf);                                            \
-			cap = (size_t)n + 1;                                          \
-			buf = malloc(cap);                                            \
-			if (!buf)                                                     \
-				return PyErr_NoMemory();                              \
-		}                                                                     \
-		res = n < 0 ? PyLong_FromLong(n) : PyBytes_FromStringAndSize(buf, n); \
-		if (buf != stack)                                                     \
-			free(buf);                                                    \
-		return res;                                                           \
+#define DECODE_INTO(res, call)                                                                \
+	do {                                                                                  \
+		char stack[4096], *buf = stack;                                               \
+		size_t cap = sizeof(stack);                                                   \
+		int n;                                                                        \
+		for (;;) {                                                                    \
+			n = (call);                                                           \
+			if (n < 0 || (size_t)n < cap)                                         \
+				break;                                                        \
+			if (buf != stack)                                                     \
+				free(buf);                                                    \
+			cap = (size_t)n + 1;                                                  \
+			buf = malloc(cap);                                                    \
+			if (!buf)                                                             \
+				break;                                                        \
+		}                                                                             \
+		if (!buf)                                                                     \
+			res = PyErr_NoMemory();                                               \
+		else                                                                          \
+			res = n < 0 ? PyLong_FromLong(n) : PyBytes_FromStringAndSize(buf, n); \
+		if (buf != stack)                                                             \
+			free(buf);                                                            \
+	} while (0)
+
+#define DECODE(call)                     \
+	do {                             \
+		PyObject *res_;          \
+		DECODE_INTO(res_, call); \
+		return res_;             \
 	} while (0)
 
 /* data to decode: bytes (at least size of them), or an address */
@@ -570,6 +587,171 @@ static PyObject *m_decode(PyObject *self, PyObject *args)
 				cap));
 }
 
+/* ---- map elements, as bytes ------------------------------------------ */
+
+/* the bytes a map's key and value take (per-CPU values: one 8-aligned
+ * value a possible CPU, as the kernel copies them) */
+static Py_ssize_t key_len(const struct coolbpf_map *map)
+{
+	return (Py_ssize_t)p_coolbpf_map__key_size(map);
+}
+
+static Py_ssize_t value_len(const struct coolbpf_map *map)
+{
+	Py_ssize_t vs = (Py_ssize_t)p_coolbpf_map__value_size(map);
+	int ncpu;
+
+	if (!p_coolbpf_map__percpu(map))
+		return vs;
+	ncpu = p_libbpf_num_possible_cpus();
+	return ncpu > 0 ? ((vs + 7) & ~(Py_ssize_t)7) * ncpu : -1;
+}
+
+/* o as exactly len bytes of what (a key, a value) */
+static int to_sized(PyObject *o, Py_ssize_t len, const char *what, const void **out)
+{
+	if (!PyBytes_Check(o)) {
+		PyErr_Format(PyExc_TypeError, "%s: bytes expected, not %s", what,
+			     Py_TYPE(o)->tp_name);
+		return 0;
+	}
+	if (PyBytes_GET_SIZE(o) != len) {
+		PyErr_Format(PyExc_ValueError, "%s: %zd bytes expected, not %zd", what, len,
+			     PyBytes_GET_SIZE(o));
+		return 0;
+	}
+	*out = PyBytes_AS_STRING(o);
+	return 1;
+}
+
+/* a new bytes of len filled by call (into out), or -errno */
+#define INTO_BYTES(len, call)                                 \
+	do {                                                  \
+		PyObject *res;                                \
+		void *out;                                    \
+		int r;                                        \
+		if ((len) < 0)                                \
+			return PyLong_FromLong(-EINVAL);      \
+		res = PyBytes_FromStringAndSize(NULL, (len)); \
+		if (!res)                                     \
+			return NULL;                          \
+		out = PyBytes_AS_STRING(res);                 \
+		r = (call);                                   \
+		if (r < 0) {                                  \
+			Py_DECREF(res);                       \
+			return PyLong_FromLong(r);            \
+		}                                             \
+		return res;                                   \
+	} while (0)
+
+/* what a map call's arguments (map, key[, value, flags]) give */
+struct map_call {
+	void *map;
+	const void *key, *value;
+	unsigned long long flags;
+};
+
+/* c of args, its key (or None where none_ok) and value each exactly the
+ * map's size of them: 1; 0 with an exception set; -1 for a NULL map */
+static int map_args(PyObject *args, bool none_ok, bool with_value, struct map_call *c)
+{
+	PyObject *map_o, *key_o, *value_o = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (!PyArg_ParseTuple(args, with_value ? "OOOK" : "OO", &map_o, &key_o, &value_o,
+			      &c->flags) ||
+	    !to_ptr(map_o, &c->map))
+		return 0;
+	if (!c->map)
+		return -1;
+	if (!(none_ok && key_o == Py_None) && !to_sized(key_o, key_len(c->map), "key", &c->key))
+		return 0;
+	return !with_value || to_sized(value_o, value_len(c->map), "value", &c->value);
+}
+
+#define MAP_ARGS(args, none_ok, with_value, c)                        \
+	do {                                                          \
+		int ok_ = map_args(args, none_ok, with_value, &c);    \
+		if (ok_ <= 0)                                         \
+			return ok_ ? PyLong_FromLong(-EINVAL) : NULL; \
+	} while (0)
+
+/* map_lookup(map, key): the value's bytes, or -errno (-ENOENT: absent) */
+static PyObject *m_map_lookup(PyObject *self, PyObject *args)
+{
+	struct map_call c;
+
+	(void)self;
+	MAP_ARGS(args, false, false, c);
+	INTO_BYTES(value_len(c.map), p_coolbpf_map__lookup(c.map, c.key, out));
+}
+
+/* map_next_key(map, prev or None): the next key's bytes, or -errno
+ * (-ENOENT after the last) */
+static PyObject *m_map_next_key(PyObject *self, PyObject *args)
+{
+	struct map_call c;
+
+	(void)self;
+	MAP_ARGS(args, true, false, c);
+	INTO_BYTES(key_len(c.map), p_coolbpf_map__next_key(c.map, c.key, out));
+}
+
+/* map_update(map, key, value, flags): 0 or -errno */
+static PyObject *m_map_update(PyObject *self, PyObject *args)
+{
+	struct map_call c;
+
+	(void)self;
+	MAP_ARGS(args, false, true, c);
+	return PyLong_FromLong(p_coolbpf_map__update(c.map, c.key, c.value, c.flags));
+}
+
+/* map_delete(map, key): 0 or -errno */
+static PyObject *m_map_delete(PyObject *self, PyObject *args)
+{
+	struct map_call c;
+
+	(void)self;
+	MAP_ARGS(args, false, false, c);
+	return PyLong_FromLong(p_coolbpf_map__delete(c.map, c.key));
+}
+
+/* hist_format(name, counts, kind, step, val_type, fmt): the histogram's
+ * text as bytes, or -errno */
+static PyObject *m_hist_format(PyObject *self, PyObject *args)
+{
+	const char *name, *val_type;
+	unsigned long long step;
+	PyObject *counts_o, *res;
+	Py_ssize_t nr, i;
+	__u64 *slots;
+	int kind, fmt;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "O&O!iKO&i", to_str, &name, &PyList_Type, &counts_o, &kind,
+			      &step, to_str, &val_type, &fmt))
+		return NULL;
+	nr = PyList_GET_SIZE(counts_o);
+	if ((size_t)nr > UINT32_MAX)
+		return PyLong_FromLong(-E2BIG);
+	slots = calloc((size_t)nr + 1, sizeof(*slots));
+	if (!slots)
+		return PyErr_NoMemory();
+	for (i = 0; i < nr; i++) {
+		slots[i] = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(counts_o, i));
+		if (PyErr_Occurred()) {
+			free(slots);
+			return NULL;
+		}
+	}
+	DECODE_INTO(res, p_coolbpf_hist_format(buf, cap, name, slots, (unsigned int)nr,
+					       (enum coolbpf_hist_kind)kind, step, val_type,
+					       (enum coolbpf_format)fmt));
+	free(slots);
+	return res;
+}
+
 #define ONE(name)  { #name, w_##name, METH_O, NULL },
 #define ARGS(name) { #name, w_##name, METH_VARARGS, NULL },
 #define NONE(name) { #name, w_##name, METH_NOARGS, NULL },
@@ -586,6 +768,13 @@ static PyMethodDef methods[] = {
 	  "open_events(obj, on_event, on_lost, perf_pages, queue_size): (r, keep)" },
 	{ "decode_event", m_decode_event, METH_VARARGS, "decode_event(map, addr, size, fmt)" },
 	{ "decode", m_decode, METH_VARARGS, "decode(btf, type_id, data, size, fmt)" },
+	{ "map_lookup", m_map_lookup, METH_VARARGS, "map_lookup(map, key): bytes or -errno" },
+	{ "map_next_key", m_map_next_key, METH_VARARGS,
+	  "map_next_key(map, prev or None): bytes or -errno" },
+	{ "map_update", m_map_update, METH_VARARGS, "map_update(map, key, value, flags)" },
+	{ "map_delete", m_map_delete, METH_VARARGS, "map_delete(map, key)" },
+	{ "hist_format", m_hist_format, METH_VARARGS,
+	  "hist_format(name, counts, kind, step, val_type, fmt): bytes or -errno" },
 	ONE(coolbpf_object__load) ONE(coolbpf_object__attach) ONE(coolbpf_object__detach) ONE(
 		coolbpf_object__close) ONE(coolbpf_object__consume) ONE(coolbpf_object__attach_count)
 		ONE(coolbpf_object__bpf) ONE(coolbpf_object__btf) ONE(coolbpf_object__name) ONE(

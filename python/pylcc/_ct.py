@@ -1,7 +1,7 @@
 """ctypes declarations of libcoolbpf (include/coolbpf/coolbpf.h) and of the
 few libbpf calls pylcc makes: all of them when pylcc's extension
-(_coolbpf.c) is not built, else those it does not have (map access,
-symbols, attach by hand, histograms). Internal to pylcc: _lib.py loads it.
+(_coolbpf.c) is not built, else those it does not have (symbols, attach
+by hand, perf events). Internal to pylcc: _lib.py loads it.
 """
 import ctypes as ct
 
@@ -242,3 +242,52 @@ class Backend:
 
     def decode(self, btf, type_id, data, size, fmt):
         return self._decoded(lib.coolbpf_decode, btf, type_id, data, size, fmt)
+
+    # map elements as bytes, sized and checked as _coolbpf.c does
+    @staticmethod
+    def _sized(o, n, what):
+        if not isinstance(o, bytes):
+            raise TypeError("%s: bytes expected, not %s" % (what, type(o).__name__))
+        if len(o) != n:
+            raise ValueError("%s: %d bytes expected, not %d" % (what, n, len(o)))
+        return o
+
+    @staticmethod
+    def _value_len(cmap):
+        vs = lib.coolbpf_map__value_size(cmap)
+        if not lib.coolbpf_map__percpu(cmap):
+            return vs
+        return ((vs + 7) & ~7) * bpf.libbpf_num_possible_cpus()
+
+    def _into_bytes(self, n, fn, *args):
+        buf = ct.create_string_buffer(n)
+        r = fn(*args, buf)
+        return r if r < 0 else buf.raw
+
+    def map_lookup(self, cmap, key):
+        key = self._sized(key, lib.coolbpf_map__key_size(cmap), "key")
+        return self._into_bytes(self._value_len(cmap), lib.coolbpf_map__lookup, cmap, key)
+
+    def map_next_key(self, cmap, prev):
+        n = lib.coolbpf_map__key_size(cmap)
+        if prev is not None:
+            prev = self._sized(prev, n, "key")
+        return self._into_bytes(n, lib.coolbpf_map__next_key, cmap, prev)
+
+    def map_update(self, cmap, key, value, flags):
+        key = self._sized(key, lib.coolbpf_map__key_size(cmap), "key")
+        value = self._sized(value, self._value_len(cmap), "value")
+        return lib.coolbpf_map__update(cmap, key, value, flags)
+
+    def map_delete(self, cmap, key):
+        return lib.coolbpf_map__delete(cmap, self._sized(key, lib.coolbpf_map__key_size(cmap),
+                                                         "key"))
+
+    def hist_format(self, name, counts, kind, step, val_type, fmt):
+        slots = (ct.c_uint64 * len(counts))(*counts)
+        n = lib.coolbpf_hist_format(None, 0, name, slots, len(counts), kind, step, val_type, fmt)
+        if n < 0:
+            return n
+        buf = ct.create_string_buffer(n + 1)
+        lib.coolbpf_hist_format(buf, n + 1, name, slots, len(counts), kind, step, val_type, fmt)
+        return buf.value

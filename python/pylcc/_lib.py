@@ -11,9 +11,12 @@ with PYLCC_CTYPES=1, through ctypes (_ct.py). Either way:
             libbpf_num_possible_cpus)
   open_object(), attach_info(), open_events(), decode_event(), decode(),
   get_errno(), warn_mark(): the calls with structures, callbacks or buffers
+  map_lookup(), map_next_key(), map_update(), map_delete(): elements as
+            bytes (a value, a key, or -errno); hist_format(): a
+            histogram's text as bytes, or -errno
   ct()      the ctypes declarations (_ct.py), for what the extension does
-            not carry: map access by key, symbols, attach by hand, perf
-            events, histograms' text; imported then, not before
+            not carry: symbols, attach by hand, perf events; imported
+            then, not before
 """
 import os
 
@@ -107,6 +110,11 @@ decode_event = backend.decode_event
 decode = backend.decode
 get_errno = backend.errno
 warn_mark = backend.warn_mark
+map_lookup = backend.map_lookup
+map_next_key = backend.map_next_key
+map_update = backend.map_update
+map_delete = backend.map_delete
+hist_format = backend.hist_format
 
 
 def ct():

@@ -1,7 +1,6 @@
 """Hash, array, histogram and stack maps (TableMap and its kinds): a module
 of their own, imported only when an object has such a map, so a tool of
 event maps alone never loads their code (bench/bindings/rss)."""
-import ctypes as ct
 import errno
 import os
 import struct
@@ -11,8 +10,6 @@ from . import _lib
 from .decode import loads
 from .errors import LccError
 from .maps import Map
-
-_ct = _lib.ct()  # map access by key and histograms' text: through ctypes
 
 _ARRAY_TYPES = (2, 6)           # ARRAY, PERCPU_ARRAY: keys cannot be deleted
 
@@ -58,40 +55,33 @@ class TableMap(Map):
             k._lcc_raw = bytes(raw)
         return k
 
-    def _value(self, buf):
+    def _value(self, raw):
         dec = self._prog._p_decoder
         if not self.percpu:
-            return dec.decode(self.value_type_id, buf.raw[:self.value_size])
-        raw = buf.raw
+            return dec.decode(self.value_type_id, raw[:self.value_size])
         return [dec.decode(self.value_type_id, raw[i * self._stride:i * self._stride + self.value_size])
                 for i in range(self._ncpu)]
 
-    def _vbuf(self):
-        return ct.create_string_buffer(self._stride * self._ncpu)
-
     def _raw_keys(self):
-        L = _ct.lib
         keys, prev = [], None
-        nxt = ct.create_string_buffer(self.key_size)
         while True:
-            r = L.coolbpf_map__next_key(self._cmap, prev, nxt)
+            r = _lib.map_next_key(self._cmap, prev)
             if r == -errno.ENOENT:
                 return keys
-            if r < 0:
+            if isinstance(r, int):
                 raise LccError("map '%s': cannot iterate keys: %s" % (self.name, os.strerror(-r)), -r)
-            keys.append(nxt.raw)
-            prev = ct.c_char_p(keys[-1])
+            keys.append(r)
+            prev = r
             if len(keys) > (1 << 24):
                 raise LccError("map '%s': key iteration does not end" % self.name)
 
     def _lookup(self, kraw):
-        v = self._vbuf()
-        r = _ct.lib.coolbpf_map__lookup(self._cmap, kraw, v)
+        r = _lib.map_lookup(self._cmap, kraw)
         if r == -errno.ENOENT:
             return None
-        if r < 0:
+        if isinstance(r, int):
             raise LccError("map '%s': lookup failed: %s" % (self.name, os.strerror(-r)), -r)
-        return v
+        return r
 
     # -- original pylcc methods -----------------------------------------------
     def get(self):
@@ -128,11 +118,10 @@ class TableMap(Map):
             self._remove(k)
 
     def _remove(self, kraw):
-        L = _ct.lib
         if self.map_type in _ARRAY_TYPES:
-            r = L.coolbpf_map__update(self._cmap, kraw, bytes(self._stride * self._ncpu), 0)
+            r = _lib.map_update(self._cmap, kraw, bytes(self._stride * self._ncpu), 0)
         else:
-            r = L.coolbpf_map__delete(self._cmap, kraw)
+            r = _lib.map_delete(self._cmap, kraw)
             if r == -errno.ENOENT:
                 r = 0
         if r < 0:
@@ -155,12 +144,12 @@ class TableMap(Map):
         return v
 
     def __setitem__(self, key, value):
-        r = _ct.lib.coolbpf_map__update(self._cmap, self._key_bytes(key), self._value_bytes(value), 0)
+        r = _lib.map_update(self._cmap, self._key_bytes(key), self._value_bytes(value), 0)
         if r < 0:
             raise LccError("map '%s': update failed: %s" % (self.name, os.strerror(-r)), -r)
 
     def __delitem__(self, key):
-        r = _ct.lib.coolbpf_map__delete(self._cmap, self._key_bytes(key))
+        r = _lib.map_delete(self._cmap, self._key_bytes(key))
         if r == -errno.ENOENT:
             raise KeyError(key)
         if r < 0:
@@ -206,15 +195,11 @@ class Histogram:
                         for b in loads(self._format(_lib.FMT_JSON))["hist"]]
 
     def _format(self, fmt, val_type=None):
-        slots = (ct.c_uint64 * len(self.counts))(*self.counts)
-        args = (self.name.encode(), slots, len(self.counts), self._kind, self._step,
-                val_type.encode() if val_type else None, fmt)
-        n = _ct.lib.coolbpf_hist_format(None, 0, *args)
-        if n < 0:
-            raise LccError("histogram '%s': %s" % (self.name, os.strerror(-n)), -n)
-        buf = ct.create_string_buffer(n + 1)
-        _ct.lib.coolbpf_hist_format(buf, n + 1, *args)
-        return buf.value.decode()
+        r = _lib.hist_format(self.name.encode(), self.counts, self._kind, self._step,
+                             val_type.encode() if val_type else None, fmt)
+        if isinstance(r, int):
+            raise LccError("histogram '%s': %s" % (self.name, os.strerror(-r)), -r)
+        return r.decode()
 
     def text(self, val_type="value"):
         return self._format(_lib.FMT_TEXT, val_type)
@@ -239,7 +224,7 @@ class HistMap(ArrayMap):
     def __init__(self, prog, cmap):
         super().__init__(prog, cmap)
         self._hkind = self._KINDS[self.kind]
-        self._step = _ct.lib.coolbpf_map__hist_step(cmap)
+        self._step = _lib.lib.coolbpf_map__hist_step(cmap)
         self._slots = self._max_entries()
 
     def get(self, size=None):
@@ -265,9 +250,9 @@ def bare_frame(frame):
 class StackMap(TableMap):
     """Stack trace maps: ids from bpf_get_stackid() to addresses and symbols."""
 
-    def _value(self, buf):
+    def _value(self, raw):
         n = self.value_size // 8
-        return list(struct.unpack("<%dQ" % n, buf.raw[:n * 8]))
+        return list(struct.unpack("<%dQ" % n, raw[:n * 8]))
 
     def getArr(self, stack_id):
         """The stack's addresses (the map's full depth, zero-padded), or None."""

@@ -1,8 +1,11 @@
-"""A pylcc tool's peak RSS: bench/bindings/evtool.py (the original API's
+"""pylcc tools' peak RSS: bench/bindings/evtool.py (the original API's
 eventOut style, ClbcBase + CeventThread on a tracepoint) run for real on
-100 exec events, its VmHWM against the same interpreter with ctypes only
-(the floor of any ctypes binding; the tool itself, through pylcc's
-extension, imports no ctypes). bench/bindings/rss is the benchmark."""
+100 exec events, and bench/bindings/histtool.py (its cpudist style: a hash
+and two histograms filled on sched_switch, read and printed by
+showHist()), each one's VmHWM against the same interpreter with ctypes
+only (the floor of any ctypes binding; the tools themselves, through
+pylcc's extension, import no ctypes). bench/bindings/rss is the
+benchmark."""
 import os
 import shutil
 import statistics
@@ -12,7 +15,8 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EVTOOL = os.path.join(REPO, "bench", "bindings", "evtool.py")
+TOOLS = {name: os.path.join(REPO, "bench", "bindings", name + ".py")
+         for name in ("evtool", "histtool")}
 RUNS = 3
 # what pylcc may add to Python with ctypes for that tool (libcoolbpf and
 # libbpf mapped, pylcc's modules, the polling threads, the loaded object):
@@ -29,8 +33,8 @@ def _sanitized():
         return b"__asan_" in f.read() or "asan" in os.environ.get("LD_PRELOAD", "")
 
 
-@pytest.fixture(scope="module")
-def peaks(tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(TOOLS))
+def peaks(request, tmp_path_factory):
     if os.geteuid() != 0:
         pytest.skip("loads a BPF program: root needed")
     if os.environ.get("PYLCC_CTYPES"):
@@ -45,7 +49,7 @@ def peaks(tmp_path_factory):
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(tmp / "pylcc")], env=env,
                    check=True)
-    tool = [sys.executable, EVTOOL, "100"]
+    tool = [sys.executable, TOOLS[request.param], "100"]
     floor = [sys.executable, "-c", "import ctypes\nfor l in open('/proc/self/status'):\n"
              "    l.startswith('VmHWM:') and print('hwm_kb', l.split()[1])"]
 
@@ -59,22 +63,23 @@ def peaks(tmp_path_factory):
     for _ in range(RUNS):  # alternating, medians: the machine is shared
         floors.append(hwm(floor))
         tools.append(hwm(tool))
-    return statistics.median(tools), statistics.median(floors)
+    return request.param, statistics.median(tools), statistics.median(floors)
 
 
-def test_evtool_peak_rss_stays_near_python_with_ctypes(peaks):
-    tool, floor = peaks
+def test_tool_peak_rss_stays_near_python_with_ctypes(peaks):
+    name, tool, floor = peaks
     assert tool - floor < OVER_FLOOR_KB, (
-        "evtool.py peaked at %d kB, %d kB over Python with ctypes (%d kB): more than %d kB; "
+        "%s.py peaked at %d kB, %d kB over Python with ctypes (%d kB): more than %d kB; "
         "something is imported or mapped before it is needed (python -X importtime, "
-        "/proc/PID/smaps; bench/bindings/rss)" % (tool, tool - floor, floor, OVER_FLOOR_KB))
+        "/proc/PID/smaps; bench/bindings/rss)" % (name, tool, tool - floor, floor,
+                                                  OVER_FLOOR_KB))
 
 
-def test_evtool_peak_rss_under_10_mb(peaks):
+def test_tool_peak_rss_under_10_mb(peaks):
     if os.path.realpath(sys.executable) != "/usr/bin/python3.11":
         pytest.skip("the goal is for Debian's python3.11, not %s" % sys.executable)
-    tool, _ = peaks
-    assert tool < GOAL_KB, "evtool.py peaked at %d kB, over %d kB" % (tool, GOAL_KB)
+    name, tool, _ = peaks
+    assert tool < GOAL_KB, "%s.py peaked at %d kB, over %d kB" % (name, tool, GOAL_KB)
 
 
 def test_libcoolbpf_maps_no_json_library_before_a_remote_compile():
