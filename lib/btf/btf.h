@@ -14,6 +14,8 @@
  *  - dwarf.c: the types of an object's DWARF, copied into a BTF.
  *  - evtype.c: the event type of an output map nobody named, found from
  *    the helper calls that write it, recorded in the object's .BTF.
+ *  - scan.c: a type's id by kind and name, read from a BTF file in one
+ *    pass without loading it (the kernel's, for attach targets).
  *
  * Builds on lib/base only.
  */
@@ -21,6 +23,8 @@
 #define COOLBPF_BTF_H
 
 #include <limits.h>
+
+#include <linux/types.h>
 
 #include "base/base.h"
 
@@ -270,5 +274,35 @@ int evtype_record(const void *elf, size_t sz, const char *const *overrides, void
  * (scratch: a start time kept until the end event), appended to names
  * NUL-separated. 0 or -errno. */
 int elf_deleted_maps(const void *elf, size_t sz, struct strbuf *names);
+
+/* scan.c ------------------------------------------------------------- */
+
+/* What a split BTF (a module's, in /sys/kernel/btf) continues: its base's
+ * type count and string section size, and where the name looked for is
+ * among the base's strings (a module's types may name theirs). */
+#define BTF_SCAN_HITS 16
+struct btf_scan_base {
+	__u32 nr_types;
+	__u32 str_len;
+	int nr_hits;
+	__u32 hits[BTF_SCAN_HITS];
+};
+
+/*
+ * The id of the first type of kind (BTF_KIND_*) named name in the raw BTF
+ * file at path, read once through a 64 KB buffer: > 0; -ENOENT when there
+ * is none; -errno (-EPROTO: not raw BTF of this byte order, or a kind
+ * this reader does not know: ask libbpf). base: for a split BTF, what
+ * its base's scan of the same name gave in self; NULL for a base. self
+ * (may be NULL): on -ENOENT, what a split BTF over this file needs, for
+ * its modules' scans of the same name.
+ */
+int btf_scan_find(const char *path, const char *name, int kind, const struct btf_scan_base *base,
+		  struct btf_scan_base *self);
+struct btf_type;
+/* Bytes of the type record at t, its struct btf_type included, by kind
+ * (slim.c's index and the scan walk raw type sections with it); 0 for a
+ * kind not known here. */
+size_t btf_type_rec_size(const struct btf_type *t);
 
 #endif /* COOLBPF_BTF_H */

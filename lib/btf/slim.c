@@ -325,46 +325,6 @@ static const char *view_name(const struct btf_view *v, __u32 off)
 	return off < v->str_len ? v->strs + off : NULL;
 }
 
-/* bytes of the type at t (header included), 0 for a kind not known here */
-static size_t type_size(const struct btf_type *t)
-{
-	size_t n = sizeof(*t), vlen = btf_vlen(t);
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		return n + sizeof(__u32);
-	case BTF_KIND_ARRAY:
-		return n + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return n + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM:
-		return n + vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64:
-		return n + vlen * sizeof(struct btf_enum64);
-	case BTF_KIND_FUNC_PROTO:
-		return n + vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR:
-		return n + sizeof(struct btf_var);
-	case BTF_KIND_DATASEC:
-		return n + vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG:
-		return n + sizeof(struct btf_decl_tag);
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return n;
-	default:
-		return 0;
-	}
-}
-
 /* Index a raw BTF image of sz bytes: 0, or -EINVAL when it is not one
  * this code reads (the caller then asks libbpf). */
 static int view_index(struct btf_view *v, const void *data, size_t sz)
@@ -387,7 +347,7 @@ static int view_index(struct btf_view *v, const void *data, size_t sz)
 	for (int pass = 0; pass < 2; pass++) {
 		for (pos = 0, n = 1; pos < v->types_len; n++) {
 			const struct btf_type *t = (const void *)(v->types + pos);
-			size_t tsz = v->types_len - pos >= sizeof(*t) ? type_size(t) : 0;
+			size_t tsz = v->types_len - pos >= sizeof(*t) ? btf_type_rec_size(t) : 0;
 
 			if (!tsz || tsz > v->types_len - pos)
 				return -EINVAL;
