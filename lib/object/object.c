@@ -9,8 +9,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/btf.h>
 
 #include "object.h"
 
@@ -23,17 +25,73 @@ const char *object_verifier_log(void)
 	return verifier_log;
 }
 
-/* Without kernel BTF (/sys/kernel/btf/vmlinux; the nobpf guest, old
- * kernels) a tp_btf program cannot name its target by BTF id, and libbpf
- * (1.1) resolves one for every SEC("tp_btf/...") even after its type is
- * changed to raw_tp. libbpf's own section handlers come after registered
- * ones: on such a kernel tp_btf sections open as raw tracepoints (the same
- * u64 arguments), and load.c attaches them by name. */
-static void tp_btf_as_raw_tp(void)
+/*
+ * tp_btf sections through a handler of libcoolbpf's, not libbpf's own:
+ * libbpf (1.1) reads the whole kernel BTF, and copies it while parsing
+ * (11 MB resident for 6.18's 5.5 MB), to learn the one type id a tp_btf
+ * program loads on, and holds it through the load. Here they open as
+ * raw tracepoints, which need no kernel BTF, marked with tp_btf's attach
+ * type; just before one loads, tp_btf_prepare() makes it the BTF-typed
+ * tracing program it is, on the id kernel_btf_find() reads from
+ * /sys/kernel/btf in one pass. load.c's fallback to raw_tp clears the
+ * mark. Without kernel BTF (the nobpf guest, old kernels) they stay raw
+ * tracepoints (the same u64 arguments), attached by name.
+ *
+ * The handler is libbpf's for the process: another libbpf object's
+ * tp_btf programs load through it the same, and bpf_program__attach()
+ * attaches them (libbpf >= 1.2 forgets a program's handler when its type
+ * is set: there, bpf_program__attach_trace() does).
+ */
+static int tp_btf_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
-	if (access(SYS_BTF, R_OK) != 0 &&
-	    libbpf_register_prog_handler("tp_btf+", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, NULL) < 0)
-		pr_warn("cannot make tp_btf sections raw tracepoints: tp_btf programs will not load\n");
+	const char *tp = strchr(bpf_program__section_name(prog), '/');
+	char name[256];
+	int id, fd;
+
+	(void)cookie;
+	if (bpf_program__expected_attach_type(prog) != BPF_TRACE_RAW_TP)
+		return 0; /* a raw tracepoint after all: loads as opened */
+	if (!tp || !tp[1]) {
+		pr_warn("prog '%s': section '%s' names no tracepoint: write SEC(\"tp_btf/NAME\")\n",
+			bpf_program__name(prog), bpf_program__section_name(prog));
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "btf_trace_%s", tp + 1);
+	id = kernel_btf_find(name, BTF_KIND_TYPEDEF, &fd);
+	if (id < 0) /* libbpf's -ESRCH for a target the kernel lacks: load.c says which */
+		return id == -ENOENT ? -ESRCH : id;
+	if (bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING))
+		return -errno;
+	opts->expected_attach_type = BPF_TRACE_RAW_TP;
+	opts->attach_btf_id = (__u32)id;
+	opts->attach_btf_obj_fd = fd;
+	return 0;
+}
+
+static int tp_btf_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+{
+	const char *tp = strchr(bpf_program__section_name(prog), '/');
+
+	(void)cookie;
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING)
+		*link = bpf_program__attach_trace(prog);
+	else
+		*link = tp && tp[1] ? bpf_program__attach_raw_tracepoint(prog, tp + 1) : NULL;
+	return *link ? 0 : tp && tp[1] ? -errno : -EINVAL;
+}
+
+static void tp_btf_handler(void)
+{
+	bool kernel_btf = access(SYS_BTF, R_OK) == 0;
+	LIBBPF_OPTS(libbpf_prog_handler_opts, ho, .prog_attach_fn = tp_btf_attach);
+
+	if (kernel_btf)
+		ho.prog_prepare_load_fn = tp_btf_prepare;
+	if (libbpf_register_prog_handler("tp_btf+", BPF_PROG_TYPE_RAW_TRACEPOINT,
+					 kernel_btf ? BPF_TRACE_RAW_TP : 0, &ho) < 0)
+		pr_warn("cannot register the tp_btf section handler: tp_btf programs load "
+			"through libbpf's%s\n",
+			kernel_btf ? "" : ", which they cannot without kernel BTF");
 }
 
 static int object_open_bpf(struct coolbpf_object *obj)
@@ -68,7 +126,7 @@ static int object_open_bpf(struct coolbpf_object *obj)
 			return cb_err(err);
 		}
 	}
-	pthread_once(&once, tp_btf_as_raw_tp);
+	pthread_once(&once, tp_btf_handler);
 	obj->bpf = bpf_object__open_mem(obj->elf, obj->elf_sz, &oo);
 	if (!obj->bpf) {
 		char msg[128];

@@ -194,6 +194,10 @@ bool kernel_has_kprobes(void);
  * that name and BTF kind (a FUNC fentry can attach to, tp_btf's
  * btf_trace_<name> TYPEDEF); -errno when there is no BTF. */
 int kernel_btf_has(const char *name, int kind);
+/* That type's id (> 0), with *obj_fd 0 for vmlinux's or its module's BTF
+ * fd (kept open by probe.c for the process); -ENOENT: none; -ENODATA: no
+ * kernel BTF. Reads /sys/kernel/btf in one pass, loads none of it. */
+int kernel_btf_find(const char *name, int kind, int *obj_fd);
 /* Append SEC("tp/cat/name") of a tracepoint related to a kernel function. */
 void attach_suggest_tracepoint(const char *func, struct strbuf *sb);
 /* attach.c: a report entry (strings copied); its index or -ENOMEM */

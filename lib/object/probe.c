@@ -6,6 +6,7 @@
  * kernel version. Results are kept for the process.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -101,34 +102,135 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 	}
 }
 
-/* in /sys/kernel/btf/vmlinux, or a module's BTF split on it */
-int kernel_btf_has(const char *name, int kind)
+/* The kernel BTF object fd of module mod (its name in /sys/kernel/btf),
+ * opened once a process and kept: a program loaded on one of the
+ * module's types names it by this fd. -errno when none is. */
+static int module_btf_fd(const char *mod)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int found;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char name[64];
+		int fd;
+	} known[16];
+	static size_t nr_known;
+	int fd = -ENOENT;
+	__u32 id = 0;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nr_known; i++) {
+		if (!strcmp(known[i].name, mod)) {
+			fd = known[i].fd;
+			goto out;
+		}
+	}
+	while (!bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info = {};
+		__u32 len = sizeof(info);
+		char name[64] = "";
+		int f = bpf_btf_get_fd_by_id(id);
+
+		if (f < 0)
+			continue;
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		if (!bpf_obj_get_info_by_fd(f, &info, &len) && info.kernel_btf &&
+		    !strcmp(name, mod)) {
+			fd = f;
+			break;
+		}
+		close(f);
+	}
+	if (fd < 0) {
+		/* the ids ran out (ENOENT), or could not be listed (EPERM) */
+		fd = errno && errno != ENOENT ? -errno : -ENOENT;
+		goto out;
+	}
+	if (nr_known < ARRAY_SIZE(known)) {
+		strlcpy_cb(known[nr_known].name, mod, sizeof(known[0].name));
+		known[nr_known++].fd = fd;
+	} else {
+		/* more modules than kept: this one's fd is the caller's to keep
+		 * for as long as the program loads; leaked, which is bounded by
+		 * the loads of programs on a 17th module's types */
+	}
+out:
+	pthread_mutex_unlock(&lock);
+	return fd;
+}
+
+/* What kernel_btf_find() does, through libbpf: for BTF the scan cannot
+ * read (a kind newer than it knows); the file's whole BTF is loaded. */
+static int libbpf_find(const char *path, const char *name, int kind, struct btf **vmlinux)
+{
+	struct btf *b;
+	int id;
+
+	if (!*vmlinux) {
+		*vmlinux = btf__parse(SYS_BTF, NULL);
+		if (!*vmlinux)
+			return -errno;
+	}
+	if (!strcmp(path, SYS_BTF))
+		return btf__find_by_name_kind(*vmlinux, name, kind);
+	b = btf__parse_split(path, *vmlinux);
+	if (!b)
+		return -errno;
+	id = btf__find_by_name_kind(b, name, kind);
+	btf__free(b);
+	return id;
+}
+
+/*
+ * The kernel BTF type id of kind and name, as libbpf looks for one (in
+ * vmlinux, then each module's BTF), read from /sys/kernel/btf without
+ * loading any of it (lib/btf/scan.c: libbpf would hold 11 MB to learn
+ * one number). > 0 with *obj_fd 0 (vmlinux) or the module's BTF fd
+ * (kept by this file, not the caller's to close); -ENOENT when the
+ * kernel's BTF has none; -ENODATA when the kernel has no BTF; -errno.
+ */
+int kernel_btf_find(const char *name, int kind, int *obj_fd)
+{
+	struct btf *vmlinux = NULL;
+	struct btf_scan_base base;
+	int id;
 	DIR *d;
 
-	if (!vmlinux)
-		return -errno;
-	found = btf__find_by_name_kind(vmlinux, name, kind) > 0;
-	d = found ? NULL : opendir("/sys/kernel/btf");
-	for (struct dirent *e; d && !found && (e = readdir(d));) {
+	*obj_fd = 0;
+	if (access(SYS_BTF, R_OK) != 0)
+		return cb_err(-ENODATA);
+	id = btf_scan_find(SYS_BTF, name, kind, NULL, &base);
+	if (id == -EPROTO)
+		id = libbpf_find(SYS_BTF, name, kind, &vmlinux);
+	d = id == -ENOENT ? opendir("/sys/kernel/btf") : NULL;
+	for (struct dirent *e; d && id == -ENOENT && (e = readdir(d));) {
 		char path[PATH_MAX];
-		struct btf *mod;
 
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", e->d_name);
-		mod = btf__parse_split(path, vmlinux);
-		if (!mod)
-			continue;
-		found = btf__find_by_name_kind(mod, name, kind) > 0;
-		btf__free(mod);
+		id = vmlinux ? -EPROTO : btf_scan_find(path, name, kind, &base, NULL);
+		if (id == -EPROTO)
+			id = libbpf_find(path, name, kind, &vmlinux);
+		if (id > 0) {
+			int fd = module_btf_fd(e->d_name);
+
+			if (fd < 0)
+				id = fd;
+			else
+				*obj_fd = fd;
+		}
 	}
 	if (d)
 		closedir(d);
 	btf__free(vmlinux);
-	return found;
+	return id < 0 ? cb_err(id) : id;
+}
+
+int kernel_btf_has(const char *name, int kind)
+{
+	int fd, id = kernel_btf_find(name, kind, &fd);
+
+	return id > 0 ? 1 : id == -ENOENT ? 0 : id;
 }
 
 /* A traceable kernel function and a BTF-typed tracepoint present in every
@@ -137,12 +239,13 @@ static const char *const probe_funcs[] = { "do_nanosleep", "vfs_read", "ksys_rea
 					   "do_sys_openat2", NULL };
 static const char *const probe_tps[] = { "btf_trace_sched_switch", "btf_trace_sys_enter", NULL };
 
-static int find_btf_id(const struct btf *vmlinux, const char *const names[], int kind)
+/* the first of names the kernel's own BTF has (not a module's) */
+static int find_btf_id(const char *const names[], int kind)
 {
 	for (const char *const *n = names; *n; n++) {
-		int id = btf__find_by_name_kind(vmlinux, *n, kind);
+		int id = btf_scan_find(SYS_BTF, *n, kind, NULL, NULL);
 
-		if (id > 0)
+		if (id != -ENOENT)
 			return id;
 	}
 	return -ENOENT;
@@ -156,15 +259,10 @@ static int try_tracing(enum bpf_attach_type at, const char *const names[], int k
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, fd, link, err;
+	int id = find_btf_id(names, kind), fd, link, err;
 
-	if (!vmlinux)
-		return 0; /* no kernel BTF: no typed hooks */
-	id = find_btf_id(vmlinux, names, kind);
-	btf__free(vmlinux);
 	if (id < 0)
-		return 0;
+		return 0; /* no kernel BTF, or none of names: no typed hooks */
 	{
 		LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = at,
 			    .attach_btf_id = (__u32)id);
