@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "coolbpf/coolbpf.h"
 #include "base/banned.h"
@@ -219,6 +220,122 @@ static void test_runqlat_histogram_counts_context_switches(void **state)
 	}
 	assert_true(total >= 50);
 	coolbpf_object__close(obj);
+}
+
+/* VmRSS or VmHWM (kB) of this process */
+static long status_kb(const char *field)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field) + 1, NULL, 10);
+	}
+	fclose(f);
+	return kb;
+}
+
+/* tp_btf programs load as BTF-typed tracing programs (not raw_tp), on the
+ * type id read from /sys/kernel/btf in one pass: the load does not hold
+ * the kernel's BTF (libbpf's own parse and copy of it: +11 MB here) */
+static void test_tp_btf_loads_typed_without_holding_the_kernel_btf(void **state)
+{
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_object *obj;
+	struct bpf_program *prog;
+	long rss, hwm;
+	FILE *f;
+	int n = 0;
+
+	(void)state;
+	f = fopen("/proc/self/clear_refs", "w"); /* "5": the peak back to what is resident */
+	assert_non_null(f);
+	fputs("5", f);
+	fclose(f);
+	rss = status_kb("VmRSS");
+	obj = coolbpf_object__open_file("examples/runqlat.bpf.c", &oo);
+	assert_non_null(obj);
+	assert_int_equal(coolbpf_object__load(obj), 0);
+	assert_int_equal(coolbpf_object__attach(obj), 0);
+	hwm = status_kb("VmHWM");
+	bpf_object__for_each_program(prog, coolbpf_object__bpf(obj)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		assert_int_equal(bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len), 0);
+		assert_int_equal(info.type, BPF_PROG_TYPE_TRACING);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < coolbpf_object__attach_count(obj); i++)
+		assert_string_equal(coolbpf_object__attach_info(obj, i)->kind, "tp_btf");
+	print_message("runqlat: open, load and attach: peak %ld kB over the %ld kB before\n",
+		      hwm - rss, rss);
+	if (hwm - rss >= 4096)
+		fail_msg("open, load and attach of runqlat raised the peak by %ld kB (from %ld): "
+			 "is the kernel's BTF parsed whole again?",
+			 hwm - rss, rss);
+	coolbpf_object__close(obj);
+}
+
+/* another libbpf object's tp_btf program, in a process where libcoolbpf's
+ * section handler serves tp_btf: loads, auto-attaches, fires */
+static void test_tp_btf_of_a_plain_libbpf_object_through_the_handler(void **state)
+{
+	static const char src[] = "#include \"lbc.h\"\n"
+				  "__u64 switches;\n"
+				  "SEC(\"tp_btf/sched_switch\")\n"
+				  "int BPF_PROG(sw, bool preempt, struct task_struct *prev,\n"
+				  "             struct task_struct *next)\n"
+				  "{ __sync_fetch_and_add(&switches, 1); return 0; }\n"
+				  "char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	COOLBPF_OBJECT_OPTS(oo, .compile = &env_compile);
+	struct coolbpf_compile_result res = {};
+	struct coolbpf_object *mine;
+	struct bpf_object *theirs;
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	struct bpf_map *bss;
+	__u64 count = 0;
+	__u32 zero = 0;
+	char *val;
+
+	(void)state;
+	/* one coolbpf object opened: its handler is the process's */
+	mine = coolbpf_object__open_file("examples/runqlat.bpf.c", &oo);
+	assert_non_null(mine);
+	assert_int_equal(
+		coolbpf_compile_buf("plain.bpf.c", src, sizeof(src) - 1, &env_compile, &res), 0);
+	theirs = bpf_object__open_mem(res.obj, res.obj_sz, NULL);
+	assert_non_null(theirs);
+	assert_int_equal(bpf_object__load(theirs), 0);
+	prog = bpf_object__find_program_by_name(theirs, "sw");
+	assert_non_null(prog);
+	assert_int_equal(bpf_program__type(prog), BPF_PROG_TYPE_TRACING);
+	link = bpf_program__attach(prog);
+	assert_non_null(link);
+	for (int i = 0; i < 20; i++)
+		usleep(1000);
+	bpf_object__for_each_map(bss, theirs) {
+		const char *name = bpf_map__name(bss);
+
+		if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".bss"))
+			break;
+	}
+	assert_non_null(bss);
+	val = calloc(1, bpf_map__value_size(bss));
+	assert_non_null(val);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(bss), &zero, val), 0);
+	memcpy(&count, val, sizeof(count));
+	assert_true(count >= 20);
+	free(val);
+	bpf_link__destroy(link);
+	bpf_object__close(theirs);
+	coolbpf_compile_result__release(&res);
+	coolbpf_object__close(mine);
 }
 
 struct stack_key {
@@ -704,6 +821,8 @@ int main(void)
 		cmocka_unit_test(test_execsnoop_reports_exec_of_child),
 		cmocka_unit_test(test_opensnoop_reports_path_flags_and_fd),
 		cmocka_unit_test(test_runqlat_histogram_counts_context_switches),
+		cmocka_unit_test(test_tp_btf_loads_typed_without_holding_the_kernel_btf),
+		cmocka_unit_test(test_tp_btf_of_a_plain_libbpf_object_through_the_handler),
 		cmocka_unit_test(test_stackcount_stacks_symbolize_to_scheduler),
 		cmocka_unit_test(test_printk_lines_are_streamed),
 		cmocka_unit_test(
