@@ -4,7 +4,10 @@ code in a string, log2 and log10 histograms read and printed by showHist()): how
 long tasks run on a CPU before they are switched out, in microseconds,
 while COUNT children exec /bin/true. Prints the histogram, then its
 total and its own peak RSS (VmHWM) in kB. Run by bench/bindings/rss and
-tests/python/test_rss.py."""
+tests/python/test_rss.py; with "tp_btf" after COUNT, the same on
+SEC("tp_btf/sched_switch"), a BTF-typed tracepoint (bench/btfattach).
+
+Usage: histtool.py [COUNT [tp_btf]]"""
 import os
 import sys
 
@@ -34,15 +37,25 @@ int sched_switch(struct trace_event_raw_sched_switch *ctx)
 char _license[] SEC("license") = "GPL";
 """
 
+# the same on a BTF-typed tracepoint: the task pointers of sched_switch
+TP_BTF = PROG.replace("""SEC("tracepoint/sched/sched_switch")
+int sched_switch(struct trace_event_raw_sched_switch *ctx)
+{
+    u32 prev = ctx->prev_pid, next = ctx->next_pid;""", """SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *p, struct task_struct *n)
+{
+    u32 prev = p->pid, next = n->pid;""")
+assert TP_BTF != PROG
+
 
 class CpuDist(ClbcBase):
-    def __init__(self):
-        super().__init__("histtool", bpf_str=PROG)
+    def __init__(self, prog):
+        super().__init__("histtool", bpf_str=prog)
 
 
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    t = CpuDist()
+    t = CpuDist(TP_BTF if sys.argv[2:3] == ["tp_btf"] else PROG)
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
