@@ -15,7 +15,8 @@
  *  - evtype.c: the event type of an output map nobody named, found from
  *    the helper calls that write it, recorded in the object's .BTF.
  *  - scan.c: a type's id by kind and name, read from a BTF file in one
- *    pass without loading it (the kernel's, for attach targets).
+ *    pass without loading it (the kernel's, for tp_btf/fentry/fexit
+ *    targets).
  *
  * Builds on lib/base only.
  */

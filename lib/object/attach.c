@@ -150,10 +150,15 @@ static int attach_one(struct prog_plan *p, struct bpf_program *prog, const char 
 		*link = p->to_raw_tp ? bpf_program__attach_raw_tracepoint(prog, p->target) :
 				       bpf_program__attach_trace(prog);
 		break;
-	case HOOK_KPROBE:
-	case HOOK_KRETPROBE:
 	case HOOK_FENTRY:
 	case HOOK_FEXIT:
+		/* by type, not by section handler (object.c's, which libbpf
+		 * >= 1.2 forgets once the program's type is set) */
+		*kind = hook_name(p->hook);
+		*link = bpf_program__attach_trace(prog);
+		break;
+	case HOOK_KPROBE:
+	case HOOK_KRETPROBE:
 		*kind = hook_name(p->hook);
 		*link = bpf_program__attach(prog);
 		break;

@@ -26,72 +26,101 @@ const char *object_verifier_log(void)
 }
 
 /*
- * tp_btf sections through a handler of libcoolbpf's, not libbpf's own:
- * libbpf (1.1) reads the whole kernel BTF, and copies it while parsing
- * (11 MB resident for 6.18's 5.5 MB), to learn the one type id a tp_btf
- * program loads on, and holds it through the load. Here they open as
- * raw tracepoints, which need no kernel BTF, marked with tp_btf's attach
- * type; just before one loads, tp_btf_prepare() makes it the BTF-typed
+ * tp_btf, fentry and fexit sections through handlers of libcoolbpf's, not
+ * libbpf's own: libbpf (1.1) reads the whole kernel BTF, and copies it
+ * while parsing (11 MB resident for 6.18's 5.5 MB), to learn the one type
+ * id such a program loads on, and holds it through the load. Here they
+ * open as raw tracepoints, which need no kernel BTF, marked with their
+ * own attach type; just before one loads, btf_prog_prepare() makes it the
  * tracing program it is, on the id kernel_btf_find() reads from
- * /sys/kernel/btf in one pass. load.c's fallback to raw_tp clears the
- * mark. Without kernel BTF (the nobpf guest, old kernels) they stay raw
- * tracepoints (the same u64 arguments), attached by name.
+ * /sys/kernel/btf in one pass (an id set by bpf_program__set_attach_target()
+ * is kept). load.c's fallback of a tp_btf to raw_tp clears the mark.
+ * Without kernel BTF (the nobpf guest, old kernels) tp_btf sections stay
+ * raw tracepoints (the same u64 arguments), attached by name, and fentry
+ * and fexit are libbpf's (they cannot load there; load.c takes their
+ * kprobe partners).
  *
- * The handler is libbpf's for the process: another libbpf object's
- * tp_btf programs load through it the same, and bpf_program__attach()
- * attaches them (libbpf >= 1.2 forgets a program's handler when its type
- * is set: there, bpf_program__attach_trace() does).
+ * The handlers are libbpf's for the process: another libbpf object's
+ * programs of these sections load through them the same, and
+ * bpf_program__attach() attaches them (libbpf >= 1.2 forgets a program's
+ * handler when its type is set: there, bpf_program__attach_trace() does).
  */
-static int tp_btf_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
-{
-	const char *tp = strchr(bpf_program__section_name(prog), '/');
-	char name[256];
-	int id, fd;
+static const struct btf_section {
+	const char *sec; /* libbpf's handler spelling */
+	enum bpf_attach_type at;
+	const char *prefix; /* of the BTF type's name */
+	int kind;
+	const char *example;
+} btf_sections[] = {
+	{ "tp_btf+", BPF_TRACE_RAW_TP, "btf_trace_", BTF_KIND_TYPEDEF, "tp_btf/NAME" },
+	{ "fentry+", BPF_TRACE_FENTRY, "", BTF_KIND_FUNC, "fentry/FUNCTION" },
+	{ "fexit+", BPF_TRACE_FEXIT, "", BTF_KIND_FUNC, "fexit/FUNCTION" },
+};
 
-	(void)cookie;
-	if (bpf_program__expected_attach_type(prog) != BPF_TRACE_RAW_TP)
+static int btf_prog_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	const struct btf_section *bs = &btf_sections[cookie];
+	const char *target = strchr(bpf_program__section_name(prog), '/');
+	char name[256];
+	int id = 0, fd = 0;
+
+	if (bpf_program__expected_attach_type(prog) != bs->at)
 		return 0; /* a raw tracepoint after all: loads as opened */
-	if (!tp || !tp[1]) {
-		pr_warn("prog '%s': section '%s' names no tracepoint: write SEC(\"tp_btf/NAME\")\n",
-			bpf_program__name(prog), bpf_program__section_name(prog));
-		return -EINVAL;
+	if (!opts->attach_btf_id) {
+		if (!target || !target[1]) {
+			pr_warn("prog '%s': section '%s' names no target: write SEC(\"%s\"), "
+				"or set one with bpf_program__set_attach_target()\n",
+				bpf_program__name(prog), bpf_program__section_name(prog),
+				bs->example);
+			return -EINVAL;
+		}
+		snprintf(name, sizeof(name), "%s%s", bs->prefix, target + 1);
+		id = kernel_btf_find(name, bs->kind, &fd);
+		if (id < 0) /* libbpf's -ESRCH for a target the kernel lacks: load.c says which */
+			return id == -ENOENT ? -ESRCH : id;
 	}
-	snprintf(name, sizeof(name), "btf_trace_%s", tp + 1);
-	id = kernel_btf_find(name, BTF_KIND_TYPEDEF, &fd);
-	if (id < 0) /* libbpf's -ESRCH for a target the kernel lacks: load.c says which */
-		return id == -ENOENT ? -ESRCH : id;
 	if (bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING))
 		return -errno;
-	opts->expected_attach_type = BPF_TRACE_RAW_TP;
-	opts->attach_btf_id = (__u32)id;
-	opts->attach_btf_obj_fd = fd;
+	opts->expected_attach_type = bs->at;
+	if (id) {
+		opts->attach_btf_id = (__u32)id;
+		opts->attach_btf_obj_fd = fd;
+	}
 	return 0;
 }
 
-static int tp_btf_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+static int btf_prog_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
 {
 	const char *tp = strchr(bpf_program__section_name(prog), '/');
 
 	(void)cookie;
 	if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING)
 		*link = bpf_program__attach_trace(prog);
-	else
+	else /* a tp_btf loaded as a raw tracepoint */
 		*link = tp && tp[1] ? bpf_program__attach_raw_tracepoint(prog, tp + 1) : NULL;
 	return *link ? 0 : tp && tp[1] ? -errno : -EINVAL;
 }
 
-static void tp_btf_handler(void)
+static void btf_prog_handlers(void)
 {
 	bool kernel_btf = access(SYS_BTF, R_OK) == 0;
-	LIBBPF_OPTS(libbpf_prog_handler_opts, ho, .prog_attach_fn = tp_btf_attach);
 
-	if (kernel_btf)
-		ho.prog_prepare_load_fn = tp_btf_prepare;
-	if (libbpf_register_prog_handler("tp_btf+", BPF_PROG_TYPE_RAW_TRACEPOINT,
-					 kernel_btf ? BPF_TRACE_RAW_TP : 0, &ho) < 0)
-		pr_warn("cannot register the tp_btf section handler: tp_btf programs load "
-			"through libbpf's%s\n",
-			kernel_btf ? "" : ", which they cannot without kernel BTF");
+	for (size_t i = 0; i < ARRAY_SIZE(btf_sections); i++) {
+		const struct btf_section *bs = &btf_sections[i];
+		LIBBPF_OPTS(libbpf_prog_handler_opts, ho, .cookie = (long)i,
+			    .prog_attach_fn = btf_prog_attach);
+
+		if (!kernel_btf && bs->at != BPF_TRACE_RAW_TP)
+			continue;
+		if (kernel_btf)
+			ho.prog_prepare_load_fn = btf_prog_prepare;
+		if (libbpf_register_prog_handler(bs->sec, BPF_PROG_TYPE_RAW_TRACEPOINT,
+						 kernel_btf ? bs->at : 0, &ho) < 0)
+			pr_warn("cannot register the %.*s section handler: those programs load "
+				"through libbpf's%s\n",
+				(int)strlen(bs->sec) - 1, bs->sec,
+				kernel_btf ? "" : ", which cannot without kernel BTF");
+	}
 }
 
 static int object_open_bpf(struct coolbpf_object *obj)
@@ -126,7 +155,7 @@ static int object_open_bpf(struct coolbpf_object *obj)
 			return cb_err(err);
 		}
 	}
-	pthread_once(&once, tp_btf_handler);
+	pthread_once(&once, btf_prog_handlers);
 	obj->bpf = bpf_object__open_mem(obj->elf, obj->elf_sz, &oo);
 	if (!obj->bpf) {
 		char msg[128];
