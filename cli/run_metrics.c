@@ -4,6 +4,12 @@
  * on GET /metrics, read at each scrape. The HTTP server (libmicrohttpd)
  * has no thread of its own: its epoll fd is one more source of run's
  * event loop, so the maps are read by the thread that polls the events.
+ *
+ * coolbpf loads libmicrohttpd with dlopen() for --metrics alone: linked,
+ * it and the GnuTLS it links (p11-kit, nettle, gmp, ...) were 2.6 MB
+ * resident in every `coolbpf run`. A one-file tool (coolbpf-runner) has
+ * it linked statically (COOLBPF_MHD_LINKED), to serve metrics wherever it
+ * is copied.
  */
 #include <argp.h>
 #include <errno.h>
@@ -14,8 +20,64 @@
 #include <sys/socket.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
 
+#include "base/base.h"
 #include "run.h"
+
+#ifdef COOLBPF_MHD_LINKED
+#define MHD(fn) MHD_##fn
+
+static const char *mhd_unavailable(void)
+{
+	return NULL;
+}
+#else
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_run) *run;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	char err[256];
+} mhd;
+#define MHD(fn) mhd.fn
+
+static void mhd_load(void)
+{
+	static const char *const names[] = { "MHD_start_daemon",
+					     "MHD_stop_daemon",
+					     "MHD_run",
+					     "MHD_get_daemon_info",
+					     "MHD_create_response_from_buffer",
+					     "MHD_add_response_header",
+					     "MHD_queue_response",
+					     "MHD_destroy_response",
+					     NULL };
+	void **const fns[] = { (void **)&mhd.start_daemon,
+			       (void **)&mhd.stop_daemon,
+			       (void **)&mhd.run,
+			       (void **)&mhd.get_daemon_info,
+			       (void **)&mhd.create_response_from_buffer,
+			       (void **)&mhd.add_response_header,
+			       (void **)&mhd.queue_response,
+			       (void **)&mhd.destroy_response };
+
+	dl_resolve("libmicrohttpd.so.12", names, fns, mhd.err, sizeof(mhd.err));
+}
+
+/* NULL when libmicrohttpd is loaded, else why not */
+static const char *mhd_unavailable(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, mhd_load);
+	return mhd.start_daemon ? NULL : mhd.err;
+}
+#endif
 
 static const char *metrics_addr;
 static struct MHD_Daemon *httpd;
@@ -70,16 +132,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			}
 		}
 	}
-	resp = MHD_create_response_from_buffer(body.len, body.data ? body.data : (char *)"",
-					       MHD_RESPMEM_MUST_COPY);
+	resp = MHD(create_response_from_buffer)(body.len, body.data ? body.data : (char *)"",
+						MHD_RESPMEM_MUST_COPY);
 	coolbpf_buf__release(&body);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				status == MHD_HTTP_OK ? "text/plain; version=0.0.4; charset=utf-8" :
-							"text/plain; charset=utf-8");
-	r = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	MHD(add_response_header)
+	(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	 status == MHD_HTTP_OK ? "text/plain; version=0.0.4; charset=utf-8" :
+				 "text/plain; charset=utf-8");
+	r = MHD(queue_response)(conn, status, resp);
+	MHD(destroy_response)(resp);
 	return r;
 }
 
@@ -138,19 +201,24 @@ int run_metrics_start(struct coolbpf_object *obj, int *fd)
 		return rc;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (mhd_unavailable()) {
+		cli_err("--metrics needs libmicrohttpd (Debian: apt install libmicrohttpd12): %s",
+			mhd_unavailable());
+		return 1;
+	}
 	metrics_obj = obj;
-	httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-				 (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-				 (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-				 MHD_OPTION_END);
+	httpd = MHD(start_daemon)(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+				  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				  MHD_OPTION_END);
 	if (!httpd) {
 		cli_err("cannot serve metrics on '%s': %s (is the port taken?)", metrics_addr,
 			strerror(errno ? errno : EADDRINUSE));
 		return 1;
 	}
-	info = MHD_get_daemon_info(httpd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = MHD(get_daemon_info)(httpd, MHD_DAEMON_INFO_EPOLL_FD);
 	*fd = info ? info->epoll_fd : -1;
-	info = MHD_get_daemon_info(httpd, MHD_DAEMON_INFO_BIND_PORT);
+	info = MHD(get_daemon_info)(httpd, MHD_DAEMON_INFO_BIND_PORT);
 	{
 		int hl = (int)(strrchr(metrics_addr, ':') - metrics_addr);
 
@@ -163,12 +231,12 @@ int run_metrics_start(struct coolbpf_object *obj, int *fd)
 void run_metrics_serve(void)
 {
 	if (httpd)
-		MHD_run(httpd);
+		MHD(run)(httpd);
 }
 
 void run_metrics_stop(void)
 {
 	if (httpd)
-		MHD_stop_daemon(httpd);
+		MHD(stop_daemon)(httpd);
 	httpd = NULL;
 }

@@ -83,6 +83,8 @@ bounded 60 "$COOLBPF" run -d 1 --metrics "127.0.0.1:${port:-1}" "$T/metrics.o" >
 rc=$?
 [ $rc = 1 ] && grep -q "cannot serve metrics on '127.0.0.1:$port'" "$T/err2" &&
 	ok "port taken: exit 1, said" || bad "port taken (exit $rc)" "$T/err2"
+grep -q libmicrohttpd "/proc/$srv/maps" && ok "serving: libmicrohttpd loaded (dlopen)" ||
+	bad "serving without libmicrohttpd mapped?" "/proc/$srv/maps"
 kill -INT "$srv"
 bg_wait "$srv" 20
 rc=$?
@@ -92,6 +94,25 @@ bounded 60 "$COOLBPF" run --metrics nonsense "$T/metrics.o" >"$T/out2" 2>"$T/err
 rc=$?
 [ $rc = 2 ] && grep -q "give ADDR:PORT" "$T/err2" && ok "--metrics without a port: exit 2" ||
 	bad "bad --metrics (exit $rc)" "$T/err2"
+
+# libmicrohttpd (and the GnuTLS it links) is loaded by --metrics alone
+bg "$T/out3" "$T/err3" "$COOLBPF" run -d 30 "$T/metrics.o"
+plain=$BG_PID
+wait_ready "$plain" "$T/err3" 'tracing' 20
+grep -qE 'libmicrohttpd|libgnutls' "/proc/$plain/maps" &&
+	bad "a run without --metrics maps libmicrohttpd or libgnutls" "/proc/$plain/maps" ||
+	ok "a run without --metrics maps neither libmicrohttpd nor libgnutls"
+kill -INT "$plain"
+bg_wait "$plain" 20
+# --metrics where libmicrohttpd cannot be loaded: hidden by /dev/null bound
+# over it in a mount namespace of its own
+mhd=$(readlink -f /usr/lib/x86_64-linux-gnu/libmicrohttpd.so.12)
+bounded 60 unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$mhd" \
+	"$COOLBPF" run -d 1 --metrics 127.0.0.1:0 "$T/metrics.o" >"$T/out4" 2>"$T/err4"
+rc=$?
+[ $rc = 1 ] && grep -qE "^coolbpf: --metrics needs libmicrohttpd \(Debian: apt install libmicrohttpd12\): .*libmicrohttpd\.so\.12" "$T/err4" &&
+	ok "--metrics, libmicrohttpd unloadable: exit 1, named with the fix" ||
+	bad "--metrics, libmicrohttpd unloadable (exit $rc)" "$T/err4"
 
 echo "metrics.sh: $pass passed, $fail failed"
 [ $fail = 0 ]
