@@ -208,8 +208,8 @@ int btf_scan_find(const char *path, const char *name, int kind, const struct btf
 	if (nhits)
 		memcpy(hits, base->hits, (size_t)nhits * sizeof(hits[0]));
 	nhits = find_strings(&r, name, base ? base->str_len : 0, hits, nhits);
-	if (nhits < 0) {
-		err = nhits;
+	if (nhits <= 0 && (nhits < 0 || !self)) {
+		err = nhits ? nhits : -ENOENT; /* no string of that name: no type of it */
 		goto out;
 	}
 	err = reader_at(&r, (off_t)h.hdr_len + h.type_off, h.type_len);

@@ -159,7 +159,8 @@ out:
 }
 
 /* What kernel_btf_find() does, through libbpf: for BTF the scan cannot
- * read (a kind newer than it knows); the file's whole BTF is loaded. */
+ * read (a kind newer than it knows, a name repeated past its count);
+ * the file's whole BTF is loaded. */
 static int libbpf_find(const char *path, const char *name, int kind, struct btf **vmlinux)
 {
 	struct btf *b;
@@ -199,7 +200,7 @@ int kernel_btf_find(const char *name, int kind, int *obj_fd)
 	if (access(SYS_BTF, R_OK) != 0)
 		return cb_err(-ENODATA);
 	id = btf_scan_find(SYS_BTF, name, kind, NULL, &base);
-	if (id == -EPROTO)
+	if (id < 0 && id != -ENOENT) /* a BTF the scan cannot read: libbpf's way */
 		id = libbpf_find(SYS_BTF, name, kind, &vmlinux);
 	d = id == -ENOENT ? opendir("/sys/kernel/btf") : NULL;
 	for (struct dirent *e; d && id == -ENOENT && (e = readdir(d));) {
@@ -209,7 +210,7 @@ int kernel_btf_find(const char *name, int kind, int *obj_fd)
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", e->d_name);
 		id = vmlinux ? -EPROTO : btf_scan_find(path, name, kind, &base, NULL);
-		if (id == -EPROTO)
+		if (id < 0 && id != -ENOENT)
 			id = libbpf_find(path, name, kind, &vmlinux);
 		if (id > 0) {
 			int fd = module_btf_fd(e->d_name);
