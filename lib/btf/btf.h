@@ -291,7 +291,7 @@ struct btf_scan_base {
 
 /*
  * The id of the first type of kind (BTF_KIND_*) named name in the raw BTF
- * file at path, read once through a 64 KB buffer: > 0; -ENOENT when there
+ * file at path, read once through a 128 KB buffer: > 0; -ENOENT when there
  * is none; -errno (-EPROTO: not raw BTF of this byte order, or a kind
  * this reader does not know: ask libbpf). base: for a split BTF, what
  * its base's scan of the same name gave in self; NULL for a base. self

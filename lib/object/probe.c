@@ -108,11 +108,12 @@ void attach_suggest_tracepoint(const char *func, struct strbuf *sb)
 static int module_btf_fd(const char *mod)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static struct {
+	static struct known {
 		char name[64];
 		int fd;
-	} known[16];
+	} * known;
 	static size_t nr_known;
+	struct known *grown;
 	int fd = -ENOENT;
 	__u32 id = 0;
 
@@ -145,14 +146,16 @@ static int module_btf_fd(const char *mod)
 		fd = errno && errno != ENOENT ? -errno : -ENOENT;
 		goto out;
 	}
-	if (nr_known < ARRAY_SIZE(known)) {
-		strlcpy_cb(known[nr_known].name, mod, sizeof(known[0].name));
-		known[nr_known++].fd = fd;
-	} else {
-		/* more modules than kept: this one's fd is the caller's to keep
-		 * for as long as the program loads; leaked, which is bounded by
-		 * the loads of programs on a 17th module's types */
+	/* one entry a module programs load on, never more than it has */
+	grown = realloc(known, (nr_known + 1) * sizeof(*known));
+	if (!grown) {
+		close(fd);
+		fd = -ENOMEM;
+		goto out;
 	}
+	known = grown;
+	strlcpy_cb(known[nr_known].name, mod, sizeof(known[0].name));
+	known[nr_known++].fd = fd;
 out:
 	pthread_mutex_unlock(&lock);
 	return fd;
@@ -240,11 +243,11 @@ static const char *const probe_funcs[] = { "do_nanosleep", "vfs_read", "ksys_rea
 					   "do_sys_openat2", NULL };
 static const char *const probe_tps[] = { "btf_trace_sched_switch", "btf_trace_sys_enter", NULL };
 
-/* the first of names the kernel's own BTF has (not a module's) */
-static int find_btf_id(const char *const names[], int kind)
+/* the first of names the kernel's BTF has, as kernel_btf_find() finds it */
+static int find_btf_id(const char *const names[], int kind, int *obj_fd)
 {
 	for (const char *const *n = names; *n; n++) {
-		int id = btf_scan_find(SYS_BTF, *n, kind, NULL, NULL);
+		int id = kernel_btf_find(*n, kind, obj_fd);
 
 		if (id != -ENOENT)
 			return id;
@@ -260,13 +263,13 @@ static int try_tracing(enum bpf_attach_type at, const char *const names[], int k
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = find_btf_id(names, kind), fd, link, err;
+	int obj_fd, id = find_btf_id(names, kind, &obj_fd), fd, link, err;
 
 	if (id < 0)
 		return 0; /* no kernel BTF, or none of names: no typed hooks */
 	{
 		LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = at,
-			    .attach_btf_id = (__u32)id);
+			    .attach_btf_id = (__u32)id, .attach_btf_obj_fd = (__u32)obj_fd);
 
 		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "coolbpf_probe", "GPL", insns,
 				   ARRAY_SIZE(insns), &po);
